@@ -1,0 +1,21 @@
+// The contract between the guard cascade and any multi-label text classifier. The shipped server
+// uses the ONNX implementation; tests may pass a fake that honours the same contract.
+
+import type { ClassifierHead } from '../categories.ts';
+import type { Span } from '../text/normalize.ts';
+
+export interface ClassifierScores {
+  /** Calibrated probability per head, in [0, 1]. Heads the model lacks are absent. */
+  readonly scores: Readonly<Partial<Record<ClassifierHead, number>>>;
+  /** For long texts scored over sliding windows: the window with the highest score, in original offsets. */
+  readonly worstSpan?: Span;
+}
+
+export interface Classifier {
+  /** Identifies the model (name and content hash) in verdicts and cache keys. */
+  readonly version: string;
+  readonly heads: readonly ClassifierHead[];
+  /** Score a batch of texts; the result has one entry per text, in order. */
+  classify(texts: readonly string[]): Promise<ClassifierScores[]>;
+  close?(): Promise<void>;
+}
