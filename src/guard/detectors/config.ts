@@ -1,0 +1,46 @@
+// What a policy can ask of the pre-filter detectors. Profiles resolve to one of these per direction
+// (input, output); `buildDetectors` turns it into ready-built TextDetectors once, at policy load.
+
+export const PII_TYPES = ['email', 'phone', 'credit_card', 'iban', 'us_ssn', 'ip_address', 'url'] as const;
+export type PiiType = (typeof PII_TYPES)[number];
+
+export const SECRET_TYPES = [
+  'aws_access_key',
+  'aws_secret_key',
+  'github_token',
+  'openai_key',
+  'slack_token',
+  'google_api_key',
+  'jwt',
+  'private_key',
+] as const;
+export type SecretType = (typeof SECRET_TYPES)[number];
+
+export interface RegexRuleOptions {
+  /** Stable id reported as the finding's ruleId. */
+  id: string;
+  pattern: string;
+  /** JavaScript flag letters; `i` is implied when `normalized` is true. */
+  flags?: string;
+  /** Category reported (a moderation category such as `sexual/minors`, or a tenant's own label). */
+  category: string;
+  /** Match against the normalised text (homoglyphs, zero-width, leetspeak folded). Default true. */
+  normalized?: boolean;
+}
+
+export interface KeywordListOptions {
+  id: string;
+  category: string;
+  /** Words or phrases, matched as whole words on the normalised text. */
+  keywords: string[];
+}
+
+export interface DetectorSuiteOptions {
+  sanity?: { maxChars: number; rejectControlChars: boolean };
+  pii?: { types: PiiType[] };
+  secrets?: { types: SecretType[] };
+  injection?: { enabled: boolean };
+  sponge?: { maxChars: number; maxRepeatedRatio: number };
+  regexRules?: RegexRuleOptions[];
+  keywordLists?: KeywordListOptions[];
+}
