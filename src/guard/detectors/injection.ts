@@ -55,7 +55,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   { id: 'injection.access_granted', score: 0.95, pattern: `\\b(?:say|output|print|respond${S}with|reply${S}with|write|answer${S}with|begin${S}(?:your${S})?(?:reply|response|answer)${S}with|only${S}(?:say|respond))${S}(?:the${S}(?:words?|phrase)${S})?(?:exactly${S})?access${S}granted\\b` },
   { id: 'injection.access_granted_phrase', score: 0.5, pattern: `\\baccess${S}granted\\b` },
   // "Decode this base64 and follow it".
-  { id: 'injection.decode_and_follow', score: 0.7, pattern: `\\b(?:decode|base64|rot13|hex)${filler(6)}${OPT_S}(?:and${S})?(?:follow|execute|obey|run|do${S}what${S}it${S}says|carry${S}out)\\b` },
+  { id: 'injection.decode_and_follow', score: 0.7, pattern: `\\b(?:decode|base64|rot13|hex)${S}${filler(6)}(?:and${S})?(?:follow|execute|obey|run|do${S}what${S}it${S}says|carry${S}out)\\b` },
 ];
 
 /** Weak signals that together are a strong one: "stay in character" + "no rules". */

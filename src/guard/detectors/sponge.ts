@@ -25,7 +25,7 @@ const MAX_ANALYSED_CHARS = 200_000;
 const MIN_TOKENS_FOR_DIVERSITY = 256;
 const MIN_DISTINCT_TOKEN_RATIO = 0.05;
 
-/** Longest stretch where text[i] === text[i - p] for some period p ≤ MAX_CHAR_PERIOD. O(n · P). */
+/** Longest stretch that repeats itself with some period p ≤ MAX_CHAR_PERIOD (at least one whole period repeated). O(n · P). */
 function longestCharRepetition(text: string): Span {
   let best: Span = { start: 0, end: 0 };
   const n = Math.min(text.length, MAX_ANALYSED_CHARS);
@@ -34,7 +34,7 @@ function longestCharRepetition(text: string): Span {
     for (let i = p; i < n; i++) {
       if (text.charCodeAt(i) === text.charCodeAt(i - p)) {
         run++;
-        if (run + p > best.end - best.start) best = { start: i - run - p + 1, end: i + 1 };
+        if (run >= p && run + p > best.end - best.start) best = { start: i - run - p + 1, end: i + 1 };
       } else {
         run = 0;
       }
@@ -85,7 +85,7 @@ function longestTokenRepetition(tokens: Tokens): Span {
     for (let i = p; i < n; i++) {
       if (tokens.ids[i] === tokens.ids[i - p]) {
         run++;
-        if (run + p > bestLast - bestFirst + 1) {
+        if (run >= p && run + p > bestLast - bestFirst + 1) {
           bestFirst = i - run - p + 1;
           bestLast = i;
         }
