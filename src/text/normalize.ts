@@ -55,18 +55,71 @@ const LEET: Readonly<Record<string, string>> = {
 
 const SPACED_SEPARATOR = /^[ \t.\-_*·•]$/;
 
-/** Fold one code point to its matching form (may be empty or several characters). */
-function foldCodePoint(cp: string, leetspeak: boolean): string {
+/** Fold one code point to its matching form (may be empty or several characters), leetspeak aside. */
+function foldCodePoint(cp: string): string {
+  const code = cp.charCodeAt(0);
+  // ASCII fast path: NFKC, diacritics and homoglyphs never apply; only case folding does.
+  if (code < 0x80) return code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : cp;
   if (INVISIBLE.test(cp)) return '';
-  let out = cp.normalize('NFKC').normalize('NFD').replace(COMBINING_MARK, '').toLowerCase();
+  const out = cp.normalize('NFKC').normalize('NFD').replace(COMBINING_MARK, '').toLowerCase();
   if (out.length === 0) return '';
   let folded = '';
-  for (const ch of out) {
-    const glyph = HOMOGLYPHS[ch] ?? ch;
-    folded += leetspeak ? (LEET[glyph] ?? glyph) : glyph;
+  for (const ch of out) folded += HOMOGLYPHS[ch] ?? ch;
+  return folded;
+}
+
+const LETTER = /\p{L}/u;
+function isLetter(ch: string | undefined): boolean {
+  if (ch === undefined) return false;
+  const code = ch.charCodeAt(0);
+  if (code < 0x80) return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
+  return LETTER.test(ch);
+}
+const isDigit = (ch: string | undefined) => ch !== undefined && ch >= '0' && ch <= '9';
+const isLeetSymbol = (ch: string | undefined) => ch !== undefined && !isDigit(ch) && LEET[ch] !== undefined;
+/** Punctuation that is far more often punctuation than a letter: only folded between letters. */
+const PUNCTUATION_LEET = new Set(['!', '|', '+']);
+
+/**
+ * Fold leetspeak in context, so "h3ll0", "k!ll", "$hit" fold while "2024", "kill!" and "a + b" do
+ * not: a digit folds only inside a token that has a letter; a symbol folds only when a letter or
+ * digit follows it in the token (and, for ! | +, also precedes it).
+ */
+function foldLeetspeak(text: string): string {
+  const chars = [...text];
+  const out = chars.slice();
+  let i = 0;
+  while (i < chars.length) {
+    const ch = chars[i];
+    if (!(isLetter(ch) || isDigit(ch) || isLeetSymbol(ch))) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let hasLetter = false;
+    while (j < chars.length && (isLetter(chars[j]) || isDigit(chars[j]) || isLeetSymbol(chars[j]))) {
+      if (isLetter(chars[j])) hasLetter = true;
+      j++;
+    }
+    if (hasLetter) {
+      let lastAlnum = -1;
+      for (let k = j - 1; k >= i; k--) {
+        if (isLetter(chars[k]) || isDigit(chars[k])) {
+          lastAlnum = k;
+          break;
+        }
+      }
+      let seenAlnum = false;
+      for (let k = i; k < j; k++) {
+        const c = chars[k]!;
+        if (isDigit(c)) out[k] = LEET[c] ?? c;
+        else if (isLeetSymbol(c) && k < lastAlnum && (seenAlnum || !PUNCTUATION_LEET.has(c))) out[k] = LEET[c]!;
+        if (isLetter(c) || isDigit(c)) seenAlnum = true;
+      }
+    }
+    i = j;
   }
-  out = folded;
-  return out;
+  return out.join('');
 }
 
 export function normalizeForMatching(input: string, options: NormalizeOptions = {}): NormalizedText {
@@ -76,7 +129,7 @@ export function normalizeForMatching(input: string, options: NormalizeOptions = 
   const ends: number[] = [];
   let offset = 0;
   for (const cp of input) {
-    const folded = foldCodePoint(cp, leetspeak);
+    const folded = foldCodePoint(cp);
     const end = offset + cp.length;
     for (let i = 0; i < folded.length; i++) {
       pieces.push(folded[i]!);
@@ -85,8 +138,12 @@ export function normalizeForMatching(input: string, options: NormalizeOptions = 
     }
     offset = end;
   }
+  let text = pieces.join('');
+  // Leet symbols and digits are single UTF-16 units mapping to single letters, so folding them in
+  // place keeps the span arrays aligned.
+  if (leetspeak) text = foldLeetspeak(text);
   const folded: NormalizedText = {
-    text: pieces.join(''),
+    text,
     starts: Uint32Array.from(starts),
     ends: Uint32Array.from(ends),
     original: input,

@@ -49,3 +49,20 @@ describe('normalizeForMatching', () => {
     expect(find(input, 'bob@example.com')).toBe('BOB@EXAMPLE.COM');
   });
 });
+
+describe('normalizeForMatching leetspeak in context', () => {
+  const leet = (s: string) => normalizeForMatching(s, { leetspeak: true }).text;
+
+  it('folds digits and symbols inside words', () => {
+    expect(leet('h3ll0 k!ll $hit @ss 1gn0r3')).toBe('hello kill shit ass ignore');
+  });
+
+  it('leaves numbers and trailing punctuation alone', () => {
+    expect(leet('in 2024 I said kill! a + b = 3')).toBe('in 2024 i said kill! a + b = 3');
+  });
+
+  it('keeps spans aligned after folding', () => {
+    const input = '😀 1GN0RE this';
+    expect(find(input, 'ignore', { leetspeak: true })).toBe('1GN0RE');
+  });
+});

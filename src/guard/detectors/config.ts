@@ -26,6 +26,8 @@ export interface RegexRuleOptions {
   category: string;
   /** Match against the normalised text (homoglyphs, zero-width, leetspeak folded). Default true. */
   normalized?: boolean;
+  /** Score reported when the rule fires; default 1 (a deterministic hit). */
+  score?: number;
 }
 
 export interface KeywordListOptions {
@@ -43,4 +45,9 @@ export interface DetectorSuiteOptions {
   sponge?: { maxChars: number; maxRepeatedRatio: number };
   regexRules?: RegexRuleOptions[];
   keywordLists?: KeywordListOptions[];
+  /**
+   * The built-in sexual/minors hard rules (seed 000: block on a regex hit). On unless a policy
+   * sets `enabled: false`: this guardrail fails closed.
+   */
+  minors?: { enabled: boolean };
 }

@@ -1,0 +1,55 @@
+// A small pure-TypeScript base64 / base64url decoder (RFC 4648 §4, §5) usable on every runtime,
+// so detectors can look inside encoded payloads without Buffer or atob.
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) VALUES[ALPHABET.charCodeAt(i)] = i;
+VALUES['+'.charCodeAt(0)] = 62;
+VALUES['-'.charCodeAt(0)] = 62;
+VALUES['/'.charCodeAt(0)] = 63;
+VALUES['_'.charCodeAt(0)] = 63;
+
+/** Decode base64 or base64url (padding optional) to bytes; null when a character is outside the alphabets. */
+export function decodeBase64(input: string): Uint8Array | null {
+  const body = input.replace(/=+$/, '');
+  if (body.length % 4 === 1) return null;
+  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
+  let buffer = 0;
+  let bits = 0;
+  let written = 0;
+  for (let i = 0; i < body.length; i++) {
+    const code = body.charCodeAt(i);
+    const value = code < 128 ? VALUES[code]! : -1;
+    if (value < 0) return null;
+    buffer = (buffer << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[written++] = (buffer >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, written);
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decode base64 to text when the bytes are valid UTF-8 and mostly printable (letters, digits,
+ * punctuation, spaces); binary payloads (images, ciphertext) return null.
+ */
+export function decodeBase64Text(input: string, minPrintableRatio = 0.9): string | null {
+  const bytes = decodeBase64(input);
+  if (bytes === null || bytes.length === 0) return null;
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
+  let printable = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x20 && c !== 0x7f) || c === 0x09 || c === 0x0a || c === 0x0d) printable++;
+  }
+  return printable / text.length >= minPrintableRatio ? text : null;
+}

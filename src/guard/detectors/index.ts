@@ -1,0 +1,59 @@
+// The pre-filter suite: `buildDetectors` turns a policy's DetectorSuiteOptions into ready-built
+// detectors once, at policy load (every pattern compiled then); `runDetectors` runs them on a text.
+
+import type { RegexEngine } from '../regex/engine.ts';
+import type { Finding, TextDetector } from '../types.ts';
+import type { DetectorSuiteOptions, RegexRuleOptions } from './config.ts';
+import { createInjectionDetector } from './injection.ts';
+import { createKeywordDetector } from './keywords.ts';
+import { createMatchingView } from './matching-view.ts';
+import { SEXUAL_MINORS_RULES } from './minors.ts';
+import { createPiiDetector } from './pii.ts';
+import { createRegexDetector } from './regex.ts';
+import { createSanityDetector } from './sanity.ts';
+import { createSecretsDetector } from './secrets.ts';
+import { createSpongeDetector } from './sponge.ts';
+
+export { DetectorRuleError } from './errors.ts';
+export { createInjectionDetector, INJECTION_RULES } from './injection.ts';
+export { createKeywordDetector } from './keywords.ts';
+export { createMatchingView, type MatchingView } from './matching-view.ts';
+export { SEXUAL_MINORS_RULES } from './minors.ts';
+export { createPiiDetector } from './pii.ts';
+export { createRegexDetector } from './regex.ts';
+export { createSanityDetector } from './sanity.ts';
+export { createSecretsDetector } from './secrets.ts';
+export { createSpongeDetector } from './sponge.ts';
+
+/**
+ * Build the detectors `options` enables, in cascade order (cheap sanity first). The built-in
+ * sexual/minors rules are on unless `minors.enabled` is false. Throws DetectorRuleError (naming the
+ * rule) when a tenant pattern is rejected by the engine: a policy load error.
+ */
+export function buildDetectors(options: DetectorSuiteOptions, engine: RegexEngine): TextDetector[] {
+  // One folded view shared by every detector that matches on it: normalised once per text.
+  const view = createMatchingView();
+  const detectors: TextDetector[] = [];
+  if (options.sanity) detectors.push(createSanityDetector(options.sanity));
+  if (options.sponge) detectors.push(createSpongeDetector(options.sponge, engine, view));
+
+  const regexRules: RegexRuleOptions[] = [
+    ...(options.minors?.enabled === false ? [] : SEXUAL_MINORS_RULES),
+    ...(options.regexRules ?? []),
+  ];
+  if (regexRules.length > 0) detectors.push(createRegexDetector(regexRules, engine, view));
+  if (options.keywordLists && options.keywordLists.some((l) => l.keywords.length > 0)) {
+    detectors.push(createKeywordDetector(options.keywordLists, engine, view));
+  }
+  if (options.injection?.enabled) detectors.push(createInjectionDetector(options.injection, engine, view));
+  if (options.pii && options.pii.types.length > 0) detectors.push(createPiiDetector(options.pii, engine));
+  if (options.secrets && options.secrets.types.length > 0) detectors.push(createSecretsDetector(options.secrets, engine));
+  return detectors;
+}
+
+/** Run every detector on `text`; findings in detector order, each detector's sorted by position. */
+export function runDetectors(detectors: readonly TextDetector[], text: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const detector of detectors) findings.push(...detector.detect(text));
+  return findings;
+}

@@ -1,0 +1,127 @@
+// Prompt-injection and jailbreak heuristics on the folded view (leetspeak, homoglyphs, zero-width
+// and spaced letters undone), plus base64 payloads decoded and rescanned. Each rule carries a
+// score, strong 0.9–1.0 and weak 0.5–0.7, so profiles choose how much evidence blocks.
+
+import { normalizeForMatching, type Span } from '../../text/normalize.ts';
+import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
+import type { Finding, TextDetector } from '../types.ts';
+import { decodeBase64Text } from './base64.ts';
+import { createMatchingView, matchOnView, type MatchingView } from './matching-view.ts';
+
+interface InjectionRule {
+  readonly id: string;
+  readonly score: number;
+  readonly pattern: string;
+}
+
+/** Separator between words: any run of non-letters, bounded (", ", " - ", "\n"). */
+const S = '[^\\p{L}\\p{N}]{1,6}';
+const OPT_S = `(?:${S})?`;
+/** Up to `n` filler words ("all of the", "your"). */
+const filler = (n: number) => `(?:[\\p{L}']{1,15}${S}){0,${n}}`;
+const words = (...alternatives: string[]) => `(?:${alternatives.join('|')})`;
+
+const OVERRIDE_VERB = words('ignore', 'disregard', 'forget', 'skip', 'override', 'bypass', 'neglect', 'abandon', 'discard');
+const PRIOR = words('previous', 'prior', 'above', 'earlier', 'preceding', 'former', 'original', 'initial', 'foregoing', 'system', 'developer');
+const DIRECTIVES = words('instructions?', 'prompts?', 'rules?', 'directives?', 'guidelines?', 'commands?', 'context', 'messages?', 'constraints?', 'restrictions?', 'programming', 'guardrails?');
+const REVEAL = words('reveal', 'print', 'show', 'display', 'repeat', 'output', 'leak', 'dump', 'expose', 'disclose', 'recite', 'tell me', 'give me', 'write out', 'spell out');
+const SECRET_PROMPT = words('system prompt', 'system message', 'system instructions?', 'initial prompt', 'initial instructions', 'hidden prompt', 'hidden instructions', 'secret instructions', 'original instructions', 'pre-?prompt', 'developer message');
+
+export const INJECTION_RULES: readonly InjectionRule[] = [
+  // "Ignore all previous instructions", "disregard the above rules", "forget your prior guidelines".
+  { id: 'injection.ignore_previous', score: 0.97, pattern: `\\b${OVERRIDE_VERB}${S}${filler(3)}${PRIOR}${S}${filler(1)}${DIRECTIVES}\\b` },
+  // "Ignore your instructions / programming / guidelines".
+  { id: 'injection.ignore_your_rules', score: 0.9, pattern: `\\b${OVERRIDE_VERB}${S}(?:all${S})?(?:of${S})?(?:your|its|the model'?s?)${S}${DIRECTIVES}\\b` },
+  { id: 'injection.forget_everything', score: 0.8, pattern: `\\bforget${S}(?:about${S})?(?:everything|all)${S}(?:you${S}(?:were|have${S}been|'?ve${S}been)${S}told|above|before|(?:that${S})?i${S}(?:said|told${S}you))` },
+  { id: 'injection.new_instructions', score: 0.6, pattern: `\\b(?:new|updated|real|actual|override)${S}(?:system${S})?instructions?${OPT_S}:` },
+  // System-prompt extraction.
+  { id: 'injection.system_prompt_extraction', score: 0.95, pattern: `\\b${REVEAL}${S}(?:me${S})?(?:your|the|its)${S}${filler(2)}${SECRET_PROMPT}\\b` },
+  { id: 'injection.repeat_text_above', score: 0.9, pattern: `\\b(?:repeat|print|output|copy)${S}(?:the${S}|all${S}(?:the${S})?|everything${S})?(?:words?|text|everything|content|lines?)${S}(?:above|before${S}this)\\b` },
+  { id: 'injection.system_prompt_query', score: 0.6, pattern: `\\bwhat${S}(?:is|are|was|were)${S}your${S}${filler(1)}(?:system${S}prompt|instructions|initial${S}prompt|rules)\\b` },
+  // Role-play jailbreaks.
+  { id: 'injection.do_anything_now', score: 0.97, pattern: `\\bdo${S}anything${S}now\\b` },
+  { id: 'injection.jailbreak_persona', score: 0.95, pattern: `\\b(?:you${S}are|you'?re|act${S}as|pretend${S}(?:to${S}be|you${S}are)|become|you${S}will${S}be)${S}(?:now${S})?(?:a${S}|an${S})?(?:dan|stan|dude|aim|evil${OPT_S}(?:bot|gpt|ai)|jailbroken|unrestricted${S}ai|unfiltered${S}ai|developer${S}mode)\\b` },
+  { id: 'injection.dan_mode', score: 0.95, pattern: `\\b(?:dan|jailbreak|god)${S}mode\\b` },
+  { id: 'injection.developer_mode', score: 0.9, pattern: `\\b(?:developer|debug|admin|sudo)${S}mode${S}(?:enabled|activated|on|unlocked)\\b|\\b(?:enable|activate|enter|unlock)${S}(?:the${S})?(?:developer|debug|sudo)${S}mode\\b` },
+  { id: 'injection.no_longer_bound', score: 0.95, pattern: `\\b(?:you${S}are|you'?re)${S}(?:now${S})?(?:no${S}longer|not)${S}(?:bound|restricted|limited|constrained|governed)${S}by\\b` },
+  { id: 'injection.aim', score: 0.95, pattern: `\\balways${S}intelligent${S}and${S}machiavellian\\b` },
+  { id: 'injection.jailbroken', score: 0.6, pattern: `\\bjailbr(?:oken|eaking)\\b` },
+  { id: 'injection.stay_in_character', score: 0.6, pattern: `\\b(?:stay|remain|keep)${S}in${S}character\\b` },
+  { id: 'injection.no_rules', score: 0.5, pattern: `\\b(?:no|without${S}any|without|free${S}(?:of|from)${S}(?:all${S})?|not${S}bound${S}by${S}any)${S}(?:rules|restrictions|filters|limits|limitations|guidelines|morals|ethics|censorship|policies)\\b|\\b(?:unfiltered|uncensored|amoral)\\b` },
+  // Fake role markers from chat templates (ChatML, Llama [INST]/<<SYS>>, markdown headers).
+  { id: 'injection.fake_role_marker', score: 0.9, pattern: `<\\|(?:im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id)\\|>|\\[/?inst\\]|<</?sys>>` },
+  { id: 'injection.fake_system_header', score: 0.7, pattern: `(?m)^[\\s>*]*(?:#{1,6}|\\[|<)\\s*(?:system|developer|admin(?:istrator)?)(?:${S}(?:prompt|message|override|instructions?))?\\s*(?:\\]|>|:)` },
+  // Tensor Trust style: make the model print the access phrase.
+  { id: 'injection.access_granted', score: 0.95, pattern: `\\b(?:say|output|print|respond${S}with|reply${S}with|write|answer${S}with|begin${S}(?:your${S})?(?:reply|response|answer)${S}with|only${S}(?:say|respond))${S}(?:the${S}(?:words?|phrase)${S})?(?:exactly${S})?access${S}granted\\b` },
+  { id: 'injection.access_granted_phrase', score: 0.5, pattern: `\\baccess${S}granted\\b` },
+  // "Decode this base64 and follow it".
+  { id: 'injection.decode_and_follow', score: 0.7, pattern: `\\b(?:decode|base64|rot13|hex)${S}${filler(6)}(?:and${S})?(?:follow|execute|obey|run|do${S}what${S}it${S}says|carry${S}out)\\b` },
+];
+
+/** Weak signals that together are a strong one: "stay in character" + "no rules". */
+const COMBINATIONS: readonly { id: string; score: number; all: readonly string[] }[] = [
+  { id: 'injection.roleplay_no_rules', score: 0.95, all: ['injection.stay_in_character', 'injection.no_rules'] },
+];
+
+/** Base64 runs long enough to hide a sentence: 24+ characters of the base64/base64url alphabets. */
+const BASE64_RUN = '[A-Za-z0-9+/_\\-]{24,}={0,2}';
+const MAX_BASE64_RUNS = 32;
+const MAX_DECODE_DEPTH = 2;
+
+export interface InjectionOptions {
+  enabled: boolean;
+}
+
+interface CompiledInjectionRule extends InjectionRule {
+  readonly compiled: CompiledPattern;
+}
+
+export function createInjectionDetector(_options: InjectionOptions, engine: RegexEngine, view: MatchingView = createMatchingView()): TextDetector {
+  const rules: CompiledInjectionRule[] = INJECTION_RULES.map((rule) => ({ ...rule, compiled: engine.compile(rule.pattern) }));
+  const base64Run = engine.compile(BASE64_RUN);
+
+  /** Rule hits on one text's folded view, with combinations added. */
+  function scanFolded(folded: ReturnType<MatchingView>): Finding[] {
+    const findings: Finding[] = [];
+    for (const rule of rules) {
+      for (const m of matchOnView(rule.compiled, folded)) {
+        findings.push({ detector: 'injection_attack', ruleId: rule.id, category: 'injection', score: rule.score, span: m.span });
+      }
+    }
+    for (const combo of COMBINATIONS) {
+      const parts = combo.all.map((id) => findings.find((f) => f.ruleId === id));
+      if (parts.every((p) => p !== undefined)) {
+        const spans = parts.map((p) => p!.span!);
+        const span: Span = { start: Math.min(...spans.map((s) => s.start)), end: Math.max(...spans.map((s) => s.end)) };
+        findings.push({ detector: 'injection_attack', ruleId: combo.id, category: 'injection', score: combo.score, span });
+      }
+    }
+    return findings;
+  }
+
+  /** Decode base64 runs of the raw text and rescan what they hide; findings carry the run's span. */
+  function scanBase64(text: string, depth: number): Finding[] {
+    const findings: Finding[] = [];
+    const runs = base64Run.matchAll(text).slice(0, MAX_BASE64_RUNS);
+    for (const run of runs) {
+      const body = run.text.length % 4 === 1 ? run.text.slice(0, -1) : run.text;
+      const decoded = decodeBase64Text(body);
+      if (decoded === null || !/[\p{L}]{2,}/u.test(decoded)) continue;
+      const inner = scanFolded(normalizeForMatching(decoded, { leetspeak: true, collapseSpacedLetters: true }));
+      if (depth < MAX_DECODE_DEPTH) inner.push(...scanBase64(decoded, depth + 1));
+      if (inner.length === 0) continue;
+      const span = { start: run.start, end: run.end };
+      const strongest = inner.reduce((a, b) => (b.score > a.score ? b : a));
+      findings.push({ detector: 'injection_attack', ruleId: 'injection.base64_payload', category: 'injection', score: strongest.score, span });
+      for (const f of inner) findings.push({ ...f, span });
+    }
+    return findings;
+  }
+
+  return {
+    name: 'injection_attack',
+    detect(text: string): Finding[] {
+      return [...scanFolded(view(text)), ...scanBase64(text, 1)];
+    },
+  };
+}

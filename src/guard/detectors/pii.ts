@@ -1,0 +1,219 @@
+// PII pre-filter: email, phone, payment card (Luhn + IIN), IBAN (mod 97), US SSN, IPv4/IPv6 and URL,
+// each with its span in the original text so the decision stage can redact exactly.
+
+import { normalizeForMatching, toOriginalSpan, type Span } from '../../text/normalize.ts';
+import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
+import type { Finding, TextDetector } from '../types.ts';
+import type { PiiType } from './config.ts';
+import { isAsciiWordChar } from './matching-view.ts';
+import {
+  hasKnownCardPrefix,
+  IBAN_LENGTHS,
+  isPlausibleSsn,
+  isValidIpv4,
+  isValidIpv6,
+  passesIbanChecksum,
+  passesLuhn,
+} from './pii-checks.ts';
+
+export interface PiiOptions {
+  types: readonly PiiType[];
+}
+
+/** A candidate match; `validate` confirms it and may shrink it (returns the kept [start, end) or null). */
+interface PiiRule {
+  readonly type: PiiType;
+  readonly pattern: string;
+  readonly flags?: string;
+  validate(text: string, start: number, end: number): Span | null;
+}
+
+const isDigit = (ch: string | undefined) => ch !== undefined && ch >= '0' && ch <= '9';
+const digitsOf = (s: string) => s.replace(/\D/g, '');
+
+/** The characters around [start, end) are not letters/digits, so the match is not part of a longer token. */
+function standsAlone(text: string, start: number, end: number): boolean {
+  return !isAsciiWordChar(text[start - 1]) && !isAsciiWordChar(text[end]);
+}
+
+/** Not glued to a longer dotted or dashed number (versions, dates, serials): "1.2.3.4.5", "123-45-6789-0". */
+function notInLongerNumber(text: string, start: number, end: number): boolean {
+  const before = text[start - 1];
+  const after = text[end];
+  if ((before === '.' || before === '-') && isDigit(text[start - 2])) return false;
+  if ((after === '.' || after === '-') && isDigit(text[end + 1])) return false;
+  return standsAlone(text, start, end);
+}
+
+function validatePhone(text: string, start: number, end: number): Span | null {
+  let candidate = text.slice(start, end);
+  const international = candidate.startsWith('+');
+  const [min, max] = international ? [8, 15] : candidate.startsWith('0') ? [9, 12] : [10, 11];
+  // Greedy grouping may swallow a following number: drop trailing groups until the count fits.
+  while (digitsOf(candidate).length > max) {
+    const cut = Math.max(candidate.lastIndexOf(' '), candidate.lastIndexOf('-'), candidate.lastIndexOf('.'));
+    if (cut <= 0) return null;
+    candidate = candidate.slice(0, cut).replace(/[\s.\-(]+$/, '');
+  }
+  const count = digitsOf(candidate).length;
+  if (count < min) return null;
+  // A bare run of digits is a number, not a phone, unless written in E.164 form.
+  if (!international && !/[\s.\-()]/.test(candidate)) return null;
+  const newEnd = start + candidate.length;
+  if (isDigit(text[newEnd]) || isAsciiWordChar(text[newEnd])) return null;
+  if (isDigit(text[start - 1]) || isAsciiWordChar(text[start - 1])) return null;
+  if ((text[newEnd] === '.' || text[newEnd] === ':') && isDigit(text[newEnd + 1])) return null;
+  return { start, end: newEnd };
+}
+
+function validateIban(text: string, start: number, end: number): Span | null {
+  const country = text.slice(start, start + 2).toUpperCase();
+  const expected = IBAN_LENGTHS[country];
+  if (expected === undefined) return null;
+  // Walk the match keeping `expected` alphanumerics; anything the greedy groups took beyond is not ours.
+  let kept = 0;
+  let cut = start;
+  while (cut < end && kept < expected) {
+    if (text[cut] !== ' ') kept++;
+    cut++;
+  }
+  if (kept !== expected || isAsciiWordChar(text[cut]) || isAsciiWordChar(text[start - 1])) return null;
+  const compact = text.slice(start, cut).replace(/ /g, '').toUpperCase();
+  return passesIbanChecksum(compact) ? { start, end: cut } : null;
+}
+
+const TRAILING_URL_PUNCTUATION = /[.,;:!?'"\]}>*]+$/;
+
+function validateUrl(text: string, start: number, end: number): Span | null {
+  let url = text.slice(start, end);
+  for (;;) {
+    const trimmed = url.replace(TRAILING_URL_PUNCTUATION, '');
+    // Drop a closing parenthesis the URL did not open: "(see https://x.org/a)".
+    const unbalanced = trimmed.endsWith(')') && (trimmed.match(/\(/g)?.length ?? 0) < (trimmed.match(/\)/g)?.length ?? 0);
+    const next = unbalanced ? trimmed.slice(0, -1) : trimmed;
+    if (next === url) break;
+    url = next;
+  }
+  if (/^(?:https?:\/\/|www\.)$/i.test(url) || !/[a-z0-9]\.[a-z]{2,}|\/\/[^/]*\d|localhost/i.test(url)) return null;
+  return { start, end: start + url.length };
+}
+
+const PII_RULES: readonly PiiRule[] = [
+  {
+    type: 'email',
+    pattern: "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]+@[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}",
+    validate(text, start, end) {
+      // Leading dots are not part of a local part (RFC 5322 dot-atom).
+      let s = start;
+      while (text[s] === '.') s++;
+      return isAsciiWordChar(text[end]) ? null : { start: s, end };
+    },
+  },
+  {
+    type: 'url',
+    pattern: '(?:https?://|www\\.)[^\\s<>"\'`{}|\\\\^]+',
+    flags: 'i',
+    validate: validateUrl,
+  },
+  {
+    type: 'credit_card',
+    pattern: '\\b(?:\\d{4}[ \\-]?\\d{6}[ \\-]?\\d{5}|\\d{4}(?:[ \\-]?\\d{4}){2}[ \\-]?\\d{1,7}|\\d{13,19})\\b',
+    validate(text, start, end) {
+      const digits = digitsOf(text.slice(start, end));
+      if (digits.length < 13 || digits.length > 19) return null;
+      if (!notInLongerNumber(text, start, end) || !passesLuhn(digits) || !hasKnownCardPrefix(digits)) return null;
+      return { start, end };
+    },
+  },
+  {
+    type: 'iban',
+    pattern: '\\b[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{1,4}){3,8}',
+    flags: 'i',
+    validate: validateIban,
+  },
+  {
+    type: 'us_ssn',
+    pattern: '\\b(?:\\d{3}-\\d{2}-\\d{4}|\\d{3} \\d{2} \\d{4})\\b',
+    validate(text, start, end) {
+      const digits = digitsOf(text.slice(start, end));
+      return notInLongerNumber(text, start, end) && isPlausibleSsn(digits) ? { start, end } : null;
+    },
+  },
+  {
+    type: 'phone',
+    pattern: [
+      // E.164 and international: "+44 20 7946 0958", "+1 (415) 555-2671", "+14155552671"
+      '\\+[1-9]\\d{0,3}(?:[ .\\-]?\\(?\\d{1,5}\\)?){1,6}',
+      // NANP: "(555) 123-4567", "555-123-4567", "1-555-123-4567"
+      '(?:1[ .\\-]?)?(?:\\([2-9]\\d{2}\\) ?|[2-9]\\d{2}[ .\\-])\\d{3}[ .\\-]\\d{4}',
+      // National with trunk 0 (UK, DE, FR, NL...): "020 7946 0958", "07700 900123", "01 23 45 67 89"
+      '\\(?0[1-9]\\d{0,3}\\)?[ \\-]\\d{2,8}(?:[ \\-]\\d{2,4}){0,4}',
+    ].join('|'),
+    validate: validatePhone,
+  },
+  {
+    type: 'ip_address',
+    pattern: '\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b',
+    validate(text, start, end) {
+      return notInLongerNumber(text, start, end) && isValidIpv4(text.slice(start, end)) ? { start, end } : null;
+    },
+  },
+  {
+    type: 'ip_address',
+    pattern: '[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{0,40}:[0-9A-Fa-f.]{0,15}',
+    validate(text, start, end) {
+      const candidate = text.slice(start, end);
+      if (!/\d/.test(candidate) || /:::/.test(candidate)) return null;
+      if (isAsciiWordChar(text[start - 1]) || text[start - 1] === ':' || isAsciiWordChar(text[end]) || text[end] === ':') return null;
+      return isValidIpv6(candidate) ? { start, end } : null;
+    },
+  },
+];
+
+interface CompiledPiiRule {
+  readonly rule: PiiRule;
+  readonly pattern: CompiledPattern;
+}
+
+/** Full-width forms (U+FF01–FF5E) and invisible characters: only then is the NFKC view worth building. */
+const NEEDS_FOLDING = /[\uFF01-\uFF5E\u200B-\u200D\u2060\uFEFF\u00AD]/;
+
+/** Drop a finding wholly inside a longer one of the same type (an IPv4 tail inside an IPv6). Linear after sorting. */
+function dropContained(findings: Finding[]): Finding[] {
+  const sorted = findings.sort((a, b) => a.span!.start - b.span!.start || b.span!.end - a.span!.end);
+  const reach = new Map<string, number>();
+  return sorted.filter((f) => {
+    const furthest = reach.get(f.category) ?? -1;
+    if (f.span!.end <= furthest) return false;
+    reach.set(f.category, f.span!.end);
+    return true;
+  });
+}
+
+export function createPiiDetector(options: PiiOptions, engine: RegexEngine): TextDetector {
+  const enabled = new Set(options.types);
+  const compiled: CompiledPiiRule[] = PII_RULES.filter((r) => enabled.has(r.type)).map((rule) => ({
+    rule,
+    pattern: engine.compile(rule.pattern, rule.flags),
+  }));
+
+  return {
+    name: 'pii',
+    detect(text: string): Finding[] {
+      // Full-width digits or zero-width characters hide PII from ASCII patterns; match on the NFKC
+      // view then and map spans back. Otherwise match the original directly.
+      const view = NEEDS_FOLDING.test(text) ? normalizeForMatching(text) : undefined;
+      const haystack = view?.text ?? text;
+      const findings: Finding[] = [];
+      for (const { rule, pattern } of compiled) {
+        for (const m of pattern.matchAll(haystack)) {
+          const kept = rule.validate(haystack, m.start, m.end);
+          if (kept === null) continue;
+          const span = view === undefined ? kept : toOriginalSpan(view, kept.start, kept.end);
+          findings.push({ detector: 'pii', ruleId: `pii.${rule.type}`, category: `pii/${rule.type}`, score: 1, span });
+        }
+      }
+      return dropContained(findings);
+    },
+  };
+}

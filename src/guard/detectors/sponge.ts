@@ -1,0 +1,153 @@
+// Sponge-attack pre-filter (inputs built to burn compute): extreme length, extreme repetition of a
+// character, token or n-gram, and requests to repeat something forever. Repetition is measured in
+// linear time as the longest periodic stretch of the text.
+
+import type { Span } from '../../text/normalize.ts';
+import type { RegexEngine } from '../regex/engine.ts';
+import type { Finding, TextDetector } from '../types.ts';
+import { createMatchingView, matchOnView, type MatchingView } from './matching-view.ts';
+
+export interface SpongeOptions {
+  maxChars: number;
+  /** Fraction of the text (0..1) a single repeated stretch may cover before it is flagged. */
+  maxRepeatedRatio: number;
+}
+
+/** Repeated stretches shorter than this are ordinary ("ha ha ha", "!!!"). */
+const MIN_REPEATED_CHARS = 128;
+/** A repeated stretch this long is flagged whatever its share of the text. */
+const EXTREME_REPEATED_CHARS = 4096;
+/** Character periods tried ("aaaa", "abab", "🙂🙂", "hahaha") and token periods (n-grams up to 64 words). */
+const MAX_CHAR_PERIOD = 16;
+const MAX_TOKEN_PERIOD = 64;
+/** Texts are analysed up to this length; longer ones are already flagged as too long. */
+const MAX_ANALYSED_CHARS = 200_000;
+const MIN_TOKENS_FOR_DIVERSITY = 256;
+const MIN_DISTINCT_TOKEN_RATIO = 0.05;
+
+/** Longest stretch that repeats itself with some period p ≤ MAX_CHAR_PERIOD (at least one whole period repeated). O(n · P). */
+function longestCharRepetition(text: string): Span {
+  let best: Span = { start: 0, end: 0 };
+  const n = Math.min(text.length, MAX_ANALYSED_CHARS);
+  for (let p = 1; p <= MAX_CHAR_PERIOD; p++) {
+    let run = 0;
+    for (let i = p; i < n; i++) {
+      if (text.charCodeAt(i) === text.charCodeAt(i - p)) {
+        run++;
+        if (run >= p && run + p > best.end - best.start) best = { start: i - run - p + 1, end: i + 1 };
+      } else {
+        run = 0;
+      }
+    }
+  }
+  return best;
+}
+
+interface Tokens {
+  ids: Int32Array;
+  starts: Uint32Array;
+  ends: Uint32Array;
+  distinct: number;
+}
+
+function tokenize(text: string): Tokens {
+  const ids: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const vocabulary = new Map<string, number>();
+  const n = Math.min(text.length, MAX_ANALYSED_CHARS);
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    const start = i;
+    while (i < n && !isSpace(text.charCodeAt(i))) i++;
+    if (i > start) {
+      const word = text.slice(start, i).toLowerCase();
+      let id = vocabulary.get(word);
+      if (id === undefined) vocabulary.set(word, (id = vocabulary.size));
+      ids.push(id);
+      starts.push(start);
+      ends.push(i);
+    }
+  }
+  return { ids: Int32Array.from(ids), starts: Uint32Array.from(starts), ends: Uint32Array.from(ends), distinct: vocabulary.size };
+}
+
+const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x3000;
+
+/** Longest stretch of tokens repeating with period p ≤ MAX_TOKEN_PERIOD ("buy now buy now …"), as a character span. */
+function longestTokenRepetition(tokens: Tokens): Span {
+  let bestFirst = 0;
+  let bestLast = -1;
+  const n = tokens.ids.length;
+  for (let p = 1; p <= MAX_TOKEN_PERIOD && p < n; p++) {
+    let run = 0;
+    for (let i = p; i < n; i++) {
+      if (tokens.ids[i] === tokens.ids[i - p]) {
+        run++;
+        if (run >= p && run + p > bestLast - bestFirst + 1) {
+          bestFirst = i - run - p + 1;
+          bestLast = i;
+        }
+      } else {
+        run = 0;
+      }
+    }
+  }
+  if (bestLast < 0) return { start: 0, end: 0 };
+  return { start: tokens.starts[bestFirst]!, end: tokens.ends[bestLast]! };
+}
+
+/** Bounded separator between words on the folded view. */
+const SEP = '[^\\p{L}\\p{N}]{1,4}';
+const phrase = (words: string) => words.split(' ').join(SEP);
+
+/** "repeat the word X forever", "say 'poem' a million times", "write hello 10000 times". */
+const REPEAT_FOREVER = [
+  `\\b(?:repeat|say|write|print|output|type|generate|spell)${SEP}(?:the${SEP})?`,
+  `(?:(?:word|phrase|letter|string|sentence|following|this|that|it)${SEP})?`,
+  `(?:[\\p{L}\\p{N}"'“”]{1,30}${SEP}){0,6}`,
+  '(?:',
+  ['forever', 'indefinitely', 'infinitely', 'endlessly', 'non-?stop', phrase('without stopping'), phrase('until the end of time'), phrase('an infinite number of times'), phrase('to infinity')].join('|'),
+  `|(?:\\d{4,}|${phrase('a million')}|${phrase('a billion')}|${phrase('a thousand')}|${phrase('thousands of')}|${phrase('millions of')})${SEP}times`,
+  ')',
+].join('');
+
+export function createSpongeDetector(options: SpongeOptions, engine: RegexEngine, view: MatchingView = createMatchingView()): TextDetector {
+  const { maxChars, maxRepeatedRatio } = options;
+  const repeatForever = engine.compile(REPEAT_FOREVER);
+  const finding = (ruleId: string, score: number, span: Span): Finding => ({
+    detector: 'sponge_attack',
+    ruleId,
+    category: 'sponge',
+    score,
+    span,
+  });
+
+  return {
+    name: 'sponge_attack',
+    detect(text: string): Finding[] {
+      const findings: Finding[] = [];
+      if (text.length > maxChars) findings.push(finding('sponge.too_long', 1, { start: maxChars, end: text.length }));
+
+      const analysed = Math.min(text.length, MAX_ANALYSED_CHARS);
+      const tokens = tokenize(text);
+      const charSpan = longestCharRepetition(text);
+      const tokenSpan = longestTokenRepetition(tokens);
+      const repeated = charSpan.end - charSpan.start >= tokenSpan.end - tokenSpan.start ? charSpan : tokenSpan;
+      const repeatedChars = repeated.end - repeated.start;
+      const ratio = analysed === 0 ? 0 : repeatedChars / analysed;
+      if ((repeatedChars >= MIN_REPEATED_CHARS && ratio >= maxRepeatedRatio) || repeatedChars >= EXTREME_REPEATED_CHARS) {
+        findings.push(finding('sponge.repetition', 1, repeated));
+      }
+
+      const total = tokens.ids.length;
+      if (total >= MIN_TOKENS_FOR_DIVERSITY && tokens.distinct / total < MIN_DISTINCT_TOKEN_RATIO) {
+        findings.push(finding('sponge.low_diversity', 0.9, { start: 0, end: analysed }));
+      }
+
+      for (const m of matchOnView(repeatForever, view(text))) findings.push(finding('sponge.repeat_forever', 0.9, m.span));
+      return findings;
+    },
+  };
+}
