@@ -82,8 +82,8 @@ async function loadTenantFile(
   const doc = parseDocument(file.content, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
-      const position = error.linePos?.[0];
-      problems.push({ file: file.path, line: position?.line ?? null, column: position?.col ?? null, field: '', message: error.message.split('\n')[0] ?? 'YAML syntax error' });
+      const position = lineCounter.linePos(error.pos[0]);
+      problems.push({ file: file.path, line: position.line, column: position.col, field: '', message: error.message.split('\n')[0] ?? 'YAML syntax error' });
     }
     return null;
   }
@@ -100,7 +100,11 @@ async function loadTenantFile(
 
   const parsed = tenantFileSchema.safeParse(interpolated.value);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(locate(issue.path, describeIssue(issue)));
+    for (const issue of parsed.error.issues) {
+      // Point an unknown field at the offending key itself, not at its parent.
+      const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]!] : issue.path;
+      problems.push(locate(path, describeIssue(issue)));
+    }
     return null;
   }
   const definition = parsed.data;
@@ -178,7 +182,7 @@ function readReference(reference: string, env: EnvMap): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')} (a typo?)`;
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   return issue.message;
 }

@@ -49,7 +49,7 @@ export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request
     // The timeout bounds the wait for the stream to start; a long answer may then take its time.
     // A client disconnect aborts the upstream through the signal and by cancelling this body.
     call.clearTimeout();
-    return new Response(call.response.body, {
+    return new Response(relayStream(call.response.body, c.req.raw.signal), {
       status: call.response.status,
       headers: {
         ...input.headers,
@@ -67,4 +67,25 @@ export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request
   const output = await deps.guardrails.afterUpstream(ctx, answer, input);
   const body = { ...(input.extensions ?? {}), ...output.body };
   return c.json(body, call.response.status as 200, { ...input.headers, ...output.headers });
+}
+
+/**
+ * Relays the upstream SSE body chunk by chunk. Cancelling it (the client went away) cancels the
+ * upstream body; an upstream failure after the client left ends it quietly, since nobody reads it.
+ */
+function relayStream(upstream: ReadableStream<Uint8Array>, clientSignal: AbortSignal): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        if (clientSignal.aborted) controller.close();
+        else controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }

@@ -16,7 +16,7 @@ const recordingGuardrails: ProxyGuardrails = {
     return { body, state: 'from-input', headers: { 'x-guard-input': 'checked' }, extensions: { guard_input: { passed: true } } };
   },
   async afterUpstream(_ctx, body, input) {
-    return { body: { ...body, guard_output: { state: input.state } }, headers: { 'x-guard-output': 'checked' } };
+    return { body: { ...body, guard_output: { state: String(input.state) } }, headers: { 'x-guard-output': 'checked' } };
   },
 };
 
