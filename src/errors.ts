@@ -22,7 +22,8 @@ export interface ErrorEnvelope {
 }
 
 export interface HttpErrorOptions {
-  type?: OpenAIErrorType;
+  /** One of ours, or an upstream's own type relayed verbatim. */
+  type?: OpenAIErrorType | (string & {});
   param?: string | null;
   code?: string | null;
   headers?: Record<string, string>;

@@ -1,0 +1,48 @@
+// Reads a request body as a JSON object within a byte limit: 413 when over it (checked on
+// Content-Length and again while streaming, since the header may lie or be absent), 400 when it
+// is not JSON or not an object.
+
+import { HttpError } from '../errors.ts';
+import { isJsonObject, type JsonObject } from './json.ts';
+
+export async function readJsonObjectBody(request: Request, maxBytes: number): Promise<JsonObject> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const text = await readLimitedText(request, maxBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new HttpError(400, 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.', { cause });
+  }
+  if (!isJsonObject(parsed)) throw new HttpError(400, 'The request body must be a JSON object.');
+  return parsed;
+}
+
+async function readLimitedText(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `Request body is larger than the limit of ${maxBytes} bytes.`, { code: 'request_too_large' });
+}

@@ -1,0 +1,60 @@
+// Node entry for `npm start`: reads the environment, loads the policies, serves the app, and shuts
+// down gracefully on SIGTERM/SIGINT. Exits non-zero with a clear message on a bad configuration.
+
+import { pino } from 'pino';
+import { PolicyLoadError } from '../policy/load.ts';
+import { InsecureListenError, startProxyServer } from './server.ts';
+
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+function readInteger(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+async function main(): Promise<void> {
+  const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info', base: { service: 'guardrail-proxy' } });
+  const host = process.env['HOST'] ?? '127.0.0.1';
+  const port = readInteger('PORT', 8080, 0, 65_535);
+  const policyDir = process.env['POLICY_DIR'] ?? './policies';
+  const maxBodyBytes = readInteger('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024 * 1024);
+
+  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits: { maxBodyBytes } });
+  const snapshot = proxy.policies.current();
+  logger.info(
+    { url: proxy.url, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled },
+    'guardrail proxy listening',
+  );
+  if (!snapshot.authEnabled) logger.warn({}, 'no proxy keys configured: authentication is off (loopback only)');
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    proxy.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof PolicyLoadError || error instanceof InsecureListenError || error instanceof ConfigurationError) {
+    process.stderr.write(`guardrail-proxy: ${error.message}\n`);
+  } else {
+    process.stderr.write(`guardrail-proxy: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+// Node wiring shared by `npm start`, `npm run demo` and the end-to-end tests: policies from disk,
+// the app from createApp, served by @hono/node-server. main.ts adds env parsing and signals.
+
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppLimits } from '../app.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { EnvMap } from '../policy/interpolate.ts';
+import { createPolicyStore } from '../policy/store.ts';
+import type { PolicyStore } from '../policy/types.ts';
+import type { ProxyGuardrails } from '../proxy/guardrails.ts';
+import type { FetchLike } from '../proxy/upstream.ts';
+import { fileSystemPolicySource } from './policy-files.ts';
+
+export interface ProxyServerOptions {
+  policyDir: string;
+  /** Environment for `${VAR}` references in policy files. */
+  env: EnvMap;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  logger: Logger;
+  limits?: Partial<AppLimits>;
+  guardrails?: ProxyGuardrails;
+  fetch?: FetchLike;
+}
+
+export interface RunningProxy {
+  /** e.g. `http://127.0.0.1:8080` */
+  url: string;
+  port: number;
+  policies: PolicyStore;
+  close(): Promise<void>;
+}
+
+/** Raised instead of listening on a reachable address with authentication off. */
+export class InsecureListenError extends Error {
+  override readonly name = 'InsecureListenError';
+}
+
+/**
+ * Loads policies (throws PolicyLoadError on a bad file) and starts listening. Refuses a
+ * non-loopback host when no proxy key is configured, since anyone could then use the upstream keys.
+ */
+export async function startProxyServer(options: ProxyServerOptions): Promise<RunningProxy> {
+  const policies = await createPolicyStore(fileSystemPolicySource(options.policyDir), options.env);
+  if (!policies.current().authEnabled && !isLoopbackHost(options.host)) {
+    throw new InsecureListenError(
+      `Refusing to listen on ${options.host}: no proxy keys are configured, so authentication is off. ` +
+        'Set PROXY_API_KEYS (or api_keys in the tenant policy files), or listen on 127.0.0.1.',
+    );
+  }
+  const app = createApp({
+    policies,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    logger: options.logger,
+    limits: options.limits,
+    guardrails: options.guardrails,
+  });
+  const { server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (address) => resolve({ server, address }));
+    server.once('error', reject);
+  });
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    policies,
+    close: () => closeServer(server),
+  };
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // Streams still open (SSE) would hold close() forever; end them.
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}
+
+/** Loopback hosts: the only ones we listen on when no proxy key is configured. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}

@@ -1,0 +1,201 @@
+// Pure policy loading: file contents + an environment map in, an immutable PolicySnapshot out.
+// No file system here, so the Workers build can feed it bundled files. Every problem names the
+// file, line, column and field path, and all problems are reported at once.
+
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { formatFieldPath } from '../validation/field-path.ts';
+import { fromHex, sha256, toHex } from './digest.ts';
+import { interpolateDocument, type EnvMap } from './interpolate.ts';
+import { ENV_REFERENCE, tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
+import type { LoadedDeployment, LoadedTenant, PolicyFile, PolicySnapshot } from './types.ts';
+
+export interface PolicyProblem {
+  file: string;
+  line: number | null;
+  column: number | null;
+  /** Field path like `deployments[0].upstream.timeout_ms`; empty for the whole file. */
+  field: string;
+  message: string;
+}
+
+export class PolicyLoadError extends Error {
+  readonly problems: readonly PolicyProblem[];
+
+  constructor(problems: PolicyProblem[]) {
+    super(`Invalid policy files:\n${problems.map(formatProblem).join('\n')}`);
+    this.name = 'PolicyLoadError';
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(problem: PolicyProblem): string {
+  const where = problem.line === null ? problem.file : `${problem.file}:${problem.line}:${problem.column ?? 1}`;
+  return problem.field ? `${where}: ${problem.field}: ${problem.message}` : `${where}: ${problem.message}`;
+}
+
+const TENANT_FILE = /^tenants\/([^/]+)\.ya?ml$/;
+
+/**
+ * Parses every tenant file under `tenants/`; other files count towards the version only (later
+ * loaders parse them). Throws PolicyLoadError listing every problem found.
+ */
+export async function loadPolicySnapshot(files: readonly PolicyFile[], env: EnvMap): Promise<PolicySnapshot> {
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const problems: PolicyProblem[] = [];
+  const tenants = new Map<string, LoadedTenant>();
+
+  for (const file of sorted) {
+    const match = TENANT_FILE.exec(file.path);
+    if (!match) continue;
+    const tenant = await loadTenantFile(file, match[1] ?? '', env, problems);
+    if (!tenant) continue;
+    if (tenants.has(tenant.name)) {
+      problems.push({ file: file.path, line: null, column: null, field: 'tenant', message: `tenant "${tenant.name}" is defined twice` });
+      continue;
+    }
+    tenants.set(tenant.name, tenant);
+  }
+  if (problems.length === 0 && tenants.size === 0) {
+    problems.push({ file: 'tenants/', line: null, column: null, field: '', message: 'no tenant files found (expected tenants/<name>.yaml)' });
+  }
+  if (problems.length > 0) throw new PolicyLoadError(problems);
+
+  const authEnabled = [...tenants.values()].some((tenant) => tenant.apiKeyHashes.length > 0);
+  const anonymousTenant = authEnabled ? null : (tenants.get('default') ?? (tenants.size === 1 ? [...tenants.values()][0]! : null));
+  return Object.freeze({
+    version: toHex(await sha256(sorted.map((file) => `${file.path}\0${file.content}\0`).join(''))),
+    loadedAt: new Date(),
+    tenants,
+    authEnabled,
+    anonymousTenant,
+  });
+}
+
+async function loadTenantFile(
+  file: PolicyFile,
+  expectedName: string,
+  env: EnvMap,
+  problems: PolicyProblem[],
+): Promise<LoadedTenant | null> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(file.content, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const position = lineCounter.linePos(error.pos[0]);
+      problems.push({ file: file.path, line: position.line, column: position.col, field: '', message: error.message.split('\n')[0] ?? 'YAML syntax error' });
+    }
+    return null;
+  }
+  const locate = (path: readonly PropertyKey[], message: string): PolicyProblem => ({
+    file: file.path,
+    ...locateNode(doc, lineCounter, path),
+    field: formatFieldPath(path),
+    message,
+  });
+
+  const interpolated = interpolateDocument(doc.toJS(), { env, isVerbatim: isSecretPath });
+  for (const problem of interpolated.problems) problems.push(locate(problem.path, problem.message));
+  if (interpolated.problems.length > 0) return null;
+
+  const parsed = tenantFileSchema.safeParse(interpolated.value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      // Point an unknown field at the offending key itself, not at its parent.
+      const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]!] : issue.path;
+      problems.push(locate(path, describeIssue(issue)));
+    }
+    return null;
+  }
+  const definition = parsed.data;
+  const before = problems.length;
+  if (definition.tenant !== expectedName) {
+    problems.push(locate(['tenant'], `must match the file name "${expectedName}"`));
+  }
+  const deployments = new Map<string, LoadedDeployment>();
+  definition.deployments.forEach((deployment, index) => {
+    if (deployments.has(deployment.name)) {
+      problems.push(locate(['deployments', index, 'name'], `deployment "${deployment.name}" is defined twice`));
+      return;
+    }
+    deployments.set(deployment.name, toLoadedDeployment(definition.tenant, deployment, env));
+  });
+  const defaultDeployment = deployments.get(definition.default_deployment);
+  if (!defaultDeployment) {
+    problems.push(locate(['default_deployment'], `no deployment named "${definition.default_deployment}" in this file`));
+  }
+  if (problems.length > before || !defaultDeployment) return null;
+
+  return Object.freeze({
+    name: definition.tenant,
+    file: file.path,
+    apiKeyHashes: await resolveProxyKeyHashes(definition, env),
+    defaultDeployment,
+    deployments,
+    definition,
+  });
+}
+
+/** Secrets stay `${NAME}` references through the schema, which rejects anything else. */
+function isSecretPath(path: readonly (string | number)[]): boolean {
+  return (path.length === 2 && path[0] === 'api_keys') || (path.length === 4 && path[0] === 'deployments' && path[2] === 'upstream' && path[3] === 'api_key');
+}
+
+function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, env: EnvMap): LoadedDeployment {
+  const apiKey = deployment.upstream.api_key ? readReference(deployment.upstream.api_key, env).trim() : '';
+  return Object.freeze({
+    name: deployment.name,
+    tenant,
+    upstream: Object.freeze({
+      baseUrl: deployment.upstream.base_url.replace(/\/+$/, ''),
+      apiKey: apiKey === '' ? null : apiKey,
+      timeoutMs: deployment.upstream.timeout_ms,
+    }),
+    models: Object.freeze({
+      allow: Object.freeze(deployment.models.override ? [] : (deployment.models.allow ?? ['*'])),
+      override: deployment.models.override ?? null,
+      defaultModel: deployment.models.default ?? null,
+    }),
+    guardrails: Object.freeze({ ...deployment.guardrails }),
+  });
+}
+
+/** A `${NAME}` entry may hold several comma-separated keys; an empty variable means none. */
+async function resolveProxyKeyHashes(definition: TenantFile, env: EnvMap): Promise<Uint8Array[]> {
+  const hashes: Uint8Array[] = [];
+  for (const entry of definition.api_keys) {
+    if (entry.startsWith('sha256:')) {
+      hashes.push(fromHex(entry.slice('sha256:'.length).toLowerCase()));
+      continue;
+    }
+    for (const key of readReference(entry, env).split(',')) {
+      const trimmed = key.trim();
+      if (trimmed !== '') hashes.push(await sha256(trimmed));
+    }
+  }
+  return hashes;
+}
+
+function readReference(reference: string, env: EnvMap): string {
+  const variable = ENV_REFERENCE.exec(reference)?.[1];
+  return variable ? (env[variable] ?? '') : '';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')} (a typo?)`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  return issue.message;
+}
+
+/** Line and column of the node at `path`, or of its nearest existing ancestor (for missing fields). */
+function locateNode(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): { line: number | null; column: number | null } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) {
+      const position = lineCounter.linePos(range[0]);
+      return { line: position.line, column: position.col };
+    }
+  }
+  return { line: null, column: null };
+}

@@ -1,0 +1,64 @@
+// Zod schemas for tenant policy files (`policies/tenants/<tenant>.yaml`). Strict: an unknown key is an
+// error, so a typo by whoever edits the policy is caught at load. Later issues extend
+// `tenantFileSchema` (profiles, rules) with `.extend({...})`.
+
+import { z } from 'zod';
+
+/** `${NAME}`: a reference to an environment variable, the only way a secret may appear in a file. */
+export const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+/** `sha256:<64 hex>`: the digest of a proxy key, safe to commit. */
+export const SHA256_KEY = /^sha256:[0-9a-fA-F]{64}$/;
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters of letters, digits, ".", "_" or "-"');
+
+export const proxyKeyEntrySchema = z
+  .string()
+  .refine((value) => ENV_REFERENCE.test(value) || SHA256_KEY.test(value), {
+    message: 'must be "sha256:<64 hex digits>" or an environment reference "${NAME}"; plain keys are not allowed in policy files',
+  });
+
+export const upstreamSchema = z.strictObject({
+  base_url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+  api_key: z
+    .string()
+    .regex(ENV_REFERENCE, 'must be an environment reference "${NAME}"; plain keys are not allowed in policy files')
+    .optional(),
+  timeout_ms: z.int().min(1).max(600_000).default(60_000),
+});
+
+export const deploymentModelsSchema = z
+  .strictObject({
+    allow: z.array(z.string().min(1)).min(1).optional(),
+    override: z.string().min(1).optional(),
+    default: z.string().min(1).optional(),
+  })
+  .refine((models) => !(models.allow && models.override), {
+    message: 'use either "allow" or "override", not both',
+  });
+
+/** Which guardrail policies and threshold profile a deployment uses; the cascade issue reads these. */
+export const deploymentGuardrailsSchema = z.strictObject({
+  input_policy: name.default('default'),
+  output_policy: name.default('default'),
+  profile: name.default('default'),
+});
+
+export const deploymentSchema = z.strictObject({
+  name,
+  upstream: upstreamSchema,
+  models: deploymentModelsSchema.default({ allow: ['*'] }),
+  guardrails: deploymentGuardrailsSchema.default({ input_policy: 'default', output_policy: 'default', profile: 'default' }),
+});
+
+export const tenantFileSchema = z.strictObject({
+  tenant: name,
+  api_keys: z.array(proxyKeyEntrySchema).default([]),
+  default_deployment: name,
+  deployments: z.array(deploymentSchema).min(1),
+});
+
+export type TenantFile = z.infer<typeof tenantFileSchema>;
+export type DeploymentDefinition = z.infer<typeof deploymentSchema>;
+export type DeploymentGuardrails = z.infer<typeof deploymentGuardrailsSchema>;

@@ -1,0 +1,31 @@
+// A PolicyStore over any PolicySource: loads once up front, swaps the whole snapshot on reload.
+// A failed reload keeps serving the previous snapshot and rethrows, so a bad edit never takes
+// the proxy down; concurrent reloads share one load.
+
+import type { EnvMap } from './interpolate.ts';
+import { loadPolicySnapshot } from './load.ts';
+import type { PolicySnapshot, PolicySource, PolicyStore } from './types.ts';
+
+export async function createPolicyStore(source: PolicySource, env: EnvMap): Promise<PolicyStore> {
+  let snapshot = await loadPolicySnapshot(await source.read(), env);
+  let pending: Promise<PolicySnapshot> | null = null;
+  return {
+    current: () => snapshot,
+    reload() {
+      pending ??= (async () => {
+        try {
+          snapshot = await loadPolicySnapshot(await source.read(), env);
+          return snapshot;
+        } finally {
+          pending = null;
+        }
+      })();
+      return pending;
+    },
+  };
+}
+
+/** A fixed in-memory source, for tests and for bundled policies. */
+export function staticPolicySource(files: readonly { path: string; content: string }[]): PolicySource {
+  return { read: async () => files.map((file) => ({ ...file })) };
+}

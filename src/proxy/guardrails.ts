@@ -1,0 +1,45 @@
+// The seam where guardrails plug into the proxy path: one hook before the upstream call (may
+// rewrite the request or block it by throwing an HttpError) and one after it for non-streamed
+// answers. The proxy issue ships only the pass-through; the cascade issue implements both.
+
+import type { JsonObject } from '../http/json.ts';
+import type { LoadedDeployment, LoadedTenant } from '../policy/types.ts';
+
+export type GuardedEndpoint = 'chat.completions' | 'completions' | 'embeddings';
+
+export interface GuardCallContext {
+  tenant: LoadedTenant;
+  deployment: LoadedDeployment;
+  endpoint: GuardedEndpoint;
+  requestId: string;
+  tags: string[];
+  stream: boolean;
+}
+
+export interface InputGuardResult {
+  /** The body to send upstream (the input, possibly redacted). */
+  body: JsonObject;
+  /** Anything the input stage wants back in `afterUpstream` (findings, decisions). */
+  state?: unknown;
+  /** Response headers for the client, e.g. a decision summary. */
+  headers?: Record<string, string>;
+  /** Top-level fields merged into a non-streamed response body, e.g. policy detections. */
+  extensions?: Record<string, unknown>;
+}
+
+export interface OutputGuardResult {
+  body: JsonObject;
+  headers?: Record<string, string>;
+}
+
+export interface ProxyGuardrails {
+  /** Runs before the upstream call; throw an HttpError to block the request. */
+  beforeUpstream(ctx: GuardCallContext, body: JsonObject): Promise<InputGuardResult>;
+  /** Runs on a non-streamed upstream answer; may rewrite it or throw an HttpError to block it. */
+  afterUpstream(ctx: GuardCallContext, body: JsonObject, input: InputGuardResult): Promise<OutputGuardResult>;
+}
+
+export const passThroughGuardrails: ProxyGuardrails = {
+  beforeUpstream: async (_ctx, body) => ({ body }),
+  afterUpstream: async (_ctx, body) => ({ body }),
+};

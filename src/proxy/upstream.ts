@@ -1,0 +1,166 @@
+// Calls a deployment's upstream with the injected fetch: headers built from scratch (the client's
+// proxy key, cookies and X-Guard-*/X-Enkrypt-* never leave), one AbortSignal combining the
+// deployment's timeout and the client's disconnect, and upstream failures mapped to envelopes.
+
+import { HttpError } from '../errors.ts';
+import type { LoadedDeployment } from '../policy/types.ts';
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface UpstreamRequest {
+  fetch: FetchLike;
+  deployment: LoadedDeployment;
+  method: 'GET' | 'POST';
+  /** Path under the deployment's base URL, e.g. `/chat/completions`. */
+  path: string;
+  body?: unknown;
+  requestId: string;
+  accept?: string;
+  /** Aborted when the client goes away. */
+  clientSignal: AbortSignal;
+}
+
+export interface UpstreamCall {
+  response: Response;
+  /** Stops the timeout timer; call once headers (streaming) or the whole body (otherwise) arrived. */
+  clearTimeout(): void;
+  /** Aborts the upstream request (e.g. on client disconnect). */
+  abort(): void;
+  signal: AbortSignal;
+}
+
+class UpstreamTimeout extends Error {
+  override readonly name = 'UpstreamTimeout';
+}
+
+/**
+ * Sends the request and returns as soon as response headers arrive. Error statuses are thrown as
+ * HttpError (see `upstreamErrorToHttpError`); the caller owns the body of a successful response.
+ */
+export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCall> {
+  const { deployment } = request;
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort(request.clientSignal.reason);
+  if (request.clientSignal.aborted) onClientAbort();
+  else request.clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new UpstreamTimeout(`no answer within ${deployment.upstream.timeoutMs} ms`)),
+    deployment.upstream.timeoutMs,
+  );
+  const clearTimer = () => {
+    clearTimeout(timer);
+  };
+  const detach = () => {
+    clearTimer();
+    request.clientSignal.removeEventListener('abort', onClientAbort);
+  };
+  controller.signal.addEventListener('abort', detach, { once: true });
+
+  const headers: Record<string, string> = {
+    accept: request.accept ?? 'application/json',
+    'x-request-id': request.requestId,
+    'user-agent': 'guardrail-proxy',
+  };
+  if (deployment.upstream.apiKey) headers['authorization'] = `Bearer ${deployment.upstream.apiKey}`;
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+
+  let response: Response;
+  try {
+    response = await request.fetch(`${deployment.upstream.baseUrl}${request.path}`, {
+      method: request.method,
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: controller.signal,
+      redirect: 'manual',
+    });
+  } catch (cause) {
+    detach();
+    throw mapFetchFailure(controller.signal, deployment, cause);
+  }
+  if (!response.ok) {
+    try {
+      throw await upstreamErrorToHttpError(response, deployment);
+    } finally {
+      detach();
+    }
+  }
+  return {
+    response,
+    clearTimeout: clearTimer,
+    abort: () => controller.abort(new Error('aborted by the proxy')),
+    signal: controller.signal,
+  };
+}
+
+/** Reads a successful upstream body as JSON, still under the deployment's timeout. */
+export async function readUpstreamJson(call: UpstreamCall, deployment: LoadedDeployment): Promise<unknown> {
+  try {
+    return await call.response.json();
+  } catch (cause) {
+    if (call.signal.aborted) throw mapFetchFailure(call.signal, deployment, cause);
+    throw new HttpError(502, 'The upstream returned a response that is not valid JSON.', { code: 'upstream_invalid_response', cause });
+  } finally {
+    call.clearTimeout();
+  }
+}
+
+export function mapFetchFailure(signal: AbortSignal, deployment: LoadedDeployment, cause: unknown): HttpError {
+  if (signal.reason instanceof UpstreamTimeout) {
+    return new HttpError(504, `The upstream did not answer within ${deployment.upstream.timeoutMs} ms.`, { code: 'upstream_timeout', cause });
+  }
+  if (signal.aborted) {
+    // The client went away; nobody reads this answer, but onError still logs it.
+    return new HttpError(499, 'Client closed the request.', { code: 'client_closed_request', cause });
+  }
+  return new HttpError(502, 'The upstream could not be reached.', { code: 'upstream_unreachable', cause });
+}
+
+const RELAYED_ERROR_HEADERS = ['retry-after', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests', 'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'];
+
+/**
+ * Relays an upstream 4xx/5xx with its status and (OpenAI-shaped) envelope, plus Retry-After and
+ * rate-limit headers. Exception: upstream 401/403 mean the *deployment's* key is wrong, which is
+ * not the client's fault and whose message may echo part of that key, so they become a 502.
+ */
+export async function upstreamErrorToHttpError(response: Response, deployment: LoadedDeployment): Promise<HttpError> {
+  const headers: Record<string, string> = {};
+  for (const name of RELAYED_ERROR_HEADERS) {
+    const value = response.headers.get(name);
+    if (value) headers[name] = value;
+  }
+  if (response.status === 401 || response.status === 403) {
+    await response.body?.cancel().catch(() => {});
+    return new HttpError(502, 'The upstream rejected the credentials of this deployment.', { code: 'upstream_auth_failed', type: 'upstream_error', headers });
+  }
+  const text = await response.text().catch(() => '');
+  const envelope = parseErrorEnvelope(text);
+  const scrub = (value: string) => (deployment.upstream.apiKey ? value.split(deployment.upstream.apiKey).join('[redacted]') : value);
+  if (envelope) {
+    return new HttpError(response.status, scrub(envelope.message), {
+      type: envelope.type,
+      param: envelope.param,
+      code: envelope.code,
+      headers,
+    });
+  }
+  return new HttpError(response.status, `The upstream answered with HTTP ${response.status}.`, { type: 'upstream_error', code: 'upstream_error', headers });
+}
+
+function parseErrorEnvelope(text: string): { message: string; type: string; param: string | null; code: string | null } | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const error = (parsed as { error?: unknown } | null)?.error;
+  if (typeof error !== 'object' || error === null) return null;
+  const { message, type, param, code } = error as Record<string, unknown>;
+  if (typeof message !== 'string') return null;
+  return {
+    message: message.slice(0, 2000),
+    type: typeof type === 'string' ? type : 'upstream_error',
+    param: typeof param === 'string' ? param : null,
+    code: typeof code === 'string' ? code : typeof code === 'number' ? String(code) : null,
+  };
+}

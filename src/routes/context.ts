@@ -1,0 +1,59 @@
+// What every proxied request carries through the app (Hono variables), and the middleware that
+// fills it: authenticate the tenant, honour a cache-refresh request, pick the deployment.
+
+import type { Context, MiddlewareHandler } from 'hono';
+import { authenticateTenant, readPresentedKey } from '../auth/proxy-keys.ts';
+import { HttpError } from '../errors.ts';
+import { readGuardHeaders } from '../http/guard-headers.ts';
+import { describeCause, type Logger } from '../logging/logger.ts';
+import type { LoadedDeployment, LoadedTenant, PolicyStore } from '../policy/types.ts';
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    tags: string[];
+    tenant: LoadedTenant;
+    deployment: LoadedDeployment;
+    /** Set once known, for the access log. */
+    model: string;
+    stream: boolean;
+  };
+}
+
+export type AppContext = Context<AppEnv>;
+
+export function tenantContextMiddleware(options: { policies: PolicyStore; logger: Logger }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const guardHeaders = readGuardHeaders(c.req.raw.headers);
+    c.set('tags', guardHeaders.tags);
+    const presentedKey = readPresentedKey(c.req.raw.headers);
+    let tenant = await authenticateTenant(options.policies.current(), presentedKey);
+    if (guardHeaders.refreshCache) {
+      // Only an authenticated caller may trigger a reload; re-authenticate against the new
+      // snapshot in case its key was just revoked.
+      try {
+        const snapshot = await options.policies.reload();
+        options.logger.info({ requestId: c.get('requestId'), policyVersion: snapshot.version }, 'policies reloaded');
+      } catch (cause) {
+        options.logger.error({ requestId: c.get('requestId'), ...describeCause(cause) }, 'policy reload failed; previous policies stay in force');
+        c.header('x-guard-policy-reload', 'failed');
+      }
+      tenant = await authenticateTenant(options.policies.current(), presentedKey);
+    }
+    c.set('tenant', tenant);
+    c.set('deployment', resolveDeployment(tenant, guardHeaders.deployment));
+    await next();
+  };
+}
+
+/** Unknown and other tenants' deployments get the same answer: existence is never revealed. */
+function resolveDeployment(tenant: LoadedTenant, name: string | null): LoadedDeployment {
+  if (name === null) return tenant.defaultDeployment;
+  const deployment = tenant.deployments.get(name);
+  if (!deployment) {
+    throw new HttpError(404, `The deployment '${name}' does not exist or you do not have access to it.`, {
+      code: 'deployment_not_found',
+    });
+  }
+  return deployment;
+}

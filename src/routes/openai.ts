@@ -1,0 +1,58 @@
+// OpenAI-compatible model-call routes: POST /v1/chat/completions, /v1/completions, /v1/embeddings,
+// and Enkrypt's drop-in alias POST /ai-proxy/chat/completions (seed 004), where `model` may be
+// omitted when the deployment forces or defaults one.
+
+import type { Hono } from 'hono';
+import type { z } from 'zod';
+import { readJsonObjectBody } from '../http/json-body.ts';
+import type { JsonObject } from '../http/json.ts';
+import { forwardModelCall, type ForwardDeps } from '../proxy/forward.ts';
+import type { GuardedEndpoint } from '../proxy/guardrails.ts';
+import { resolveRequestModel } from '../proxy/models.ts';
+import { chatCompletionRequestSchema } from '../validation/chat.ts';
+import { completionRequestSchema } from '../validation/completions.ts';
+import { embeddingRequestSchema } from '../validation/embeddings.ts';
+import { assertValid } from '../validation/issues.ts';
+import type { AppContext, AppEnv } from './context.ts';
+
+export interface ModelRouteDeps extends ForwardDeps {
+  maxBodyBytes: number;
+}
+
+interface ModelRoute {
+  endpoint: GuardedEndpoint;
+  upstreamPath: string;
+  schema: z.ZodType;
+  /** Fill a missing `model` from the deployment before validating (Enkrypt requests omit it). */
+  modelOptional: boolean;
+}
+
+const routes: Record<string, ModelRoute> = {
+  '/v1/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: false },
+  '/v1/completions': { endpoint: 'completions', upstreamPath: '/completions', schema: completionRequestSchema, modelOptional: false },
+  '/v1/embeddings': { endpoint: 'embeddings', upstreamPath: '/embeddings', schema: embeddingRequestSchema, modelOptional: false },
+  '/ai-proxy/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: true },
+};
+
+export function registerModelRoutes(app: Hono<AppEnv>, deps: ModelRouteDeps): void {
+  for (const [path, route] of Object.entries(routes)) {
+    app.post(path, (c) => handleModelCall(c, deps, route));
+  }
+}
+
+async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: ModelRoute): Promise<Response> {
+  const deployment = c.get('deployment');
+  const received = await readJsonObjectBody(c.req.raw, deps.maxBodyBytes);
+  let body: JsonObject = received;
+  if (route.modelOptional && received['model'] === undefined) {
+    body = { ...received, model: resolveRequestModel(deployment, undefined) };
+  }
+  assertValid(route.schema, body);
+  const model = resolveRequestModel(deployment, body['model'] as string);
+  c.set('model', model);
+  return forwardModelCall(c, deps, {
+    endpoint: route.endpoint,
+    path: route.upstreamPath,
+    body: model === body['model'] ? body : { ...body, model },
+  });
+}

@@ -1,0 +1,44 @@
+// `X-Guard-Refresh-Cache: true` reloads the policy files before the request; a broken edit keeps
+// the previous policies in force.
+
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACME_KEY, TWO_TENANTS_DIR, startTestStack, type TestStack } from '../helpers/server.ts';
+
+let stack: TestStack;
+let policyDir: string;
+beforeAll(async () => {
+  policyDir = await mkdtemp(join(tmpdir(), 'policies-'));
+  await cp(TWO_TENANTS_DIR, policyDir, { recursive: true });
+  stack = await startTestStack({ policyDir });
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+describe('policy refresh', () => {
+  it('sees a new deployment only after a refresh request', async () => {
+    const file = join(policyDir, 'tenants', 'acme.yaml');
+    const added = `${await readFile(file, 'utf8')}  - name: added-later\n    upstream:\n      base_url: \${FAKE_UPSTREAM_URL}\n      api_key: \${FAKE_UPSTREAM_KEY}\n`;
+    await writeFile(file, added);
+    const request = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
+
+    const before = await stack.client(ACME_KEY, { 'X-Guard-Deployment': 'added-later' }).chat.completions.create(request).catch((caught: unknown) => caught);
+    expect(before).toMatchObject({ status: 404 });
+    const after = await stack.client(ACME_KEY, { 'X-Guard-Deployment': 'added-later', 'X-Guard-Refresh-Cache': 'true' }).chat.completions.create(request);
+    expect(after.choices[0]?.message.content).toBe('You said: hi');
+  });
+
+  it('keeps the previous policies when the edited file is invalid', async () => {
+    const version = stack.proxy.policies.current().version;
+    await writeFile(join(policyDir, 'tenants', 'acme.yaml'), 'tenant: acme\nbogus: true\n');
+    const { response } = await stack
+      .client(ACME_KEY, { 'X-Guard-Refresh-Cache': 'true' })
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'still here' }] })
+      .withResponse();
+    expect(response.headers.get('x-guard-policy-reload')).toBe('failed');
+    expect(stack.proxy.policies.current().version).toBe(version);
+  });
+});

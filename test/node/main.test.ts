@@ -1,0 +1,54 @@
+// The Node entry as a process: it refuses unsafe or broken configurations with a clear message
+// and a non-zero exit, and serves the shipped policies from environment variables alone.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+function runMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, ['src/node/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('src/node/main.ts', () => {
+  it('refuses a non-loopback host when no proxy keys are configured', async () => {
+    const { code, stderr } = await runMain({ HOST: '0.0.0.0', PORT: '0' });
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('no proxy keys are configured');
+    expect(stderr).toContain('PROXY_API_KEYS');
+  });
+
+  it('refuses to start on an invalid policy file, naming file, line and field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'policies-'));
+    await mkdir(join(dir, 'tenants'));
+    await writeFile(
+      join(dir, 'tenants', 'default.yaml'),
+      'tenant: default\napi_keys: [plain-key]\ndefault_deployment: d\ndeployments:\n  - name: d\n    upstream: { base_url: "http://127.0.0.1:1/v1" }\n',
+    );
+    const { code, stderr } = await runMain({ POLICY_DIR: dir, PORT: '0' });
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('tenants/default.yaml:2:');
+    expect(stderr).toContain('api_keys[0]');
+    expect(stderr).not.toContain('plain-key');
+  });
+
+  it('rejects a malformed PORT', async () => {
+    const { code, stderr } = await runMain({ PORT: 'eighty' });
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('PORT must be an integer');
+  });
+});

@@ -1,0 +1,98 @@
+// Policy loading from file contents + an env map: the happy path, and errors that name file,
+// line and field so whoever edits a policy can find the mistake.
+
+import { describe, expect, it } from 'vitest';
+import { sha256, toHex } from '../../src/policy/digest.ts';
+import { loadPolicySnapshot, PolicyLoadError } from '../../src/policy/load.ts';
+import { tenantFileSchema } from '../../src/policy/schema.ts';
+
+const VALID = `tenant: acme
+api_keys:
+  - \${KEYS}
+default_deployment: main
+deployments:
+  - name: main
+    upstream:
+      base_url: \${BASE:-https://api.openai.com/v1}
+      api_key: \${UPSTREAM}
+`;
+
+async function loadError(content: string, env: Record<string, string> = {}, path = 'tenants/acme.yaml'): Promise<PolicyLoadError> {
+  const error = await loadPolicySnapshot([{ path, content }], env).catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(PolicyLoadError);
+  return error as PolicyLoadError;
+}
+
+describe('loadPolicySnapshot', () => {
+  it('loads a tenant with interpolated values, defaults and hashed keys', async () => {
+    const snapshot = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }], { KEYS: 'k1, k2', UPSTREAM: 'sk-up' });
+    const tenant = snapshot.tenants.get('acme')!;
+    expect(snapshot.authEnabled).toBe(true);
+    expect(tenant.apiKeyHashes.map(toHex)).toEqual([toHex(await sha256('k1')), toHex(await sha256('k2'))]);
+    expect(tenant.defaultDeployment.upstream).toEqual({ baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-up', timeoutMs: 60_000 });
+    expect(tenant.defaultDeployment.models).toEqual({ allow: ['*'], override: null, defaultModel: null });
+    expect(tenant.defaultDeployment.guardrails).toEqual({ input_policy: 'default', output_policy: 'default', profile: 'default' });
+    expect(snapshot.version).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('turns auth off when no tenant has a key, serving the default tenant', async () => {
+    const snapshot = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }], {});
+    expect(snapshot.authEnabled).toBe(false);
+    expect(snapshot.anonymousTenant?.name).toBe('acme');
+    expect(snapshot.tenants.get('acme')!.defaultDeployment.upstream.apiKey).toBeNull();
+  });
+
+  it('changes the version when any file changes', async () => {
+    const a = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }], {});
+    const b = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: `${VALID}\n# edited\n` }], {});
+    expect(a.version).not.toBe(b.version);
+  });
+
+  it('rejects a plain-text key with file, line and field', async () => {
+    const error = await loadError(VALID.replace('${KEYS}', 'sk-plain-text-key'));
+    expect(error.problems[0]).toMatchObject({ file: 'tenants/acme.yaml', line: 3, field: 'api_keys[0]' });
+    expect(error.message).toContain('tenants/acme.yaml:3:5: api_keys[0]: must be "sha256:');
+    expect(error.message).not.toContain('sk-plain-text-key');
+  });
+
+  it('rejects a plain upstream key', async () => {
+    const error = await loadError(VALID.replace('${UPSTREAM}', 'sk-literal'));
+    expect(error.problems[0]).toMatchObject({ line: 9, field: 'deployments[0].upstream.api_key' });
+  });
+
+  it('rejects an unknown field (a typo) naming it', async () => {
+    const error = await loadError(VALID.replace('      api_key:', '      timeout_msec: 10\n      api_key:'));
+    expect(error.problems[0]).toMatchObject({ line: 9, field: 'deployments[0].upstream.timeout_msec' });
+    expect(error.problems[0]!.message).toContain('"timeout_msec"');
+  });
+
+  it('reports an out-of-range value at its own line', async () => {
+    const error = await loadError(VALID.replace('      api_key:', '      timeout_ms: -5\n      api_key:'));
+    expect(error.problems[0]).toMatchObject({ line: 9, column: 19, field: 'deployments[0].upstream.timeout_ms' });
+  });
+
+  it('names a missing environment variable that has no default', async () => {
+    const error = await loadError(VALID.replace('${BASE:-https://api.openai.com/v1}', '${MISSING_BASE}'));
+    expect(error.problems[0]).toMatchObject({ line: 8, field: 'deployments[0].upstream.base_url' });
+    expect(error.problems[0]!.message).toContain('MISSING_BASE');
+  });
+
+  it('reports YAML syntax errors with a line', async () => {
+    const error = await loadError('tenant: acme\ntenant: again\n');
+    expect(error.problems[0]).toMatchObject({ line: 2, field: '' });
+  });
+
+  it('requires the default deployment to exist and the tenant name to match the file', async () => {
+    const error = await loadError(VALID.replace('default_deployment: main', 'default_deployment: other'), {}, 'tenants/other-name.yaml');
+    expect(error.problems.map((problem) => problem.field).sort()).toEqual(['default_deployment', 'tenant']);
+  });
+
+  it('refuses to load an empty policy set', async () => {
+    await expect(loadPolicySnapshot([], {})).rejects.toBeInstanceOf(PolicyLoadError);
+  });
+
+  it('exports a tenant schema later issues can extend', () => {
+    const extended = tenantFileSchema.extend({ profiles: tenantFileSchema.shape.api_keys.optional() });
+    expect(Object.keys(extended.shape)).toContain('profiles');
+  });
+});
