@@ -318,3 +318,9 @@ export function createGuard(deps: GuardDeps): Guard {
     },
   };
 }
+
+/** One guard per profile of a registry, all built now (policy load), none per request. */
+export function createGuards(deps: Omit<GuardDeps, 'profile'> & { readonly profiles: ReadonlyMap<string, ResolvedProfile> }): Map<string, Guard> {
+  const { profiles, ...shared } = deps;
+  return new Map([...profiles].map(([name, profile]) => [name, createGuard({ ...shared, profile })]));
+}

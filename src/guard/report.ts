@@ -110,6 +110,8 @@ export interface GuardrailsReport {
   readonly policy_version: string;
   readonly degraded: Array<WireDegraded & { message_index: number }>;
   readonly detections: LocatedDetection[];
+  /** Per message: scored, cached, skipped (a hard rule had already blocked it) or unavailable. Zero scores of a skipped text mean "not scored". */
+  readonly classifier: { readonly version: string; readonly status: Array<Verdict['classifier']['status']> };
 }
 
 export interface PolicyDetections {
@@ -249,6 +251,7 @@ export function buildGuardrailsReport(direction: Direction, verdicts: readonly V
     policy_version: first?.policyVersion ?? '',
     degraded,
     detections,
+    classifier: { version: first?.classifier.version ?? '', status: verdicts.map((v) => v.classifier.status) },
   };
 }
 

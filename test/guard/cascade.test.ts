@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
 import { createClassifierCache } from '../../src/guard/cache.ts';
-import { createGuard, type Judge, type JudgeRequest } from '../../src/guard/cascade.ts';
+import { createGuard, createGuards, type Judge, type JudgeRequest } from '../../src/guard/cascade.ts';
 import { enforcementOf } from '../../src/guard/decision.ts';
 import { resolveTenantProfiles, type ResolvedProfile } from '../../src/guard/profiles/resolve.ts';
 import { createPlaceholderVault, restorePlaceholders } from '../../src/guard/redaction.ts';
@@ -35,6 +35,14 @@ describe('createGuard', () => {
     expect(built).toHaveLength(2);
     expect(built[0]!.injection).toEqual({ enabled: true });
     expect(built[1]!.injection).toBeUndefined();
+  });
+
+  it('createGuards builds one guard per profile up front', () => {
+    const detectors = fakeBuildDetectors();
+    const guards = createGuards({ profiles: shipped, buildDetectors: detectors.build, classifier: fakeClassifier(() => ({})).classifier, policyVersion: 'v' });
+    expect([...guards.keys()].sort()).toEqual([...shipped.keys()].sort());
+    expect(guards.get('kids')!.profile.name).toBe('kids');
+    expect(detectors.built).toHaveLength(2 * shipped.size);
   });
 
   it('allows clean text with all 13 scores, the profile and the policy version', async () => {

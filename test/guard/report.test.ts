@@ -49,6 +49,7 @@ describe('policy_detections', () => {
       [1, 'secret.openai_key', 'redact'],
       [1, 'injection.ignore_previous', 'block'],
     ]);
+    expect(guardrails.classifier).toEqual({ version: 'fake-1', status: ['scored', 'skipped'] });
     expect(guardrails.result_message).toMatch(/^Blocked by the input guardrails: prompt_injection \(injection\.ignore_previous\)/);
     // The report says where, never what: the secret does not travel back in it.
     expect(JSON.stringify(report)).not.toContain(SECRET);
