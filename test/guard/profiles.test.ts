@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
@@ -215,6 +216,20 @@ describe('tenant profiles', () => {
       resolveTenantProfiles('acme', [{ file: 'a.yaml', data: { profile: 'a', extends: 'b' } }, { file: 'b.yaml', data: { profile: 'b', extends: 'a' } }], shipped),
     );
     expect(cycle.message).toMatch(/cycle/);
+  });
+});
+
+describe('docs/guardrails.md', () => {
+  it('its annotated tenant profile example loads as documented', () => {
+    const docs = readFileSync(join(import.meta.dirname, '../../docs/guardrails.md'), 'utf8');
+    const example = docs.match(/```yaml\n(# policies\/tenants[\s\S]*?)```/)![1]!;
+    const profile = resolveTenantProfiles('acme', [{ file: 'docs-example.yaml', text: example }], shipped).get('acme-kids')!;
+    expect(profile.input.piiActions.email).toBe('placeholder');
+    expect(profile.input.stages.pii).toEqual({ timeoutMs: 20, onError: 'block', mode: 'enforce' });
+    expect(profile.input.bands.hate.mode).toBe('monitor');
+    expect(profile.input.bands.violence.review).toBe(0.25);
+    expect(profile.input.rules['acme.ticket']!.action).toBe('monitor');
+    expect(profile.output.bands['sexual/minors'].block).toBe(0.05);
   });
 });
 
