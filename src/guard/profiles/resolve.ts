@@ -1,0 +1,452 @@
+// Loads threshold profiles: parses the shipped profiles and tenants' overrides (YAML text or parsed
+// objects, no file system), deep-merges `extends`, enforces the sexual/minors floor, and resolves
+// each profile ONCE into thresholds, detector options and actions the cascade uses as they are.
+
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { MODERATION_CATEGORIES, type ModerationCategory } from '../../categories.ts';
+import { PII_TYPES, SECRET_TYPES, type DetectorSuiteOptions, type PiiType, type SecretType } from '../detectors/config.ts';
+import type { DetectorName } from '../types.ts';
+import { sha256Hex } from '../cache.ts';
+import { findFloorViolations, MINORS_BLOCK_CEILING, MINORS_CATEGORY, MINORS_HARD_RULES } from './floor.ts';
+import {
+  ProfileSchema,
+  type ChatRole,
+  type DetectorsConfig,
+  type MatchAction,
+  type Mode,
+  type OnError,
+  type ProfileConfig,
+  type RuleAction,
+  type SensitiveDataAction,
+} from './schema.ts';
+
+export const SHIPPED_PROFILE_NAMES = ['default', 'strict', 'kids', 'research', 'internal'] as const;
+
+/** One policy file: its name (for errors and the policy version) and its YAML text or parsed content. */
+export interface PolicySource {
+  readonly file: string;
+  readonly text?: string;
+  readonly data?: unknown;
+}
+
+export class PolicyLoadError extends Error {
+  readonly file: string;
+  readonly line: number | null;
+  readonly column: number | null;
+  /** Dotted field path, e.g. `categories.sexual/minors.block`. */
+  readonly field: string | null;
+
+  constructor(options: { file: string; reason: string; line?: number | null; column?: number | null; field?: string | null; cause?: unknown }) {
+    const where = options.line ? `${options.file}:${options.line}` : options.file;
+    super(`${where}: ${options.field ? `${options.field}: ` : ''}${options.reason}`, { cause: options.cause });
+    this.name = 'PolicyLoadError';
+    this.file = options.file;
+    this.line = options.line ?? null;
+    this.column = options.column ?? null;
+    this.field = options.field ?? null;
+  }
+}
+
+// ---- Resolved shape --------------------------------------------------------------------------
+
+export interface StagePolicy {
+  readonly timeoutMs: number;
+  readonly onError: OnError;
+  readonly mode: Mode;
+}
+
+export interface ResolvedBand {
+  /** Gray band start (soft_block, judge); null: no gray band. */
+  readonly review: number | null;
+  /** Block at or above; null: the score alone never blocks. */
+  readonly block: number | null;
+  readonly mode: Mode;
+}
+
+/** How a keyword or regex rule's findings are treated. */
+export interface ResolvedRule {
+  readonly id: string;
+  readonly category: string;
+  readonly action: MatchAction;
+}
+
+export type PrefilterStage = 'input_sanity' | 'pii' | 'secrets' | 'injection_attack' | 'sponge_attack' | 'keyword_detector' | 'regex';
+
+export interface ResolvedDirection {
+  readonly direction: 'input' | 'output';
+  readonly bands: Readonly<Record<ModerationCategory, ResolvedBand>>;
+  /** What `buildDetectors` gets for this direction. */
+  readonly detectorOptions: DetectorSuiteOptions;
+  /** Time budget, on_error and mode per pre-filter stage that runs. */
+  readonly stages: Readonly<Partial<Record<PrefilterStage, StagePolicy>>>;
+  readonly classifier: StagePolicy;
+  readonly piiActions: Readonly<Record<PiiType, SensitiveDataAction>>;
+  readonly secretActions: Readonly<Record<SecretType, SensitiveDataAction>>;
+  readonly injection: { readonly action: RuleAction; readonly threshold: number };
+  readonly sponge: { readonly action: RuleAction };
+  readonly sanity: { readonly action: RuleAction };
+  /** Keyword lists and regex rules by id, the sexual/minors hard rules included. */
+  readonly rules: Readonly<Record<string, ResolvedRule>>;
+  /** Input only: which chat roles are checked. Output checks the assistant's answer. */
+  readonly roles: readonly ChatRole[];
+}
+
+export interface ResolvedJudgePolicy extends StagePolicy {
+  readonly enabled: boolean;
+  readonly model: string | null;
+}
+
+export interface ResolvedProfile {
+  readonly name: string;
+  readonly description: string;
+  /** null for a shipped profile. */
+  readonly tenant: string | null;
+  /** This profile and its bases, nearest first: ['acme-kids', 'kids']. */
+  readonly lineage: readonly string[];
+  /** Files it was built from, for error messages and audits. */
+  readonly files: readonly string[];
+  readonly softBlock: 'block' | 'warn';
+  readonly judge: ResolvedJudgePolicy;
+  readonly input: ResolvedDirection;
+  readonly output: ResolvedDirection;
+}
+
+export type ProfileRegistry = ReadonlyMap<string, ResolvedProfile>;
+
+// ---- Defaults (applied when a profile leaves a field out) -----------------------------------
+
+const DEFAULT_PREFILTER: StagePolicy = { timeoutMs: 50, onError: 'block', mode: 'enforce' };
+const DEFAULT_CLASSIFIER: StagePolicy = { timeoutMs: 250, onError: 'block', mode: 'enforce' };
+const DEFAULT_JUDGE: StagePolicy = { timeoutMs: 3_000, onError: 'fallback', mode: 'enforce' };
+const DEFAULT_INJECTION_THRESHOLD = 0.8;
+const DEFAULT_SPONGE = { maxChars: 20_000, maxRepeatedRatio: 0.5 };
+const DEFAULT_INPUT_ROLES: readonly ChatRole[] = ['user', 'tool'];
+
+// ---- Parsing and error location ------------------------------------------------------------
+
+interface ParsedSource {
+  readonly file: string;
+  readonly data: unknown;
+  readonly document: Document | null;
+  readonly lines: LineCounter | null;
+}
+
+function parseSource(source: PolicySource): ParsedSource {
+  if (source.text === undefined) return { file: source.file, data: source.data, document: null, lines: null };
+  const lines = new LineCounter();
+  const document = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const first = document.errors[0];
+  if (first) {
+    const pos = lines.linePos(first.pos[0]);
+    throw new PolicyLoadError({ file: source.file, line: pos.line, column: pos.col, reason: `invalid YAML: ${first.message.split('\n')[0]}`, cause: first });
+  }
+  return { file: source.file, data: document.toJS(), document, lines };
+}
+
+type FieldPath = ReadonlyArray<PropertyKey>;
+
+function fieldName(path: FieldPath): string | null {
+  return path.length > 0 ? path.map(String).join('.') : null;
+}
+
+/** How much of `path` exists in the document, and the position of the deepest node that does. */
+function locate(parsed: ParsedSource, path: FieldPath): { depth: number; line: number | null; column: number | null } {
+  if (!parsed.document || !parsed.lines) return { depth: existsDepth(parsed.data, path), line: null, column: null };
+  for (let depth = path.length; depth > 0; depth--) {
+    const node = parsed.document.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) {
+      const pos = parsed.lines.linePos(node.range[0]);
+      return { depth, line: pos.line, column: pos.col };
+    }
+  }
+  return { depth: 0, line: 1, column: 1 };
+}
+
+function existsDepth(data: unknown, path: FieldPath): number {
+  let current = data;
+  let depth = 0;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object' || !(String(key) in (current as object))) break;
+    current = (current as Record<string, unknown>)[String(key)];
+    depth++;
+  }
+  return depth;
+}
+
+/** Error at `path`, blamed on the file (nearest first) where most of that path is written. */
+function errorAt(chain: readonly ParsedSource[], path: FieldPath, reason: string, cause?: unknown): PolicyLoadError {
+  let best = { source: chain[0]!, depth: -1, line: null as number | null, column: null as number | null };
+  for (const source of chain) {
+    const found = locate(source, path);
+    if (found.depth > best.depth) best = { source, ...found };
+  }
+  return new PolicyLoadError({ file: best.source.file, line: best.line, column: best.column, field: fieldName(path), reason, cause });
+}
+
+function validate(merged: unknown, chain: readonly ParsedSource[]): ProfileConfig {
+  const result = ProfileSchema.safeParse(merged);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issueFieldPath(issue);
+  throw errorAt(chain, path, issue.message, result.error);
+}
+
+function issueFieldPath(issue: z.core.$ZodIssue): FieldPath {
+  // An unknown key is reported on its parent; point at the key itself.
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) return [...issue.path, issue.keys[0]!];
+  return issue.path;
+}
+
+// ---- Merging -----------------------------------------------------------------------------------
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Objects merge key by key; arrays and scalars in `override` replace the base value. */
+export function deepMerge(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) out[key] = key in base ? deepMerge(base[key], value) : value;
+  return out;
+}
+
+// ---- Resolution --------------------------------------------------------------------------------
+
+function stage(config: { mode?: Mode; on_error?: OnError; timeout_ms?: number } | undefined, defaults: StagePolicy): StagePolicy {
+  return { timeoutMs: config?.timeout_ms ?? defaults.timeoutMs, onError: config?.on_error ?? defaults.onError, mode: config?.mode ?? defaults.mode };
+}
+
+function resolveBands(config: ProfileConfig, direction: 'input' | 'output', chain: readonly ParsedSource[]): Record<ModerationCategory, ResolvedBand> {
+  const bands = {} as Record<ModerationCategory, ResolvedBand>;
+  for (const category of MODERATION_CATEGORIES) {
+    const base = config.categories?.[category];
+    const override = config[direction]?.categories?.[category];
+    const review = override?.review ?? base?.review ?? null;
+    let block = override?.block ?? base?.block ?? null;
+    if (category === MINORS_CATEGORY) block = Math.min(block ?? MINORS_BLOCK_CEILING, MINORS_BLOCK_CEILING);
+    if (review !== null && block !== null && review > block) {
+      const where = override?.review !== undefined ? [direction, 'categories', category, 'review'] : ['categories', category, 'review'];
+      throw errorAt(chain, where, `review ${review} is above the ${direction} block threshold ${block}`);
+    }
+    const mode = category === MINORS_CATEGORY ? 'enforce' : (override?.mode ?? base?.mode ?? 'enforce');
+    bands[category] = { review, block, mode };
+  }
+  return bands;
+}
+
+function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', chain: readonly ParsedSource[]): ResolvedDirection {
+  const policy = config[direction];
+  const detectors: DetectorsConfig = policy?.detectors ?? {};
+  const options: DetectorSuiteOptions = {};
+  const stages: Partial<Record<PrefilterStage, StagePolicy>> = {};
+
+  if (detectors.sanity) {
+    options.sanity = { maxChars: detectors.sanity.max_chars, rejectControlChars: detectors.sanity.reject_control_chars ?? true };
+    stages.input_sanity = stage(detectors.sanity, DEFAULT_PREFILTER);
+  }
+
+  const piiActions = Object.fromEntries(PII_TYPES.map((type) => [type, detectors.pii?.[type] ?? 'allow'])) as Record<PiiType, SensitiveDataAction>;
+  const piiTypes = PII_TYPES.filter((type) => piiActions[type] !== 'allow');
+  if (piiTypes.length > 0) {
+    options.pii = { types: piiTypes };
+    stages.pii = stage(detectors.pii, DEFAULT_PREFILTER);
+  }
+
+  const secretDefault = detectors.secrets?.action ?? 'allow';
+  const secretActions = Object.fromEntries(SECRET_TYPES.map((type) => [type, detectors.secrets?.[type] ?? secretDefault])) as Record<SecretType, SensitiveDataAction>;
+  const secretTypes = SECRET_TYPES.filter((type) => secretActions[type] !== 'allow');
+  if (secretTypes.length > 0) {
+    options.secrets = { types: secretTypes };
+    stages.secrets = stage(detectors.secrets, DEFAULT_PREFILTER);
+  }
+
+  const injection = { action: detectors.injection?.action ?? 'allow', threshold: detectors.injection?.threshold ?? DEFAULT_INJECTION_THRESHOLD };
+  if (injection.action !== 'allow') {
+    options.injection = { enabled: true };
+    stages.injection_attack = stage(detectors.injection, DEFAULT_PREFILTER);
+  }
+
+  const sponge = { action: detectors.sponge?.action ?? 'allow' };
+  if (sponge.action !== 'allow') {
+    options.sponge = {
+      maxChars: detectors.sponge?.max_chars ?? DEFAULT_SPONGE.maxChars,
+      maxRepeatedRatio: detectors.sponge?.max_repeated_ratio ?? DEFAULT_SPONGE.maxRepeatedRatio,
+    };
+    stages.sponge_attack = stage(detectors.sponge, DEFAULT_PREFILTER);
+  }
+
+  const rules: Record<string, ResolvedRule> = {};
+  const addRule = (rule: ResolvedRule, path: FieldPath) => {
+    if (rules[rule.id]) throw errorAt(chain, path, `rule id '${rule.id}' is used twice in ${direction}`);
+    rules[rule.id] = rule;
+  };
+  if (detectors.keywords && detectors.keywords.lists.length > 0) {
+    options.keywordLists = detectors.keywords.lists.map((list, i) => {
+      addRule({ id: list.id, category: list.category, action: list.action }, [direction, 'detectors', 'keywords', 'lists', i, 'id']);
+      return { id: list.id, category: list.category, keywords: [...list.keywords] };
+    });
+    stages.keyword_detector = stage(detectors.keywords, DEFAULT_PREFILTER);
+  }
+  // The regex stage always runs: it carries the sexual/minors hard rules (the floor).
+  const tenantRegex = detectors.regex?.rules ?? [];
+  options.regexRules = [
+    ...tenantRegex.map((rule, i) => {
+      addRule({ id: rule.id, category: rule.category, action: rule.action }, [direction, 'detectors', 'regex', 'rules', i, 'id']);
+      return { id: rule.id, pattern: rule.pattern, category: rule.category, ...(rule.flags ? { flags: rule.flags } : {}), ...(rule.normalized === undefined ? {} : { normalized: rule.normalized }) };
+    }),
+    ...MINORS_HARD_RULES.map((rule) => {
+      addRule({ id: rule.id, category: rule.category, action: 'block' }, [direction, 'detectors', 'regex', 'rules']);
+      return { ...rule };
+    }),
+  ];
+  stages.regex = stage(detectors.regex, DEFAULT_PREFILTER);
+
+  const roles = direction === 'input' ? (config.input?.roles ?? DEFAULT_INPUT_ROLES) : (['assistant'] as const);
+  return {
+    direction,
+    bands: resolveBands(config, direction, chain),
+    detectorOptions: options,
+    stages,
+    classifier: stage(policy?.classifier, DEFAULT_CLASSIFIER),
+    piiActions,
+    secretActions,
+    injection,
+    sponge,
+    sanity: { action: detectors.sanity?.action ?? 'block' },
+    rules,
+    roles: [...new Set(roles)],
+  };
+}
+
+function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; lineage: string[]; chain: readonly ParsedSource[] }): ResolvedProfile {
+  const violation = findFloorViolations(config)[0];
+  if (violation) throw errorAt(meta.chain, violation.path, violation.message);
+  return {
+    name: config.profile,
+    description: config.description ?? '',
+    tenant: meta.tenant,
+    lineage: meta.lineage,
+    files: meta.chain.map((source) => source.file),
+    softBlock: config.soft_block ?? 'block',
+    judge: { ...stage(config.judge, DEFAULT_JUDGE), enabled: config.judge?.enabled ?? false, model: config.judge?.model ?? null },
+    input: resolveDirection(config, 'input', meta.chain),
+    output: resolveDirection(config, 'output', meta.chain),
+  };
+}
+
+// ---- Public entry points -------------------------------------------------------------------------
+
+interface LoadedProfile {
+  readonly raw: unknown;
+  readonly chain: readonly ParsedSource[];
+  readonly resolved: ResolvedProfile;
+}
+
+/** Internal: the raw merged documents behind a registry, so tenant profiles can extend them. */
+const rawByRegistry = new WeakMap<ProfileRegistry, ReadonlyMap<string, LoadedProfile>>();
+
+/**
+ * Load the shipped profiles (policies/profiles/*.yaml). Each must be complete (no `extends`) and
+ * all five names must be present.
+ */
+export function loadShippedProfiles(sources: readonly PolicySource[]): ProfileRegistry {
+  const loaded = new Map<string, LoadedProfile>();
+  for (const source of sources) {
+    const parsed = parseSource(source);
+    const config = validate(parsed.data, [parsed]);
+    if (config.extends !== undefined) throw errorAt([parsed], ['extends'], 'shipped profiles are complete and cannot extend another');
+    if (loaded.has(config.profile)) throw errorAt([parsed], ['profile'], `profile '${config.profile}' is defined twice`);
+    const resolved = resolveProfile(config, { tenant: null, lineage: [config.profile], chain: [parsed] });
+    loaded.set(config.profile, { raw: parsed.data, chain: [parsed], resolved });
+  }
+  const missing = SHIPPED_PROFILE_NAMES.filter((name) => !loaded.has(name));
+  if (missing.length > 0) throw new PolicyLoadError({ file: 'policies/profiles', reason: `missing shipped profile(s): ${missing.join(', ')}` });
+  return registryOf(loaded);
+}
+
+/**
+ * Load one tenant's profiles over the shipped ones. A tenant profile either `extends` a shipped
+ * profile (or another of the tenant's, in any order) and overrides fields by deep merge, or is
+ * complete on its own. A tenant profile may reuse a shipped name to replace it for that tenant.
+ * The result holds the shipped profiles plus the tenant's.
+ */
+export function resolveTenantProfiles(tenant: string, sources: readonly PolicySource[], shipped: ProfileRegistry): ProfileRegistry {
+  const base = rawByRegistry.get(shipped);
+  if (!base) throw new Error('resolveTenantProfiles needs the registry returned by loadShippedProfiles');
+  const pending = new Map<string, ParsedSource>();
+  for (const source of sources) {
+    const parsed = parseSource(source);
+    const name = isPlainObject(parsed.data) ? parsed.data.profile : undefined;
+    if (typeof name !== 'string') throw errorAt([parsed], ['profile'], 'a profile file needs a `profile:` name');
+    if (pending.has(name)) throw errorAt([parsed], ['profile'], `profile '${name}' is defined twice for tenant '${tenant}'`);
+    pending.set(name, parsed);
+  }
+
+  const loaded = new Map(base);
+  const done = new Map<string, LoadedProfile>();
+  const visiting = new Set<string>();
+  const load = (name: string): LoadedProfile => {
+    const finished = done.get(name);
+    if (finished) return finished;
+    const parsed = pending.get(name)!;
+    if (visiting.has(name)) throw errorAt([parsed], ['extends'], `profile '${name}' extends itself through a cycle`);
+    visiting.add(name);
+    const data = parsed.data as Record<string, unknown>;
+    const parentName = data.extends;
+    let merged: unknown = data;
+    let chain: readonly ParsedSource[] = [parsed];
+    let lineage = [name];
+    if (parentName !== undefined) {
+      if (typeof parentName !== 'string') throw errorAt([parsed], ['extends'], 'extends names a profile');
+      // A tenant profile named like its parent (e.g. its own `default`) extends the shipped one.
+      const parent = parentName !== name && pending.has(parentName) ? load(parentName) : base.get(parentName);
+      if (!parent) throw errorAt([parsed], ['extends'], `unknown profile '${parentName}' (known: ${[...new Set([...base.keys(), ...pending.keys()])].join(', ')})`);
+      const { extends: _dropped, ...override } = data;
+      merged = deepMerge(parent.raw, override);
+      chain = [parsed, ...parent.chain];
+      lineage = [name, ...parent.resolved.lineage];
+    }
+    const config = validate(merged, chain);
+    const resolved = resolveProfile(config, { tenant, lineage, chain });
+    const entry = { raw: merged, chain, resolved };
+    visiting.delete(name);
+    done.set(name, entry);
+    return entry;
+  };
+  for (const name of pending.keys()) loaded.set(name, load(name));
+  return registryOf(loaded);
+}
+
+function registryOf(loaded: Map<string, LoadedProfile>): ProfileRegistry {
+  const registry: ProfileRegistry = new Map([...loaded].map(([name, entry]) => [name, entry.resolved]));
+  rawByRegistry.set(registry, loaded);
+  return registry;
+}
+
+/**
+ * The policy version every verdict carries: a hash of the loaded files (names and contents, in
+ * name order), so a verdict can be traced to the exact policy that produced it.
+ */
+export function computePolicyVersion(sources: readonly PolicySource[]): string {
+  const canonical = [...sources]
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+    .map((source) => `${source.file}\u0000${source.text ?? JSON.stringify(source.data)}`)
+    .join('\u0001');
+  return `sha256:${sha256Hex(canonical).slice(0, 16)}`;
+}
+
+/** The stage name a detector's findings are governed by. */
+export function stageOfDetector(name: DetectorName): PrefilterStage | null {
+  const stages: Partial<Record<DetectorName, PrefilterStage>> = {
+    input_sanity: 'input_sanity',
+    pii: 'pii',
+    secrets: 'secrets',
+    injection_attack: 'injection_attack',
+    sponge_attack: 'sponge_attack',
+    keyword_detector: 'keyword_detector',
+    regex: 'regex',
+  };
+  return stages[name] ?? null;
+}

@@ -1,0 +1,174 @@
+// The threshold-profile file format (policies/profiles/*.yaml and tenants' own profile files):
+// a strict zod schema, so a typo in a hand-edited file is a load error naming the field, never a
+// silently ignored key. Keys are snake_case; every value a trust-and-safety editor can set is here.
+
+import { z } from 'zod';
+import { MODERATION_CATEGORIES } from '../../categories.ts';
+import { PII_TYPES, SECRET_TYPES } from '../detectors/config.ts';
+
+const Probability = z.number().min(0).max(1);
+
+/** enforce: the finding can change the decision. monitor: evaluated and reported, never enforced (shadow mode). */
+export const ModeSchema = z.enum(['enforce', 'monitor']);
+export type Mode = z.infer<typeof ModeSchema>;
+
+/** What a stage does when it throws or runs past `timeout_ms`: block the text, let it pass, or hand it to the next stage. */
+export const OnErrorSchema = z.enum(['block', 'allow', 'fallback']);
+export type OnError = z.infer<typeof OnErrorSchema>;
+
+/** Controls every stage accepts. */
+const stageControls = {
+  mode: ModeSchema.optional(),
+  on_error: OnErrorSchema.optional(),
+  timeout_ms: z.number().int().positive().max(60_000).optional(),
+};
+
+/** A score band per moderation category: `review ≤ score < block` is the gray band (soft_block / judge), `≥ block` blocks. */
+export const CategoryBandSchema = z
+  .strictObject({
+    review: Probability.optional(),
+    block: Probability.optional(),
+    mode: ModeSchema.optional(),
+  })
+  .refine((band) => band.review === undefined || band.block === undefined || band.review <= band.block, {
+    message: 'review must not be above block',
+    path: ['review'],
+  });
+export type CategoryBandConfig = z.infer<typeof CategoryBandSchema>;
+
+export const CategoriesSchema = z.partialRecord(z.enum(MODERATION_CATEGORIES), CategoryBandSchema);
+
+/**
+ * What happens to a PII or secret finding. redact: replaced by its type label (`[EMAIL]`).
+ * placeholder: replaced by a reversible token (`[EMAIL_1]`), restored in the answer to the client.
+ * block: the text is blocked. monitor: reported only. allow: not detected at all.
+ */
+export const SensitiveDataActionSchema = z.enum(['redact', 'placeholder', 'block', 'monitor', 'allow']);
+export type SensitiveDataAction = z.infer<typeof SensitiveDataActionSchema>;
+
+/** What a rule-like detector (injection, sponge, sanity, keyword, regex) does when it fires. */
+export const RuleActionSchema = z.enum(['block', 'soft_block', 'monitor', 'allow']);
+export type RuleAction = z.infer<typeof RuleActionSchema>;
+
+/** Keyword and regex rules may also redact what they matched. */
+export const MatchActionSchema = z.enum(['block', 'soft_block', 'redact', 'monitor']);
+export type MatchAction = z.infer<typeof MatchActionSchema>;
+
+const piiTypeActions = Object.fromEntries(PII_TYPES.map((type) => [type, SensitiveDataActionSchema.optional()])) as {
+  [K in (typeof PII_TYPES)[number]]: z.ZodOptional<typeof SensitiveDataActionSchema>;
+};
+const secretTypeActions = Object.fromEntries(SECRET_TYPES.map((type) => [type, SensitiveDataActionSchema.optional()])) as {
+  [K in (typeof SECRET_TYPES)[number]]: z.ZodOptional<typeof SensitiveDataActionSchema>;
+};
+
+/** `pii: { email: redact, phone: placeholder, ip_address: allow }`; unlisted types are allowed (not detected). */
+export const PiiDetectorSchema = z.strictObject({ ...stageControls, ...piiTypeActions });
+
+/** `secrets: { action: redact, private_key: block }`: `action` for every type not listed. */
+export const SecretsDetectorSchema = z.strictObject({
+  ...stageControls,
+  action: SensitiveDataActionSchema.optional(),
+  ...secretTypeActions,
+});
+
+export const InjectionDetectorSchema = z.strictObject({
+  ...stageControls,
+  action: RuleActionSchema,
+  /** Minimum score (heuristic finding or the classifier's prompt_injection head) that counts as an attack. */
+  threshold: Probability.optional(),
+});
+
+export const SpongeDetectorSchema = z.strictObject({
+  ...stageControls,
+  action: RuleActionSchema,
+  max_chars: z.number().int().positive().optional(),
+  /** Share of the text made of one repeated unit above which it counts as a sponge attack. */
+  max_repeated_ratio: Probability.optional(),
+});
+
+export const SanityDetectorSchema = z.strictObject({
+  ...stageControls,
+  action: RuleActionSchema.optional(),
+  max_chars: z.number().int().positive(),
+  reject_control_chars: z.boolean().optional(),
+});
+
+const RuleId = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'rule ids are lower-case letters, digits, dot, dash, underscore');
+/** A moderation category or a tenant's own label such as `brand/competitor`. */
+const RuleCategory = z.string().min(1).max(80);
+
+export const KeywordListSchema = z.strictObject({
+  id: RuleId,
+  category: RuleCategory,
+  action: MatchActionSchema,
+  keywords: z.array(z.string().min(1)).min(1),
+});
+
+export const RegexRuleSchema = z.strictObject({
+  id: RuleId,
+  category: RuleCategory,
+  action: MatchActionSchema,
+  pattern: z.string().min(1),
+  flags: z.string().regex(/^[ims]*$/, 'flags are i, m, s').optional(),
+  /** Match against the folded text (homoglyphs, zero-width, leetspeak). Default true. */
+  normalized: z.boolean().optional(),
+});
+
+export const KeywordsDetectorSchema = z.strictObject({ ...stageControls, lists: z.array(KeywordListSchema) });
+export const RegexDetectorSchema = z.strictObject({ ...stageControls, rules: z.array(RegexRuleSchema) });
+
+export const DetectorsSchema = z.strictObject({
+  sanity: SanityDetectorSchema.optional(),
+  pii: PiiDetectorSchema.optional(),
+  secrets: SecretsDetectorSchema.optional(),
+  injection: InjectionDetectorSchema.optional(),
+  sponge: SpongeDetectorSchema.optional(),
+  keywords: KeywordsDetectorSchema.optional(),
+  regex: RegexDetectorSchema.optional(),
+});
+export type DetectorsConfig = z.infer<typeof DetectorsSchema>;
+
+export const ClassifierStageSchema = z.strictObject({
+  ...stageControls,
+  enabled: z.boolean().optional(),
+});
+
+export const ChatRoleSchema = z.enum(['system', 'developer', 'user', 'assistant', 'tool']);
+export type ChatRole = z.infer<typeof ChatRoleSchema>;
+
+const directionFields = {
+  detectors: DetectorsSchema.optional(),
+  /** Per-direction band overrides, merged over the profile's top-level `categories`. */
+  categories: CategoriesSchema.optional(),
+  classifier: ClassifierStageSchema.optional(),
+};
+
+export const InputPolicySchema = z.strictObject({
+  ...directionFields,
+  /** Which chat roles' messages the input guardrails check. */
+  roles: z.array(ChatRoleSchema).min(1).optional(),
+});
+export const OutputPolicySchema = z.strictObject(directionFields);
+
+/** The LLM judge seam (its own issue): reviews gray-band texts only. */
+export const JudgeSchema = z.strictObject({
+  ...stageControls,
+  enabled: z.boolean(),
+  model: z.string().min(1).optional(),
+});
+
+const ProfileName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'profile names are lower-case letters, digits, dash, underscore');
+
+export const ProfileSchema = z.strictObject({
+  profile: ProfileName,
+  description: z.string().optional(),
+  /** Tenant profiles only: the profile this one starts from (deep merge; lists are replaced, not appended). */
+  extends: ProfileName.optional(),
+  /** What a soft_block verdict does unless the deployment says otherwise: block, or pass with a warning. */
+  soft_block: z.enum(['block', 'warn']).optional(),
+  categories: CategoriesSchema.optional(),
+  input: InputPolicySchema.optional(),
+  output: OutputPolicySchema.optional(),
+  judge: JudgeSchema.optional(),
+});
+export type ProfileConfig = z.infer<typeof ProfileSchema>;

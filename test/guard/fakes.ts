@@ -1,0 +1,111 @@
+// Test doubles for the cascade: small pre-filters that honour DetectorSuiteOptions the way the real
+// suite does (only configured types run), and a scripted classifier that records its calls.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClassifierHead } from '../../src/categories.ts';
+import type { Classifier, ClassifierScores } from '../../src/classifier/types.ts';
+import type { DetectorSuiteOptions } from '../../src/guard/detectors/config.ts';
+import { loadShippedProfiles, type PolicySource, type ProfileRegistry } from '../../src/guard/profiles/resolve.ts';
+import type { Finding, TextDetector } from '../../src/guard/types.ts';
+
+function matches(text: string, pattern: RegExp): Array<{ start: number; end: number }> {
+  return [...text.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))].map((m) => ({
+    start: m.index!,
+    end: m.index! + m[0].length,
+  }));
+}
+
+export interface FakeDetectorOptions {
+  /** Detector names whose detect() throws. */
+  throwing?: string[];
+}
+
+export function fakeBuildDetectors(fake: FakeDetectorOptions = {}) {
+  const built: DetectorSuiteOptions[] = [];
+  const build = (options: DetectorSuiteOptions): TextDetector[] => {
+    built.push(options);
+    const detectors: TextDetector[] = [];
+    const maybeThrow = (name: string) => {
+      if (fake.throwing?.includes(name)) throw new Error(`${name} exploded`);
+    };
+    if (options.pii) {
+      const types = options.pii.types;
+      detectors.push({
+        name: 'pii',
+        detect(text) {
+          maybeThrow('pii');
+          const found: Finding[] = [];
+          if (types.includes('email')) for (const span of matches(text, /[\p{L}\p{N}._-]+@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+/u)) found.push({ detector: 'pii', ruleId: 'pii.email', category: 'pii/email', score: 1, span });
+          if (types.includes('phone')) for (const span of matches(text, /\+\d[\d -]{7,}\d/)) found.push({ detector: 'pii', ruleId: 'pii.phone', category: 'pii/phone', score: 1, span });
+          return found;
+        },
+      });
+    }
+    if (options.secrets) {
+      detectors.push({
+        name: 'secrets',
+        detect(text) {
+          maybeThrow('secrets');
+          return matches(text, /sk-[A-Za-z0-9]{20,}/).map((span) => ({ detector: 'secrets', ruleId: 'secret.openai_key', category: 'secret/openai_key', score: 1, span }));
+        },
+      });
+    }
+    if (options.injection?.enabled) {
+      detectors.push({
+        name: 'injection_attack',
+        detect(text) {
+          maybeThrow('injection_attack');
+          return matches(text, /ignore (all )?previous instructions/i).map((span) => ({ detector: 'injection_attack', ruleId: 'injection.ignore_previous', category: 'prompt_injection', score: 0.95, span }));
+        },
+      });
+    }
+    const rules = options.regexRules ?? [];
+    detectors.push({
+      name: 'regex',
+      detect(text) {
+        maybeThrow('regex');
+        return rules.flatMap((rule) =>
+          matches(text, new RegExp(rule.pattern, 'giu')).map((span) => ({ detector: 'regex' as const, ruleId: rule.id, category: rule.category, score: 1, span })),
+        );
+      },
+    });
+    return detectors;
+  };
+  return { build, built };
+}
+
+/** A classifier whose scores come from a function of the text; records every batch it receives. */
+export function fakeClassifier(score: (text: string) => Partial<Record<ClassifierHead, number>>, behaviour: { fail?: 'throw' | 'hang'; version?: string } = {}) {
+  const calls: string[][] = [];
+  const classifier: Classifier = {
+    version: behaviour.version ?? 'fake-1',
+    heads: [],
+    async classify(texts) {
+      calls.push([...texts]);
+      if (behaviour.fail === 'throw') throw new Error('model crashed');
+      if (behaviour.fail === 'hang') return new Promise<ClassifierScores[]>(() => {});
+      return texts.map((text) => ({ scores: score(text) }));
+    },
+  };
+  return { classifier, calls };
+}
+
+/** Scores keyed by marker words in the text, e.g. "[harassment=0.8]". */
+export function scoresFromMarkers(text: string): Partial<Record<ClassifierHead, number>> {
+  const scores: Partial<Record<ClassifierHead, number>> = {};
+  for (const m of text.matchAll(/\[([a-z/_-]+)=([0-9.]+)\]/g)) scores[m[1] as ClassifierHead] = Number(m[2]);
+  return scores;
+}
+
+export function shippedSources(): PolicySource[] {
+  const dir = join(import.meta.dirname, '../../policies/profiles');
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort()
+    .map((name) => ({ file: `policies/profiles/${name}`, text: readFileSync(join(dir, name), 'utf8') }));
+}
+
+export function shippedProfiles(): ProfileRegistry {
+  return loadShippedProfiles(shippedSources());
+}
