@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ClassifierHead } from '../../src/categories.ts';
 import type { Classifier, ClassifierScores } from '../../src/classifier/types.ts';
 import type { DetectorSuiteOptions } from '../../src/guard/detectors/config.ts';
+import { SEXUAL_MINORS_RULES } from '../../src/guard/detectors/minors.ts';
 import { loadShippedProfiles, type PolicySource, type ProfileRegistry } from '../../src/guard/profiles/resolve.ts';
 import type { Finding, TextDetector } from '../../src/guard/types.ts';
 
@@ -60,7 +61,8 @@ export function fakeBuildDetectors(fake: FakeDetectorOptions = {}) {
         },
       });
     }
-    const rules = options.regexRules ?? [];
+    // Like the real suite: the built-in sexual/minors rules run unless switched off (raw text, no folding).
+    const rules = [...(options.minors?.enabled === false ? [] : SEXUAL_MINORS_RULES), ...(options.regexRules ?? [])];
     detectors.push({
       name: 'regex',
       detect(text) {

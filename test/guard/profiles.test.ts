@@ -69,7 +69,8 @@ describe('shipped profiles', () => {
   it('every profile keeps the sexual/minors hard rules in both directions', () => {
     for (const profile of shipped.values()) {
       for (const direction of [profile.input, profile.output]) {
-        expect(direction.detectorOptions.regexRules?.some((rule) => rule.category === 'sexual/minors')).toBe(true);
+        expect(direction.detectorOptions.minors).toEqual({ enabled: true });
+        expect(direction.detectorOptions.regexRules?.some((rule) => rule.id.startsWith('minors.'))).toBe(false);
         expect(direction.bands['sexual/minors'].block!).toBeLessThanOrEqual(0.1);
         expect(direction.bands['sexual/minors'].mode).toBe('enforce');
       }
