@@ -220,9 +220,9 @@ describe('tenant profiles', () => {
   });
 });
 
-describe('docs/guardrails.md', () => {
+describe('README guardrails section', () => {
   it('its annotated tenant profile example loads as documented', () => {
-    const docs = readFileSync(join(import.meta.dirname, '../../docs/guardrails.md'), 'utf8');
+    const docs = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
     const example = docs.match(/```yaml\n(# policies\/tenants[\s\S]*?)```/)![1]!;
     const profile = resolveTenantProfiles('acme', [{ file: 'docs-example.yaml', text: example }], shipped).get('acme-kids')!;
     expect(profile.input.piiActions.email).toBe('placeholder');
