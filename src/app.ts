@@ -11,6 +11,7 @@ import { passThroughGuardrails, type ProxyGuardrails } from './proxy/guardrails.
 import type { FetchLike } from './proxy/upstream.ts';
 import { tenantContextMiddleware, type AppEnv } from './routes/context.ts';
 import { registerModelListRoutes } from './routes/models.ts';
+import { registerModerationRoutes } from './routes/moderations.ts';
 import { registerModelRoutes } from './routes/openai.ts';
 
 export interface AppLimits {
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/ai-proxy/*', tenantContext);
   registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes });
   registerModelListRoutes(app, { fetch: deps.fetch });
+  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes });
 
   app.notFound((c) => {
     const error = new HttpError(404, `Invalid URL (${c.req.method} ${c.req.path})`);

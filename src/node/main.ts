@@ -3,6 +3,7 @@
 
 import { pino } from 'pino';
 import { PolicyLoadError } from '../policy/load.ts';
+import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from './classifier.ts';
 import { InsecureListenError, startProxyServer } from './server.ts';
 
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -21,6 +22,10 @@ class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
+class ClassifierLoadError extends Error {
+  override readonly name = 'ClassifierLoadError';
+}
+
 async function main(): Promise<void> {
   const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info', base: { service: 'guardrail-proxy' } });
   const host = process.env['HOST'] ?? '127.0.0.1';
@@ -28,10 +33,15 @@ async function main(): Promise<void> {
   const policyDir = process.env['POLICY_DIR'] ?? './policies';
   const maxBodyBytes = readInteger('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024 * 1024);
 
-  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits: { maxBodyBytes } });
+  const classifierModel = process.env['CLASSIFIER_MODEL'] || DEFAULT_CLASSIFIER_MODEL;
+  const classifier = () =>
+    loadClassifier(classifierModel).catch((cause: unknown) => {
+      throw new ClassifierLoadError(`cannot load the moderation classifier (CLASSIFIER_MODEL=${classifierModel}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    });
+  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits: { maxBodyBytes }, classifier });
   const snapshot = proxy.policies.current();
   logger.info(
-    { url: proxy.url, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled },
+    { url: proxy.url, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
     'guardrail proxy listening',
   );
   if (!snapshot.authEnabled) logger.warn({}, 'no proxy keys configured: authentication is off (loopback only)');
@@ -51,7 +61,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof PolicyLoadError || error instanceof InsecureListenError || error instanceof ConfigurationError) {
+  if (error instanceof PolicyLoadError || error instanceof InsecureListenError || error instanceof ConfigurationError || error instanceof ClassifierLoadError) {
     process.stderr.write(`guardrail-proxy: ${error.message}\n`);
   } else {
     process.stderr.write(`guardrail-proxy: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,16 +1,30 @@
 // File-system PolicySource for Node: every *.yaml / *.yml under the policy directory, with paths
-// relative to it (`tenants/default.yaml`), read afresh on each load so reloads see edits.
+// relative to it (`tenants/default.yaml`), read afresh on each load so reloads see edits. The
+// shipped profiles may come from another directory (a custom POLICY_DIR reusing ours).
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { PolicyFile, PolicySource } from '../policy/types.ts';
 
-export function fileSystemPolicySource(root: string): PolicySource {
+export interface FileSystemPolicyOptions {
+  /** Read `profiles/*.yaml` from here instead of `<root>/profiles` (which is then skipped). */
+  shippedProfilesDir?: string;
+}
+
+export function fileSystemPolicySource(root: string, options: FileSystemPolicyOptions = {}): PolicySource {
+  const profilesDir = options.shippedProfilesDir;
   return {
     async read() {
       const files: PolicyFile[] = [];
       for (const absolute of await listYamlFiles(root)) {
-        files.push({ path: relative(root, absolute).split(sep).join('/'), content: await readFile(absolute, 'utf8') });
+        const path = relative(root, absolute).split(sep).join('/');
+        if (profilesDir !== undefined && path.startsWith('profiles/')) continue;
+        files.push({ path, content: await readFile(absolute, 'utf8') });
+      }
+      if (profilesDir !== undefined) {
+        for (const absolute of await listYamlFiles(profilesDir)) {
+          files.push({ path: `profiles/${relative(profilesDir, absolute).split(sep).join('/')}`, content: await readFile(absolute, 'utf8') });
+        }
       }
       return files;
     },

@@ -1,11 +1,19 @@
 // Node wiring shared by `npm start`, `npm run demo` and the end-to-end tests: policies from disk,
-// the app from createApp, served by @hono/node-server. main.ts adds env parsing and signals.
+// guards built at each policy load over the classifier and RE2, the app from createApp, served by
+// @hono/node-server. main.ts adds env parsing and signals.
 
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppLimits } from '../app.ts';
+import type { Classifier } from '../classifier/types.ts';
+import { createClassifierCache } from '../guard/cache.ts';
+import { buildDetectors } from '../guard/detectors/index.ts';
+import { createGuardFactory } from '../guard/guard-factory.ts';
+import { createProxyGuardrails } from '../guard/proxy-guardrails.ts';
+import { createRe2Engine } from '../guard/regex/re2.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EnvMap } from '../policy/interpolate.ts';
+import { loadPolicySnapshot } from '../policy/load.ts';
 import { createPolicyStore } from '../policy/store.ts';
 import type { PolicyStore } from '../policy/types.ts';
 import type { ProxyGuardrails } from '../proxy/guardrails.ts';
@@ -14,6 +22,14 @@ import { fileSystemPolicySource } from './policy-files.ts';
 
 export interface ProxyServerOptions {
   policyDir: string;
+  /** Where the shipped profiles are read from instead of `<policyDir>/profiles`. */
+  shippedProfilesDir?: string;
+  /**
+   * The classifier every guard scores with, or a loader for it. A loader runs only after the
+   * policies and host checked out, so a bad configuration is reported before a slow model load.
+   * The server closes a classifier it loaded itself.
+   */
+  classifier: Classifier | (() => Promise<Classifier>);
   /** Environment for `${VAR}` references in policy files. */
   env: EnvMap;
   host: string;
@@ -21,6 +37,7 @@ export interface ProxyServerOptions {
   port: number;
   logger: Logger;
   limits?: Partial<AppLimits>;
+  /** Replaces the guard cascade (tests of the seam itself). */
   guardrails?: ProxyGuardrails;
   fetch?: FetchLike;
 }
@@ -30,6 +47,7 @@ export interface RunningProxy {
   url: string;
   port: number;
   policies: PolicyStore;
+  classifier: Classifier;
   close(): Promise<void>;
 }
 
@@ -43,19 +61,36 @@ export class InsecureListenError extends Error {
  * non-loopback host when no proxy key is configured, since anyone could then use the upstream keys.
  */
 export async function startProxyServer(options: ProxyServerOptions): Promise<RunningProxy> {
-  const policies = await createPolicyStore(fileSystemPolicySource(options.policyDir), options.env);
-  if (!policies.current().authEnabled && !isLoopbackHost(options.host)) {
+  const source = fileSystemPolicySource(options.policyDir, { shippedProfilesDir: options.shippedProfilesDir });
+  // Pre-flight without guards: a broken file or an unsafe host is reported before the model loads.
+  const preflight = await loadPolicySnapshot(await source.read(), options.env);
+  if (!preflight.authEnabled && !isLoopbackHost(options.host)) {
     throw new InsecureListenError(
       `Refusing to listen on ${options.host}: no proxy keys are configured, so authentication is off. ` +
         'Set PROXY_API_KEYS (or api_keys in the tenant policy files), or listen on 127.0.0.1.',
     );
+  }
+  const ownsClassifier = typeof options.classifier === 'function';
+  const classifier = typeof options.classifier === 'function' ? await options.classifier() : options.classifier;
+  const engine = createRe2Engine();
+  const buildGuard = createGuardFactory({
+    classifier,
+    cache: createClassifierCache(),
+    buildDetectors: (detectorOptions) => buildDetectors(detectorOptions, engine),
+  });
+  let policies: PolicyStore;
+  try {
+    policies = await createPolicyStore(source, options.env, { buildGuard });
+  } catch (error) {
+    if (ownsClassifier) await classifier.close?.();
+    throw error;
   }
   const app = createApp({
     policies,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     logger: options.logger,
     limits: options.limits,
-    guardrails: options.guardrails,
+    guardrails: options.guardrails ?? createProxyGuardrails(),
   });
   const { server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (address) => resolve({ server, address }));
@@ -66,7 +101,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     url: `http://${host}:${address.port}`,
     port: address.port,
     policies,
-    close: () => closeServer(server),
+    classifier,
+    async close() {
+      await closeServer(server);
+      if (ownsClassifier) await classifier.close?.();
+    },
   };
 }
 

@@ -1,14 +1,17 @@
 // Pure policy loading: file contents + an environment map in, an immutable PolicySnapshot out.
-// No file system here, so the Workers build can feed it bundled files. Every problem names the
-// file, line, column and field path, and all problems are reported at once.
+// One load reads tenants (`tenants/<tenant>.yaml`), shipped profiles (`profiles/*.yaml`) and
+// tenants' own profiles (`tenants/<tenant>/profiles/<name>.yaml`), under ONE version hash, and
+// builds every guard through the injected factory. No file system here, so the Workers build can
+// feed it bundled files. Every problem names the file, line, column and field path.
 
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { formatFieldPath } from '../validation/field-path.ts';
 import { fromHex, sha256, toHex } from './digest.ts';
 import { interpolateDocument, type EnvMap } from './interpolate.ts';
+import { attachProfiles } from './profiles.ts';
 import { ENV_REFERENCE, tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
-import type { LoadedDeployment, LoadedTenant, PolicyFile, PolicySnapshot } from './types.ts';
+import type { GuardFactory, LoadedDeployment, LoadedTenant, PolicyFile, PolicySnapshot } from './types.ts';
 
 export interface PolicyProblem {
   file: string;
@@ -36,35 +39,49 @@ export function formatProblem(problem: PolicyProblem): string {
 
 const TENANT_FILE = /^tenants\/([^/]+)\.ya?ml$/;
 
+export interface LoadPolicyOptions {
+  /** Builds each profile's guard at load; without it tenants get no guards (tests of the loader alone). */
+  buildGuard?: GuardFactory;
+}
+
+/** A parsed tenant file before its profiles are attached, with a locator for later problems. */
+export interface ParsedTenant {
+  readonly tenant: Omit<LoadedTenant, 'profiles' | 'guards'>;
+  /** Line, column and field of `path` in the tenant's file. */
+  readonly locate: (path: readonly PropertyKey[], message: string) => PolicyProblem;
+}
+
 /**
- * Parses every tenant file under `tenants/`; other files count towards the version only (later
- * loaders parse them). Throws PolicyLoadError listing every problem found.
+ * Parses every policy file and builds the guards. Throws PolicyLoadError listing every problem
+ * found; files outside the known locations count towards the version only.
  */
-export async function loadPolicySnapshot(files: readonly PolicyFile[], env: EnvMap): Promise<PolicySnapshot> {
+export async function loadPolicySnapshot(files: readonly PolicyFile[], env: EnvMap, options: LoadPolicyOptions = {}): Promise<PolicySnapshot> {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const version = toHex(await sha256(sorted.map((file) => `${file.path}\0${file.content}\0`).join('')));
   const problems: PolicyProblem[] = [];
-  const tenants = new Map<string, LoadedTenant>();
+  const parsed = new Map<string, ParsedTenant>();
 
   for (const file of sorted) {
     const match = TENANT_FILE.exec(file.path);
     if (!match) continue;
-    const tenant = await loadTenantFile(file, match[1] ?? '', env, problems);
-    if (!tenant) continue;
-    if (tenants.has(tenant.name)) {
-      problems.push({ file: file.path, line: null, column: null, field: 'tenant', message: `tenant "${tenant.name}" is defined twice` });
+    const loaded = await loadTenantFile(file, match[1] ?? '', env, problems);
+    if (!loaded) continue;
+    if (parsed.has(loaded.tenant.name)) {
+      problems.push({ file: file.path, line: null, column: null, field: 'tenant', message: `tenant "${loaded.tenant.name}" is defined twice` });
       continue;
     }
-    tenants.set(tenant.name, tenant);
+    parsed.set(loaded.tenant.name, loaded);
   }
-  if (problems.length === 0 && tenants.size === 0) {
+  if (problems.length === 0 && parsed.size === 0) {
     problems.push({ file: 'tenants/', line: null, column: null, field: '', message: 'no tenant files found (expected tenants/<name>.yaml)' });
   }
+  const tenants = attachProfiles({ files: sorted, tenants: parsed, problems, version, buildGuard: options.buildGuard });
   if (problems.length > 0) throw new PolicyLoadError(problems);
 
   const authEnabled = [...tenants.values()].some((tenant) => tenant.apiKeyHashes.length > 0);
   const anonymousTenant = authEnabled ? null : (tenants.get('default') ?? (tenants.size === 1 ? [...tenants.values()][0]! : null));
   return Object.freeze({
-    version: toHex(await sha256(sorted.map((file) => `${file.path}\0${file.content}\0`).join(''))),
+    version,
     loadedAt: new Date(),
     tenants,
     authEnabled,
@@ -77,7 +94,7 @@ async function loadTenantFile(
   expectedName: string,
   env: EnvMap,
   problems: PolicyProblem[],
-): Promise<LoadedTenant | null> {
+): Promise<ParsedTenant | null> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(file.content, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -126,7 +143,7 @@ async function loadTenantFile(
   }
   if (problems.length > before || !defaultDeployment) return null;
 
-  return Object.freeze({
+  const tenant = Object.freeze({
     name: definition.tenant,
     file: file.path,
     apiKeyHashes: await resolveProxyKeyHashes(definition, env),
@@ -134,6 +151,7 @@ async function loadTenantFile(
     deployments,
     definition,
   });
+  return { tenant, locate };
 }
 
 /** Secrets stay `${NAME}` references through the schema, which rejects anything else. */
@@ -156,7 +174,12 @@ function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, en
       override: deployment.models.override ?? null,
       defaultModel: deployment.models.default ?? null,
     }),
-    guardrails: Object.freeze({ ...deployment.guardrails }),
+    guardrails: Object.freeze({
+      profile: deployment.guardrails.profile,
+      inputProfile: deployment.guardrails.input_policy ?? deployment.guardrails.profile,
+      outputProfile: deployment.guardrails.output_policy ?? deployment.guardrails.profile,
+      softBlock: deployment.guardrails.soft_block ?? null,
+    }),
   });
 }
 

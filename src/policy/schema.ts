@@ -38,18 +38,24 @@ export const deploymentModelsSchema = z
     message: 'use either "allow" or "override", not both',
   });
 
-/** Which guardrail policies and threshold profile a deployment uses; the cascade issue reads these. */
+/**
+ * Which threshold profiles guard a deployment: `profile` is its default; `input_policy` and
+ * `output_policy` name the profiles for each direction (default: `profile`). `soft_block`
+ * overrides the profiles' own setting: block, or pass with a warning. Names must be shipped
+ * profiles or the tenant's own (checked at load).
+ */
 export const deploymentGuardrailsSchema = z.strictObject({
-  input_policy: name.default('default'),
-  output_policy: name.default('default'),
   profile: name.default('default'),
+  input_policy: name.optional(),
+  output_policy: name.optional(),
+  soft_block: z.enum(['block', 'warn']).optional(),
 });
 
 export const deploymentSchema = z.strictObject({
   name,
   upstream: upstreamSchema,
   models: deploymentModelsSchema.default({ allow: ['*'] }),
-  guardrails: deploymentGuardrailsSchema.default({ input_policy: 'default', output_policy: 'default', profile: 'default' }),
+  guardrails: deploymentGuardrailsSchema.default({ profile: 'default' }),
 });
 
 export const tenantFileSchema = z.strictObject({

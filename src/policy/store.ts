@@ -3,18 +3,19 @@
 // the proxy down; concurrent reloads share one load.
 
 import type { EnvMap } from './interpolate.ts';
-import { loadPolicySnapshot } from './load.ts';
+import { loadPolicySnapshot, type LoadPolicyOptions } from './load.ts';
 import type { PolicySnapshot, PolicySource, PolicyStore } from './types.ts';
 
-export async function createPolicyStore(source: PolicySource, env: EnvMap): Promise<PolicyStore> {
-  let snapshot = await loadPolicySnapshot(await source.read(), env);
+/** `options.buildGuard` builds every profile's guard at each load, so a reload rebuilds them. */
+export async function createPolicyStore(source: PolicySource, env: EnvMap, options: LoadPolicyOptions = {}): Promise<PolicyStore> {
+  let snapshot = await loadPolicySnapshot(await source.read(), env, options);
   let pending: Promise<PolicySnapshot> | null = null;
   return {
     current: () => snapshot,
     reload() {
       pending ??= (async () => {
         try {
-          snapshot = await loadPolicySnapshot(await source.read(), env);
+          snapshot = await loadPolicySnapshot(await source.read(), env, options);
           return snapshot;
         } finally {
           pending = null;

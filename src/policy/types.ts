@@ -1,7 +1,9 @@
 // The loaded, immutable policy snapshot the app serves from: tenants, their key hashes and deployments.
 // Built by `loadPolicySnapshot` from YAML files; swapped whole on reload, never mutated.
 
-import type { DeploymentGuardrails, TenantFile } from './schema.ts';
+import type { Guard } from '../guard/cascade.ts';
+import type { ProfileRegistry, ResolvedProfile } from '../guard/profiles/resolve.ts';
+import type { TenantFile } from './schema.ts';
 
 export interface LoadedUpstream {
   /** Base URL without a trailing slash, e.g. `https://api.openai.com/v1`. */
@@ -20,12 +22,22 @@ export interface LoadedModelPolicy {
   readonly defaultModel: string | null;
 }
 
+/** A deployment's guardrail settings with defaults applied. */
+export interface LoadedGuardrails {
+  /** The deployment's default profile (also what /v1/moderations uses for it). */
+  readonly profile: string;
+  readonly inputProfile: string;
+  readonly outputProfile: string;
+  /** Overrides the profiles' `soft_block`; null: each profile decides. */
+  readonly softBlock: 'block' | 'warn' | null;
+}
+
 export interface LoadedDeployment {
   readonly name: string;
   readonly tenant: string;
   readonly upstream: LoadedUpstream;
   readonly models: LoadedModelPolicy;
-  readonly guardrails: DeploymentGuardrails;
+  readonly guardrails: LoadedGuardrails;
 }
 
 export interface LoadedTenant {
@@ -38,7 +50,14 @@ export interface LoadedTenant {
   readonly deployments: ReadonlyMap<string, LoadedDeployment>;
   /** The schema-parsed file, for later loaders (profiles, rules) that extend the tenant schema. */
   readonly definition: TenantFile;
+  /** Shipped profiles plus the tenant's own (`tenants/<tenant>/profiles/*.yaml`); never another tenant's. */
+  readonly profiles: ProfileRegistry;
+  /** One guard per profile in `profiles`, built at load; empty when the loader had no guard factory. */
+  readonly guards: ReadonlyMap<string, Guard>;
 }
+
+/** Builds the cascade for one resolved profile, at policy load (the runtime wires classifier and regex engine). */
+export type GuardFactory = (profile: ResolvedProfile, policyVersion: string) => Guard;
 
 export interface PolicySnapshot {
   /** sha256 over every loaded file (sorted by path): changes whenever any policy byte changes. */

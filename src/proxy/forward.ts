@@ -18,6 +18,7 @@ export interface ForwardRequest {
   path: string;
   /** The validated client body with the resolved model; everything else untouched. */
   body: JsonObject;
+  flavor: GuardCallContext['flavor'];
 }
 
 export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request: ForwardRequest): Promise<Response> {
@@ -31,6 +32,7 @@ export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request
     requestId: c.get('requestId'),
     tags: c.get('tags'),
     stream,
+    flavor: request.flavor,
   };
   const input = await deps.guardrails.beforeUpstream(ctx, request.body);
   const call = await callUpstream({
@@ -49,7 +51,8 @@ export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request
     // The timeout bounds the wait for the stream to start; a long answer may then take its time.
     // A client disconnect aborts the upstream through the signal and by cancelling this body.
     call.clearTimeout();
-    return new Response(relayStream(call.response.body, c.req.raw.signal), {
+    const relayed = relayStream(call.response.body, c.req.raw.signal);
+    return new Response(input.transformStream ? input.transformStream(relayed) : relayed, {
       status: call.response.status,
       headers: {
         ...input.headers,

@@ -1,6 +1,6 @@
 // The seam where guardrails plug into the proxy path: one hook before the upstream call (may
 // rewrite the request or block it by throwing an HttpError) and one after it for non-streamed
-// answers. The proxy issue ships only the pass-through; the cascade issue implements both.
+// answers. The cascade's implementation is src/guard/proxy-guardrails.ts.
 
 import type { JsonObject } from '../http/json.ts';
 import type { LoadedDeployment, LoadedTenant } from '../policy/types.ts';
@@ -14,6 +14,8 @@ export interface GuardCallContext {
   requestId: string;
   tags: string[];
   stream: boolean;
+  /** `enkrypt` on Enkrypt's drop-in alias (seed 004), whose responses name fields its way. */
+  flavor: 'openai' | 'enkrypt';
 }
 
 export interface InputGuardResult {
@@ -25,6 +27,8 @@ export interface InputGuardResult {
   headers?: Record<string, string>;
   /** Top-level fields merged into a non-streamed response body, e.g. policy detections. */
   extensions?: Record<string, unknown>;
+  /** Rewrites a streamed (SSE) answer as it is relayed, e.g. to restore placeholders in deltas. */
+  transformStream?: (stream: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
 }
 
 export interface OutputGuardResult {

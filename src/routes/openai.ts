@@ -25,13 +25,14 @@ interface ModelRoute {
   schema: z.ZodType;
   /** Fill a missing `model` from the deployment before validating (Enkrypt requests omit it). */
   modelOptional: boolean;
+  flavor: 'openai' | 'enkrypt';
 }
 
 const routes: Record<string, ModelRoute> = {
-  '/v1/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: false },
-  '/v1/completions': { endpoint: 'completions', upstreamPath: '/completions', schema: completionRequestSchema, modelOptional: false },
-  '/v1/embeddings': { endpoint: 'embeddings', upstreamPath: '/embeddings', schema: embeddingRequestSchema, modelOptional: false },
-  '/ai-proxy/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: true },
+  '/v1/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: false, flavor: 'openai' },
+  '/v1/completions': { endpoint: 'completions', upstreamPath: '/completions', schema: completionRequestSchema, modelOptional: false, flavor: 'openai' },
+  '/v1/embeddings': { endpoint: 'embeddings', upstreamPath: '/embeddings', schema: embeddingRequestSchema, modelOptional: false, flavor: 'openai' },
+  '/ai-proxy/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: true, flavor: 'enkrypt' },
 };
 
 export function registerModelRoutes(app: Hono<AppEnv>, deps: ModelRouteDeps): void {
@@ -54,5 +55,6 @@ async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: Model
     endpoint: route.endpoint,
     path: route.upstreamPath,
     body: model === body['model'] ? body : { ...body, model },
+    flavor: route.flavor,
   });
 }

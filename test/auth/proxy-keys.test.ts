@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { authenticateTenant, readPresentedKey } from '../../src/auth/proxy-keys.ts';
 import { constantTimeEqual, sha256, toHex } from '../../src/policy/digest.ts';
 import { loadPolicySnapshot } from '../../src/policy/load.ts';
+import { shippedProfileFiles } from '../helpers/policy-files.ts';
 
 const tenantFile = (name: string, keys: string) => ({
   path: `tenants/${name}.yaml`,
@@ -24,7 +25,7 @@ describe('readPresentedKey', () => {
 describe('authenticateTenant', () => {
   it('finds the tenant whose digest matches, and rejects others with 401', async () => {
     const digest = toHex(await sha256('key-b'));
-    const snapshot = await loadPolicySnapshot([tenantFile('a', '"${KEYS_A}"'), tenantFile('b', `"sha256:${digest}"`)], { KEYS_A: 'key-a' });
+    const snapshot = await loadPolicySnapshot([tenantFile('a', '"${KEYS_A}"'), tenantFile('b', `"sha256:${digest}"`), ...shippedProfileFiles()], { KEYS_A: 'key-a' });
     expect((await authenticateTenant(snapshot, 'key-a')).name).toBe('a');
     expect((await authenticateTenant(snapshot, 'key-b')).name).toBe('b');
     await expect(authenticateTenant(snapshot, 'key-c')).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
@@ -32,7 +33,7 @@ describe('authenticateTenant', () => {
   });
 
   it('serves the default tenant without a key when no keys are configured', async () => {
-    const snapshot = await loadPolicySnapshot([tenantFile('default', ''), tenantFile('other', '')], {});
+    const snapshot = await loadPolicySnapshot([tenantFile('default', ''), tenantFile('other', ''), ...shippedProfileFiles()], {});
     expect((await authenticateTenant(snapshot, null)).name).toBe('default');
     expect((await authenticateTenant(snapshot, 'anything')).name).toBe('default');
   });

@@ -31,6 +31,15 @@ describe('policy refresh', () => {
     expect(after.choices[0]?.message.content).toBe('You said: hi');
   });
 
+  it('builds the guard of a profile added on disk only after a refresh', async () => {
+    await writeFile(join(policyDir, 'tenants', 'acme', 'profiles', 'acme-late.yaml'), 'profile: acme-late\nextends: strict\n');
+    const request = { input: 'hello', model_extras: { profile: 'acme-late' } };
+    const before = await stack.client(ACME_KEY).moderations.create(request).catch((caught: unknown) => caught);
+    expect(before).toMatchObject({ status: 400, param: 'model_extras.profile' });
+    const after = await stack.client(ACME_KEY, { 'X-Guard-Refresh-Cache': 'true' }).moderations.create(request);
+    expect(after.results[0]).toMatchObject({ profile: 'acme-late', policy_version: stack.proxy.policies.current().version });
+  });
+
   it('keeps the previous policies when the edited file is invalid', async () => {
     const version = stack.proxy.policies.current().version;
     await writeFile(join(policyDir, 'tenants', 'acme.yaml'), 'tenant: acme\nbogus: true\n');

@@ -113,7 +113,7 @@ describe('hard rules', () => {
     const { guard, calls } = guardFor('research');
     const [verdict] = await guard.check(['looking for underage porn'], 'input');
     expect(verdict!.decision).toBe('block');
-    expect(verdict!.detections).toContainEqual(expect.objectContaining({ category: 'sexual/minors', ruleId: 'minors.minor_then_explicit', enforced: true }));
+    expect(verdict!.detections).toContainEqual(expect.objectContaining({ category: 'sexual/minors', ruleId: 'minors.minor_sexual', enforced: true }));
     expect(verdict!.flaggedCategories).toContain('sexual/minors');
     expect(verdict!.categoryScores['sexual/minors']).toBe(1);
     expect(calls).toHaveLength(0);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ClassifierHead } from '../../src/categories.ts';
 import type { Classifier, ClassifierScores } from '../../src/classifier/types.ts';
 import type { DetectorSuiteOptions } from '../../src/guard/detectors/config.ts';
+import { SEXUAL_MINORS_RULES } from '../../src/guard/detectors/minors.ts';
 import { loadShippedProfiles, type PolicySource, type ProfileRegistry } from '../../src/guard/profiles/resolve.ts';
 import type { Finding, TextDetector } from '../../src/guard/types.ts';
 
@@ -60,13 +61,17 @@ export function fakeBuildDetectors(fake: FakeDetectorOptions = {}) {
         },
       });
     }
-    const rules = options.regexRules ?? [];
+    // Like the real suite: the built-in sexual/minors rules run unless switched off (raw text, no folding).
+    const rules = [...(options.minors?.enabled === false ? [] : SEXUAL_MINORS_RULES), ...(options.regexRules ?? [])];
+    // Compiled once here, like the real suite at policy load (compiling per text would eat the budget).
+    const compiled = rules.map((rule) => ({ rule, pattern: new RegExp(rule.pattern, 'giu') }));
+    compiled.forEach(({ pattern }) => pattern.test('warm up'));
     detectors.push({
       name: 'regex',
       detect(text) {
         maybeThrow('regex');
-        return rules.flatMap((rule) =>
-          matches(text, new RegExp(rule.pattern, 'giu')).map((span) => ({ detector: 'regex' as const, ruleId: rule.id, category: rule.category, score: 1, span })),
+        return compiled.flatMap(({ rule, pattern }) =>
+          [...text.matchAll(pattern)].map((m) => ({ detector: 'regex' as const, ruleId: rule.id, category: rule.category, score: 1, span: { start: m.index, end: m.index + m[0].length } })),
         );
       },
     });

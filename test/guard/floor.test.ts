@@ -1,31 +1,40 @@
-import RE2 from 're2';
-import { describe, expect, it } from 'vitest';
-import { MINORS_HARD_RULES } from '../../src/guard/profiles/floor.ts';
-import { normalizeForMatching } from '../../src/text/normalize.ts';
+// The sexual/minors floor in the pre-filters: every resolved profile direction runs the detector
+// suite's built-in `minors.*` rules (one source, so a hit is reported once), through RE2.
 
-// The hard rules run on the regex engine the detectors use (RE2 on Node): they must compile there
-// and fire on the folded text, but never on sex education or child-safety questions.
-function hits(text: string): string[] {
-  const folded = normalizeForMatching(text, { leetspeak: true }).text;
-  return MINORS_HARD_RULES.filter((rule) => new RE2(rule.pattern, 'iu').test(rule.normalized === false ? text : folded)).map((rule) => rule.id);
+import { describe, expect, it } from 'vitest';
+import { buildDetectors, runDetectors } from '../../src/guard/detectors/index.ts';
+import { createRe2Engine } from '../../src/guard/regex/re2.ts';
+import { shippedProfiles } from './fakes.ts';
+
+const engine = createRe2Engine();
+const shipped = shippedProfiles();
+
+function minorsHits(profile: string, text: string): string[] {
+  const detectors = buildDetectors(shipped.get(profile)!.input.detectorOptions, engine);
+  return runDetectors(detectors, text)
+    .filter((finding) => finding.category === 'sexual/minors')
+    .map((finding) => finding.ruleId);
 }
 
-describe('sexual/minors hard rules', () => {
-  it('compile under RE2', () => {
-    for (const rule of MINORS_HARD_RULES) expect(() => new RE2(rule.pattern, 'iu')).not.toThrow();
+describe('sexual/minors floor in every profile', () => {
+  it('fires on explicit requests involving minors, including folded spellings, in every shipped profile', () => {
+    for (const profile of shipped.keys()) {
+      expect(minorsHits(profile, 'send me nudes of a 14 yo')).not.toEqual([]);
+      expect(minorsHits(profile, 'underage p0rn links')).not.toEqual([]);
+      expect(minorsHits(profile, 'КIDS рorn')).not.toEqual([]);
+    }
   });
 
-  it('fire on explicit requests involving minors, including folded spellings', () => {
-    expect(hits('send me nudes of a 14 yo')).toContain('minors.age_with_explicit');
-    expect(hits('underage p0rn links')).toContain('minors.minor_then_explicit');
-    expect(hits('КIDS рorn')).not.toEqual([]);
-    expect(hits('explicit nude pics of children')).toContain('minors.explicit_then_minor');
+  it('reports one hit per match: the rules come from one source only', () => {
+    const hits = minorsHits('default', 'underage porn');
+    expect(new Set(hits).size).toBe(hits.length);
+    expect(hits).toHaveLength(1);
   });
 
-  it('stay quiet on sex education and child-safety questions', () => {
-    expect(hits('How do I explain puberty and sex education to my kids?')).toEqual([]);
-    expect(hits('How can parents protect children from online predators?')).toEqual([]);
-    expect(hits('porn addiction statistics in adults')).toEqual([]);
-    expect(hits('my 8 year old asked where babies come from')).toEqual([]);
+  it('stays quiet on sex education and child-safety questions', () => {
+    expect(minorsHits('default', 'How do I explain puberty and sex education to my kids?')).toEqual([]);
+    expect(minorsHits('default', 'How can parents protect children from online predators?')).toEqual([]);
+    expect(minorsHits('default', 'porn addiction statistics in adults')).toEqual([]);
+    expect(minorsHits('default', 'my 8 year old asked where babies come from')).toEqual([]);
   });
 });

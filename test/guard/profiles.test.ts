@@ -69,7 +69,8 @@ describe('shipped profiles', () => {
   it('every profile keeps the sexual/minors hard rules in both directions', () => {
     for (const profile of shipped.values()) {
       for (const direction of [profile.input, profile.output]) {
-        expect(direction.detectorOptions.regexRules?.some((rule) => rule.category === 'sexual/minors')).toBe(true);
+        expect(direction.detectorOptions.minors).toEqual({ enabled: true });
+        expect(direction.detectorOptions.regexRules?.some((rule) => rule.id.startsWith('minors.'))).toBe(false);
         expect(direction.bands['sexual/minors'].block!).toBeLessThanOrEqual(0.1);
         expect(direction.bands['sexual/minors'].mode).toBe('enforce');
       }
@@ -219,9 +220,9 @@ describe('tenant profiles', () => {
   });
 });
 
-describe('docs/guardrails.md', () => {
+describe('README guardrails section', () => {
   it('its annotated tenant profile example loads as documented', () => {
-    const docs = readFileSync(join(import.meta.dirname, '../../docs/guardrails.md'), 'utf8');
+    const docs = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
     const example = docs.match(/```yaml\n(# policies\/tenants[\s\S]*?)```/)![1]!;
     const profile = resolveTenantProfiles('acme', [{ file: 'docs-example.yaml', text: example }], shipped).get('acme-kids')!;
     expect(profile.input.piiActions.email).toBe('placeholder');

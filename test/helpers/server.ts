@@ -9,6 +9,7 @@ import type { AppLimits } from '../../src/app.ts';
 import { startProxyServer, type RunningProxy } from '../../src/node/server.ts';
 import type { ProxyGuardrails } from '../../src/proxy/guardrails.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.ts';
+import { createFakeClassifier, type FakeClassifier } from './fake-classifier.ts';
 
 export const ACME_KEY = 'acme-proxy-key-0123456789';
 export const ACME_SECOND_KEY = 'acme-proxy-key-second';
@@ -17,14 +18,19 @@ export const GLOBEX_KEY = 'globex-proxy-key-abcdef';
 export const UPSTREAM_KEY = 'sk-upstream-secret-key-do-not-leak-42';
 
 export const TWO_TENANTS_DIR = fileURLToPath(new URL('../../fixtures/policies/two-tenants', import.meta.url));
+export const SHIPPED_PROFILES_DIR = fileURLToPath(new URL('../../policies/profiles', import.meta.url));
 
 export interface TestStack {
   upstream: FakeUpstream;
   proxy: RunningProxy;
+  /** The fake classifier every guard scores with. */
+  classifier: FakeClassifier;
   /** `http://127.0.0.1:<port>/v1` */
   baseURL: string;
   /** Raw JSON log lines the proxy wrote. */
   logLines: string[];
+  /** The proxy's origin, e.g. `http://127.0.0.1:1234`. */
+  url: string;
   client(apiKey: string, headers?: Record<string, string>): OpenAI;
   close(): Promise<void>;
 }
@@ -40,8 +46,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const upstream = await startFakeUpstream({ apiKey: UPSTREAM_KEY });
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+  const classifier = createFakeClassifier();
   const proxy = await startProxyServer({
+    classifier,
     policyDir: options.policyDir ?? TWO_TENANTS_DIR,
+    shippedProfilesDir: SHIPPED_PROFILES_DIR,
     env: {
       ACME_PROXY_KEYS: `${ACME_KEY}, ${ACME_SECOND_KEY}`,
       FAKE_UPSTREAM_URL: upstream.baseUrl,
@@ -60,8 +69,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   return {
     upstream,
     proxy,
+    classifier,
     baseURL,
     logLines,
+    url: proxy.url,
     client: (apiKey, headers = {}) => new OpenAI({ baseURL, apiKey, defaultHeaders: headers, maxRetries: 0, timeout: 10_000 }),
     async close() {
       await proxy.close();

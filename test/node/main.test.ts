@@ -46,6 +46,13 @@ describe('src/node/main.ts', () => {
     expect(stderr).not.toContain('plain-key');
   });
 
+  it('refuses to start without its classifier, naming the model path', async () => {
+    const { code, stderr } = await runMain({ PORT: '0', CLASSIFIER_MODEL: '/nonexistent/moderation-classifier.onnx' });
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('cannot load the moderation classifier');
+    expect(stderr).toContain('/nonexistent/moderation-classifier.onnx');
+  });
+
   it('rejects a malformed PORT', async () => {
     const { code, stderr } = await runMain({ PORT: 'eighty' });
     expect(code).not.toBe(0);

@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { sha256, toHex } from '../../src/policy/digest.ts';
 import { loadPolicySnapshot, PolicyLoadError } from '../../src/policy/load.ts';
 import { tenantFileSchema } from '../../src/policy/schema.ts';
+import { shippedProfileFiles } from '../helpers/policy-files.ts';
+
+const PROFILES = shippedProfileFiles();
 
 const VALID = `tenant: acme
 api_keys:
@@ -18,33 +21,33 @@ deployments:
 `;
 
 async function loadError(content: string, env: Record<string, string> = {}, path = 'tenants/acme.yaml'): Promise<PolicyLoadError> {
-  const error = await loadPolicySnapshot([{ path, content }], env).catch((caught: unknown) => caught);
+  const error = await loadPolicySnapshot([{ path, content }, ...PROFILES], env).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(PolicyLoadError);
   return error as PolicyLoadError;
 }
 
 describe('loadPolicySnapshot', () => {
   it('loads a tenant with interpolated values, defaults and hashed keys', async () => {
-    const snapshot = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }], { KEYS: 'k1, k2', UPSTREAM: 'sk-up' });
+    const snapshot = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }, ...PROFILES], { KEYS: 'k1, k2', UPSTREAM: 'sk-up' });
     const tenant = snapshot.tenants.get('acme')!;
     expect(snapshot.authEnabled).toBe(true);
     expect(tenant.apiKeyHashes.map(toHex)).toEqual([toHex(await sha256('k1')), toHex(await sha256('k2'))]);
     expect(tenant.defaultDeployment.upstream).toEqual({ baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-up', timeoutMs: 60_000 });
     expect(tenant.defaultDeployment.models).toEqual({ allow: ['*'], override: null, defaultModel: null });
-    expect(tenant.defaultDeployment.guardrails).toEqual({ input_policy: 'default', output_policy: 'default', profile: 'default' });
+    expect(tenant.defaultDeployment.guardrails).toEqual({ profile: 'default', inputProfile: 'default', outputProfile: 'default', softBlock: null });
     expect(snapshot.version).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('turns auth off when no tenant has a key, serving the default tenant', async () => {
-    const snapshot = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }], {});
+    const snapshot = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }, ...PROFILES], {});
     expect(snapshot.authEnabled).toBe(false);
     expect(snapshot.anonymousTenant?.name).toBe('acme');
     expect(snapshot.tenants.get('acme')!.defaultDeployment.upstream.apiKey).toBeNull();
   });
 
   it('changes the version when any file changes', async () => {
-    const a = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }], {});
-    const b = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: `${VALID}\n# edited\n` }], {});
+    const a = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }, ...PROFILES], {});
+    const b = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: `${VALID}\n# edited\n` }, ...PROFILES], {});
     expect(a.version).not.toBe(b.version);
   });
 

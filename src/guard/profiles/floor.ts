@@ -1,45 +1,14 @@
 // The sexual/minors floor: limits no profile, shipped or tenant, may loosen (seed 000: "block if
 // sexual/minors ≥ 0.10 OR regex hit for minors; never lower the sexual/minors threshold via profile").
-// Also the hard regex rules that back it, injected into both directions of every profile.
+// The hard regex rules that back it are the detector suite's built-in `minors.*` set
+// (src/guard/detectors/minors.ts); every resolved direction turns them on (`requireMinorsRules`).
 
-import type { RegexRuleOptions } from '../detectors/config.ts';
+import type { DetectorSuiteOptions } from '../detectors/config.ts';
 import type { ProfileConfig } from './schema.ts';
 
 export const MINORS_CATEGORY = 'sexual/minors';
 /** The loosest block threshold any profile may set for sexual/minors. */
 export const MINORS_BLOCK_CEILING = 0.1;
-
-const MINOR_TERMS = String.raw`(child|children|kid|kids|minor|minors|underage|under-age|preteen|pre-teen|toddler|schoolgirl|schoolboy)`;
-/** Numeric ages are matched on the raw text: leetspeak folding turns "14" into "ia". */
-const MINOR_AGE = String.raw`\b(1[0-7]|[1-9]) ?(yo|y/o|years? old|year-old)\b`;
-const EXPLICIT_TERMS = String.raw`(porn\w*|nudes|nude (pics?|photos?|images?|videos?)|sexting|erotic\w*|lewd|xxx|sexual(ly)? explicit)`;
-
-/**
- * Deliberately narrow co-occurrence rules (a minor term and an explicit-content term within a
- * short window, on the folded text): a hit is always a block, so they must not fire on sex
- * education or child-safety questions. The classifier's 0.10 threshold carries everything else.
- */
-export const MINORS_HARD_RULES: readonly RegexRuleOptions[] = [
-  {
-    id: 'minors.minor_then_explicit',
-    category: MINORS_CATEGORY,
-    pattern: String.raw`\b${MINOR_TERMS}\b.{0,40}\b${EXPLICIT_TERMS}`,
-    normalized: true,
-  },
-  {
-    id: 'minors.explicit_then_minor',
-    category: MINORS_CATEGORY,
-    pattern: String.raw`\b${EXPLICIT_TERMS}\b.{0,40}\b${MINOR_TERMS}\b`,
-    normalized: true,
-  },
-  {
-    id: 'minors.age_with_explicit',
-    category: MINORS_CATEGORY,
-    pattern: String.raw`${MINOR_AGE}.{0,40}\b${EXPLICIT_TERMS}|\b${EXPLICIT_TERMS}\b.{0,40}${MINOR_AGE}`,
-    flags: 'i',
-    normalized: false,
-  },
-];
 
 export interface FloorViolation {
   /** Field path in the profile document, e.g. ['categories', 'sexual/minors', 'block']. */
@@ -95,4 +64,12 @@ export function findFloorViolations(config: ProfileConfig): FloorViolation[] {
     });
   }
   return violations;
+}
+
+/**
+ * The detector options every direction runs with: the built-in sexual/minors rules switched on
+ * explicitly (never left to a default), so a profile can never resolve without them.
+ */
+export function requireMinorsRules(options: DetectorSuiteOptions): DetectorSuiteOptions {
+  return { ...options, minors: { enabled: true } };
 }

@@ -8,7 +8,7 @@ import { MODERATION_CATEGORIES, type ModerationCategory } from '../../categories
 import { PII_TYPES, SECRET_TYPES, type DetectorSuiteOptions, type PiiType, type SecretType } from '../detectors/config.ts';
 import type { DetectorName } from '../types.ts';
 import { sha256Hex } from '../cache.ts';
-import { findFloorViolations, MINORS_BLOCK_CEILING, MINORS_CATEGORY, MINORS_HARD_RULES } from './floor.ts';
+import { findFloorViolations, MINORS_BLOCK_CEILING, MINORS_CATEGORY, requireMinorsRules } from './floor.ts';
 import {
   ProfileSchema,
   type ChatRole,
@@ -36,6 +36,8 @@ export class PolicyLoadError extends Error {
   readonly column: number | null;
   /** Dotted field path, e.g. `categories.sexual/minors.block`. */
   readonly field: string | null;
+  /** What is wrong, without the location prefix. */
+  readonly reason: string;
 
   constructor(options: { file: string; reason: string; line?: number | null; column?: number | null; field?: string | null; cause?: unknown }) {
     const where = options.line ? `${options.file}:${options.line}` : options.file;
@@ -45,6 +47,7 @@ export class PolicyLoadError extends Error {
     this.line = options.line ?? null;
     this.column = options.column ?? null;
     this.field = options.field ?? null;
+    this.reason = options.reason;
   }
 }
 
@@ -86,7 +89,7 @@ export interface ResolvedDirection {
   readonly injection: { readonly action: RuleAction; readonly threshold: number };
   readonly sponge: { readonly action: RuleAction };
   readonly sanity: { readonly action: RuleAction };
-  /** Keyword lists and regex rules by id, the sexual/minors hard rules included. */
+  /** Keyword lists and tenant regex rules by id. The built-in `minors.*` rules need no entry: any sexual/minors finding blocks. */
   readonly rules: Readonly<Record<string, ResolvedRule>>;
   /** Input only: which chat roles are checked. Output checks the assistant's answer. */
   readonly roles: readonly ChatRole[];
@@ -289,25 +292,20 @@ function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', 
     });
     stages.keyword_detector = stage(detectors.keywords, DEFAULT_PREFILTER);
   }
-  // The regex stage always runs: it carries the sexual/minors hard rules (the floor).
+  // The regex stage always runs: it carries the built-in sexual/minors hard rules (the floor),
+  // which requireMinorsRules switches on below.
   const tenantRegex = detectors.regex?.rules ?? [];
-  options.regexRules = [
-    ...tenantRegex.map((rule, i) => {
-      addRule({ id: rule.id, category: rule.category, action: rule.action }, [direction, 'detectors', 'regex', 'rules', i, 'id']);
-      return { id: rule.id, pattern: rule.pattern, category: rule.category, ...(rule.flags ? { flags: rule.flags } : {}), ...(rule.normalized === undefined ? {} : { normalized: rule.normalized }) };
-    }),
-    ...MINORS_HARD_RULES.map((rule) => {
-      addRule({ id: rule.id, category: rule.category, action: 'block' }, [direction, 'detectors', 'regex', 'rules']);
-      return { ...rule };
-    }),
-  ];
+  options.regexRules = tenantRegex.map((rule, i) => {
+    addRule({ id: rule.id, category: rule.category, action: rule.action }, [direction, 'detectors', 'regex', 'rules', i, 'id']);
+    return { id: rule.id, pattern: rule.pattern, category: rule.category, ...(rule.flags ? { flags: rule.flags } : {}), ...(rule.normalized === undefined ? {} : { normalized: rule.normalized }) };
+  });
   stages.regex = stage(detectors.regex, DEFAULT_PREFILTER);
 
   const roles = direction === 'input' ? (config.input?.roles ?? DEFAULT_INPUT_ROLES) : (['assistant'] as const);
   return {
     direction,
     bands: resolveBands(config, direction, chain),
-    detectorOptions: options,
+    detectorOptions: requireMinorsRules(options),
     stages,
     classifier: stage(policy?.classifier, DEFAULT_CLASSIFIER),
     piiActions,

@@ -1,0 +1,139 @@
+// The profile half of a policy load: shipped profiles (`profiles/*.yaml`), each tenant's own
+// (`tenants/<tenant>/profiles/<name>.yaml`, extending a shipped one), the check that every
+// deployment names a profile its tenant can see, and the guards, built once per profile here.
+
+import type { Guard } from '../guard/cascade.ts';
+import { DetectorRuleError } from '../guard/detectors/errors.ts';
+import {
+  loadShippedProfiles,
+  PolicyLoadError as ProfileLoadError,
+  resolveTenantProfiles,
+  type PolicySource as ProfileSource,
+  type ProfileRegistry,
+  type ResolvedProfile,
+} from '../guard/profiles/resolve.ts';
+import type { ParsedTenant, PolicyProblem } from './load.ts';
+import type { GuardFactory, LoadedTenant, PolicyFile } from './types.ts';
+
+const SHIPPED_PROFILE_FILE = /^profiles\/[^/]+\.ya?ml$/;
+const TENANT_PROFILE_FILE = /^tenants\/([^/]+)\/profiles\/([^/]+)\.ya?ml$/;
+const UNDER_TENANTS = /^tenants\/[^/]+\//;
+
+export interface AttachProfilesInput {
+  /** Every policy file, sorted by path. */
+  readonly files: readonly PolicyFile[];
+  readonly tenants: ReadonlyMap<string, ParsedTenant>;
+  /** Problems are appended here; nothing is built once there is one. */
+  readonly problems: PolicyProblem[];
+  readonly version: string;
+  readonly buildGuard: GuardFactory | undefined;
+}
+
+/** The tenants with their profile registries and guards; an empty map when there were problems. */
+export function attachProfiles(input: AttachProfilesInput): Map<string, LoadedTenant> {
+  const { files, tenants, problems } = input;
+  const shippedSources: ProfileSource[] = [];
+  const tenantSources = new Map<string, ProfileSource[]>();
+  for (const file of files) {
+    if (SHIPPED_PROFILE_FILE.test(file.path)) {
+      shippedSources.push({ file: file.path, text: file.content });
+      continue;
+    }
+    const match = TENANT_PROFILE_FILE.exec(file.path);
+    if (match) {
+      const owner = match[1]!;
+      if (!tenants.has(owner)) {
+        problems.push({ file: file.path, line: null, column: null, field: '', message: `no tenant "${owner}" (expected tenants/${owner}.yaml)` });
+        continue;
+      }
+      const list = tenantSources.get(owner) ?? [];
+      list.push({ file: file.path, text: file.content });
+      tenantSources.set(owner, list);
+    } else if (UNDER_TENANTS.test(file.path)) {
+      // A misplaced profile would otherwise be silently ignored.
+      problems.push({ file: file.path, line: null, column: null, field: '', message: 'not a policy file location: tenant profiles go in tenants/<tenant>/profiles/<name>.yaml' });
+    }
+  }
+  if (problems.length > 0) return new Map();
+
+  const shipped = capture(problems, () => loadShippedProfiles(shippedSources));
+  if (!shipped) return new Map();
+
+  const registries = new Map<string, ProfileRegistry>();
+  for (const [name, parsed] of tenants) {
+    const registry = capture(problems, () => resolveTenantProfiles(name, tenantSources.get(name) ?? [], shipped));
+    if (!registry) continue;
+    checkProfileFileNames(registry, name, problems);
+    checkDeploymentProfiles(parsed, registry, problems);
+    registries.set(name, registry);
+  }
+  if (problems.length > 0) return new Map();
+
+  const guardsByProfile = new Map<ResolvedProfile, Guard>();
+  const loaded = new Map<string, LoadedTenant>();
+  for (const [name, parsed] of tenants) {
+    const registry = registries.get(name)!;
+    const guards = new Map<string, Guard>();
+    if (input.buildGuard) {
+      for (const [profileName, profile] of registry) {
+        // Shipped profiles are the same objects in every tenant's registry: one guard serves all.
+        let guard = guardsByProfile.get(profile) ?? null;
+        if (!guard) {
+          guard = buildGuardOrReport(input.buildGuard, profile, input.version, problems);
+          if (!guard) continue;
+          guardsByProfile.set(profile, guard);
+        }
+        guards.set(profileName, guard);
+      }
+    }
+    loaded.set(name, Object.freeze({ ...parsed.tenant, profiles: registry, guards }));
+  }
+  return problems.length > 0 ? new Map() : loaded;
+}
+
+function capture<T>(problems: PolicyProblem[], load: () => T): T | null {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ProfileLoadError)) throw error;
+    problems.push({ file: error.file, line: error.line, column: error.column, field: error.field ?? '', message: error.reason });
+    return null;
+  }
+}
+
+/** `tenants/acme/profiles/acme-kids.yaml` must define `profile: acme-kids`, as tenant files match their names. */
+function checkProfileFileNames(registry: ProfileRegistry, tenant: string, problems: PolicyProblem[]): void {
+  for (const [name, profile] of registry) {
+    if (profile.tenant !== tenant) continue;
+    const file = profile.files[0] ?? '';
+    const base = file.slice(file.lastIndexOf('/') + 1).replace(/\.ya?ml$/, '');
+    if (base !== name) problems.push({ file, line: null, column: null, field: 'profile', message: `must match the file name "${base}"` });
+  }
+}
+
+function checkDeploymentProfiles(parsed: ParsedTenant, registry: ProfileRegistry, problems: PolicyProblem[]): void {
+  const known = [...registry.keys()].join(', ');
+  parsed.tenant.definition.deployments.forEach((deployment, index) => {
+    const named: Array<[string, string | undefined]> = [
+      ['profile', deployment.guardrails.profile],
+      ['input_policy', deployment.guardrails.input_policy],
+      ['output_policy', deployment.guardrails.output_policy],
+    ];
+    for (const [field, profile] of named) {
+      if (profile !== undefined && !registry.has(profile)) {
+        problems.push(parsed.locate(['deployments', index, 'guardrails', field], `unknown profile "${profile}" (this tenant has: ${known})`));
+      }
+    }
+  });
+}
+
+function buildGuardOrReport(build: GuardFactory, profile: ResolvedProfile, version: string, problems: PolicyProblem[]): Guard | null {
+  try {
+    return build(profile, version);
+  } catch (error) {
+    // A tenant pattern RE2 rejects: a load error naming the profile file and the rule.
+    if (!(error instanceof DetectorRuleError)) throw error;
+    problems.push({ file: profile.files[0] ?? `profile ${profile.name}`, line: null, column: null, field: `rule ${error.ruleId}`, message: error.message });
+    return null;
+  }
+}
