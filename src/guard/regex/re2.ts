@@ -1,6 +1,7 @@
 // The Node implementation of RegexEngine, over node-re2 (Google RE2: linear time, no backtracking).
 // This is the only module that imports `re2`; every detector pattern, built-in or tenant, compiles here.
 
+import { LRUCache } from 'lru-cache';
 import RE2 from 're2';
 import { RegexCompileError, type CompiledPattern, type RegexEngine, type RegexMatch } from './engine.ts';
 
@@ -55,11 +56,20 @@ class Re2Pattern implements CompiledPattern {
   }
 }
 
-/** Build the RE2-backed engine. Patterns RE2 rejects (lookaround, backreferences) throw RegexCompileError. */
-export function createRe2Engine(): RegexEngine {
+/**
+ * Build the RE2-backed engine. Patterns RE2 rejects (lookaround, backreferences) throw RegexCompileError.
+ * Compiled patterns are shared by (pattern, flags): the built-in injection and sponge rules take
+ * ~0.3 s to compile, and every profile and every policy reload asks for them again. Sharing is safe
+ * because a compiled pattern keeps no state between calls (lastIndex is reset around each scan).
+ */
+export function createRe2Engine(options: { maxCachedPatterns?: number } = {}): RegexEngine {
+  const compiled = new LRUCache<string, CompiledPattern>({ max: options.maxCachedPatterns ?? 4096 });
   return {
     compile(pattern: string, flags = ''): CompiledPattern {
       const effectiveFlags = normaliseFlags(pattern, flags);
+      const key = `${effectiveFlags}/${pattern}`;
+      const cached = compiled.get(key);
+      if (cached) return cached;
       let regex: InstanceType<typeof RE2>;
       try {
         regex = new RE2(pattern, effectiveFlags);
@@ -67,7 +77,9 @@ export function createRe2Engine(): RegexEngine {
         const reason = error instanceof Error ? error.message : String(error);
         throw new RegexCompileError(pattern, reason, { cause: error });
       }
-      return new Re2Pattern(pattern, regex);
+      const result = new Re2Pattern(pattern, regex);
+      compiled.set(key, result);
+      return result;
     },
   };
 }

@@ -50,3 +50,15 @@ describe('createRe2Engine', () => {
     expect(engine.compile('(a|aa)*b').matchAll(text)).toEqual([]);
   });
 });
+
+describe('createRe2Engine pattern sharing', () => {
+  it('compiles a pattern once and reuses it for the same flags only', () => {
+    const engine = createRe2Engine();
+    const first = engine.compile('a+b', 'i');
+    expect(engine.compile('a+b', 'i')).toBe(first);
+    expect(engine.compile('a+b')).not.toBe(first);
+    // A shared pattern carries no scan state from one caller to the next.
+    expect(first.matchAll('xaab AB')).toHaveLength(2);
+    expect(engine.compile('a+b', 'i').matchAll('ab')).toEqual([{ start: 0, end: 2, text: 'ab' }]);
+  });
+});
