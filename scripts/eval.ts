@@ -1,0 +1,111 @@
+// `npm run eval -- --data FILE.jsonl [--model models/moderation-classifier.onnx] [--by-source]`:
+// scores the shipped ONNX classifier on a file in OpenAI's moderation-evaluation format
+// (github.com/openai/moderation-api-release: {"prompt", "S", "H", "V", "HR", "SH", "S3", "H2", "V2"},
+// a missing key = unknown) and prints per-category AUPRC, precision and recall at the default
+// thresholds, and any-flagged F1.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { loadOnnxClassifier } from '../src/classifier/onnx.ts';
+import { EVAL_KEYS } from './eval-format.ts';
+import { averagePrecision, statsAt } from './train/metrics.ts';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const rowSchema = z
+  .object({ prompt: z.string(), source: z.string().optional() })
+  .catchall(z.unknown())
+  .transform((row) => {
+    const labels: Record<string, 0 | 1> = {};
+    for (const key of Object.keys(EVAL_KEYS)) {
+      const v = row[key];
+      if (v === 0 || v === 1) labels[key] = v;
+      else if (v === '0' || v === '1') labels[key] = v === '1' ? 1 : 0;
+    }
+    return { prompt: row.prompt, source: row.source, labels };
+  });
+
+function parseArgs(argv: string[]) {
+  let data: string | undefined;
+  let model = join(REPO_ROOT, 'models', 'moderation-classifier.onnx');
+  let bySource = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--data') data = argv[++i];
+    else if (argv[i] === '--model') model = resolve(argv[++i] ?? '');
+    else if (argv[i] === '--by-source') bySource = true;
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  if (!data) throw new Error('usage: npm run eval -- --data FILE.jsonl [--model PATH.onnx] [--by-source]');
+  return { data: resolve(data), model, bySource };
+}
+
+type Row = z.infer<typeof rowSchema>;
+
+function report(title: string, rows: Row[], scores: Array<Partial<Record<string, number>>>, thresholds: Partial<Record<string, number>>): void {
+  const lines: string[] = [`\n## ${title} (${rows.length} rows)`, '', '| key | category | AUPRC | precision | recall | threshold | positives / known |', '|---|---|---|---|---|---|---|'];
+  const auprcs: number[] = [];
+  for (const [key, head] of Object.entries(EVAL_KEYS)) {
+    const s: number[] = [];
+    const y: number[] = [];
+    rows.forEach((row, i) => {
+      const label = row.labels[key];
+      if (label === undefined) return;
+      s.push(scores[i]![head] ?? 0);
+      y.push(label);
+    });
+    const t = thresholds[head] ?? 0.5;
+    const ap = averagePrecision(s, y);
+    const at = statsAt(s, y, t);
+    if (!Number.isNaN(ap)) auprcs.push(ap);
+    lines.push(`| ${key} | ${head} | ${Number.isNaN(ap) ? '-' : ap.toFixed(3)} | ${at.precision.toFixed(3)} | ${at.recall.toFixed(3)} | ${t.toFixed(2)} | ${at.positives} / ${y.length} |`);
+  }
+  // Any-flagged: a row is unsafe if any known key is 1; flagged if any mapped head passes its threshold.
+  const anyScores: number[] = [];
+  const anyLabels: number[] = [];
+  rows.forEach((row, i) => {
+    const keys = Object.keys(row.labels);
+    if (keys.length === 0) return;
+    anyLabels.push(keys.some((k) => row.labels[k] === 1) ? 1 : 0);
+    anyScores.push(Object.values(EVAL_KEYS).some((head) => (scores[i]![head] ?? 0) >= (thresholds[head] ?? 0.5)) ? 1 : 0);
+  });
+  const any = statsAt(anyScores, anyLabels, 0.5);
+  const mean = auprcs.reduce((a, b) => a + b, 0) / (auprcs.length || 1);
+  lines.push('', `mean AUPRC over ${auprcs.length} categories with positives: ${mean.toFixed(3)}`);
+  lines.push(`any-flagged: precision ${any.precision.toFixed(3)}, recall ${any.recall.toFixed(3)}, F1 ${any.f1.toFixed(3)} (${any.positives} unsafe / ${anyLabels.length})`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const rows = readFileSync(options.data, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line, i) => {
+      const parsed = rowSchema.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new Error(`${options.data}:${i + 1}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+      return parsed.data;
+    });
+  const classifier = await loadOnnxClassifier({ modelPath: options.model, maxBatch: 256 });
+  const scores: Array<Partial<Record<string, number>>> = [];
+  for (let i = 0; i < rows.length; i += 256) {
+    const batch = await classifier.classify(rows.slice(i, i + 256).map((r) => r.prompt));
+    for (const r of batch) scores.push(r.scores);
+  }
+  process.stdout.write(`model ${classifier.version}, data ${options.data}\n`);
+  report('all rows', rows, scores, classifier.thresholds);
+  if (options.bySource) {
+    const sources = [...new Set(rows.map((r) => r.source ?? '(none)'))].sort();
+    for (const source of sources) {
+      const idx = rows.map((r, i) => ((r.source ?? '(none)') === source ? i : -1)).filter((i) => i >= 0);
+      report(`source ${source}`, idx.map((i) => rows[i]!), idx.map((i) => scores[i]!), classifier.thresholds);
+    }
+  }
+  await classifier.close();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,230 @@
+// The fastText-style network the trainer fits and the ONNX export writes out:
+// mean of embedding rows (GloVe words + hashed n-grams) → dense + ReLU → dense → per-head Platt
+// calibration → sigmoid. `forward` here is the reference the ONNX graph is tested against.
+
+export interface ModelShape {
+  readonly rows: number;
+  readonly dim: number;
+  readonly hidden: number;
+  readonly heads: number;
+}
+
+export interface ModelParams extends ModelShape {
+  /** rows × dim, row 0 (padding) stays zero. */
+  readonly embedding: Float32Array;
+  /** dim × hidden, row-major. */
+  readonly w1: Float32Array;
+  readonly b1: Float32Array;
+  /** hidden × heads, row-major. */
+  readonly w2: Float32Array;
+  readonly b2: Float32Array;
+}
+
+/** Per-head Platt scaling p = sigmoid(a·logit + b); identity is a=1, b=0. */
+export interface Calibration {
+  readonly a: Float32Array;
+  readonly b: Float32Array;
+}
+
+/** Deterministic PRNG (mulberry32) so a seed reproduces a run. */
+export function createRng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function initModel(shape: ModelShape, rng: () => number): ModelParams {
+  const { rows, dim, hidden, heads } = shape;
+  const uniform = (n: number, scale: number) => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = (rng() * 2 - 1) * scale;
+    return out;
+  };
+  const embedding = uniform(rows * dim, 1 / dim);
+  embedding.fill(0, 0, dim);
+  return {
+    ...shape,
+    embedding,
+    w1: uniform(dim * hidden, Math.sqrt(6 / (dim + hidden))),
+    b1: new Float32Array(hidden),
+    w2: uniform(hidden * heads, Math.sqrt(6 / (hidden + heads))),
+    b2: new Float32Array(heads),
+  };
+}
+
+/** Activations of one example, kept for the backward pass. */
+export interface Activations {
+  readonly pooled: Float32Array;
+  readonly hidden: Float32Array;
+  readonly logits: Float32Array;
+}
+
+export function createActivations(shape: ModelShape): Activations {
+  return {
+    pooled: new Float32Array(shape.dim),
+    hidden: new Float32Array(shape.hidden),
+    logits: new Float32Array(shape.heads),
+  };
+}
+
+/** Uncalibrated logits of one window of feature ids, written into `act`. */
+export function forwardLogits(model: ModelParams, ids: Int32Array, act: Activations): void {
+  const { dim, hidden, heads, embedding, w1, b1, w2, b2 } = model;
+  const { pooled, hidden: h, logits } = act;
+  pooled.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const base = ids[i]! * dim;
+    for (let d = 0; d < dim; d++) pooled[d]! += embedding[base + d]!;
+  }
+  const inv = 1 / ids.length;
+  for (let d = 0; d < dim; d++) pooled[d]! *= inv;
+  h.set(b1);
+  for (let d = 0; d < dim; d++) {
+    const x = pooled[d]!;
+    if (x === 0) continue;
+    const row = d * hidden;
+    for (let j = 0; j < hidden; j++) h[j]! += x * w1[row + j]!;
+  }
+  for (let j = 0; j < hidden; j++) if (h[j]! < 0) h[j] = 0;
+  logits.set(b2);
+  for (let j = 0; j < hidden; j++) {
+    const x = h[j]!;
+    if (x === 0) continue;
+    const row = j * heads;
+    for (let k = 0; k < heads; k++) logits[k]! += x * w2[row + k]!;
+  }
+}
+
+export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+/** Calibrated probabilities of one window: the reference for the ONNX graph. */
+export function forwardProbabilities(model: ModelParams, ids: Int32Array, calibration?: Calibration): Float32Array {
+  const act = createActivations(model);
+  forwardLogits(model, ids, act);
+  const out = new Float32Array(model.heads);
+  for (let k = 0; k < model.heads; k++) {
+    const z = calibration ? calibration.a[k]! * act.logits[k]! + calibration.b[k]! : act.logits[k]!;
+    out[k] = sigmoid(z);
+  }
+  return out;
+}
+
+/** Adagrad accumulators (sum of squared gradients), one per parameter. */
+export interface AdagradState {
+  readonly embedding: Float32Array;
+  readonly w1: Float32Array;
+  readonly b1: Float32Array;
+  readonly w2: Float32Array;
+  readonly b2: Float32Array;
+}
+
+export function createAdagradState(model: ModelParams): AdagradState {
+  const init = (n: number) => new Float32Array(n).fill(1e-6);
+  return { embedding: init(model.embedding.length), w1: init(model.w1.length), b1: init(model.b1.length), w2: init(model.w2.length), b2: init(model.b2.length) };
+}
+
+/** p -= lr·g/√(G+g²): Adagrad, which suits the sparse, rarely-seen n-gram rows. */
+function adagrad(params: Float32Array, acc: Float32Array, index: number, g: number, lr: number): void {
+  const a = acc[index]! + g * g;
+  acc[index] = a;
+  params[index]! -= (lr * g) / Math.sqrt(a);
+}
+
+/**
+ * One Adagrad step on one example with masked binary cross-entropy: heads whose weight is 0
+ * (label unknown) contribute no gradient. Returns the example's loss.
+ */
+export function trainStep(options: {
+  model: ModelParams;
+  state: AdagradState;
+  ids: Int32Array;
+  /** 1/0 targets per head. */
+  targets: Int8Array;
+  /** Loss weight per head; 0 masks the head out. */
+  weights: Float32Array;
+  lr: number;
+  act: Activations;
+  grad: { hidden: Float32Array; pooled: Float32Array; logits: Float32Array };
+}): number {
+  const { model, state, ids, targets, weights, lr, act, grad } = options;
+  const { dim, hidden, heads, embedding, w1, b1, w2, b2 } = model;
+  forwardLogits(model, ids, act);
+  let loss = 0;
+  let any = false;
+  for (let k = 0; k < heads; k++) {
+    const w = weights[k]!;
+    if (w === 0) {
+      grad.logits[k] = 0;
+      continue;
+    }
+    any = true;
+    const z = act.logits[k]!;
+    const p = sigmoid(z);
+    const y = targets[k]!;
+    loss += w * (Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z))));
+    grad.logits[k] = w * (p - y);
+  }
+  if (!any) return 0;
+  // Hidden gradient (through ReLU) before W2 changes.
+  for (let j = 0; j < hidden; j++) {
+    if (act.hidden[j]! <= 0) {
+      grad.hidden[j] = 0;
+      continue;
+    }
+    let g = 0;
+    const row = j * heads;
+    for (let k = 0; k < heads; k++) g += w2[row + k]! * grad.logits[k]!;
+    grad.hidden[j] = g;
+  }
+  for (let j = 0; j < hidden; j++) {
+    const x = act.hidden[j]!;
+    if (x === 0) continue;
+    const row = j * heads;
+    for (let k = 0; k < heads; k++) {
+      const g = grad.logits[k]!;
+      if (g !== 0) adagrad(w2, state.w2, row + k, x * g, lr);
+    }
+  }
+  for (let k = 0; k < heads; k++) if (grad.logits[k] !== 0) adagrad(b2, state.b2, k, grad.logits[k]!, lr);
+  // Pooled gradient before W1 changes.
+  for (let d = 0; d < dim; d++) {
+    let g = 0;
+    const row = d * hidden;
+    for (let j = 0; j < hidden; j++) g += w1[row + j]! * grad.hidden[j]!;
+    grad.pooled[d] = g;
+  }
+  for (let d = 0; d < dim; d++) {
+    const x = act.pooled[d]!;
+    if (x === 0) continue;
+    const row = d * hidden;
+    for (let j = 0; j < hidden; j++) {
+      const g = grad.hidden[j]!;
+      if (g !== 0) adagrad(w1, state.w1, row + j, x * g, lr);
+    }
+  }
+  for (let j = 0; j < hidden; j++) if (grad.hidden[j] !== 0) adagrad(b1, state.b1, j, grad.hidden[j]!, lr);
+  const inv = 1 / ids.length;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id === 0) continue; // padding row stays zero
+    const base = id * dim;
+    for (let d = 0; d < dim; d++) adagrad(embedding, state.embedding, base + d, grad.pooled[d]! * inv, lr);
+  }
+  return loss;
+}
+
+/** Fold Platt scaling into the last layer: a·(h·W2 + b2) + b = h·(a∘W2) + (a∘b2 + b). */
+export function foldCalibration(model: ModelParams, calibration: Calibration): ModelParams {
+  const w2 = new Float32Array(model.w2.length);
+  const b2 = new Float32Array(model.heads);
+  for (let j = 0; j < model.hidden; j++) {
+    for (let k = 0; k < model.heads; k++) w2[j * model.heads + k] = model.w2[j * model.heads + k]! * calibration.a[k]!;
+  }
+  for (let k = 0; k < model.heads; k++) b2[k] = model.b2[k]! * calibration.a[k]! + calibration.b[k]!;
+  return { ...model, w2, b2 };
+}

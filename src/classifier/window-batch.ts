@@ -1,0 +1,113 @@
+// Runtime-independent batching for the ONNX classifier: texts → sliding windows → padded
+// [batch, length] id/weight tensors (grouped by length so short and long texts do not pad each
+// other), and back: per-text max over its windows, with the worst window's span. Shared by the
+// Node (onnxruntime-node) and, later, the Workers (onnxruntime-web) implementations.
+
+import type { ClassifierHead } from '../categories.ts';
+import type { FeatureWindow, Featurizer } from '../text/featurize.ts';
+import type { Span } from '../text/normalize.ts';
+import type { ClassifierScores } from './types.ts';
+
+export interface WindowRef {
+  readonly text: number;
+  readonly window: FeatureWindow;
+}
+
+export interface PackedBatch {
+  readonly refs: readonly WindowRef[];
+  readonly batch: number;
+  readonly length: number;
+  /** int64 ids, row-major [batch, length], padded with 0. */
+  readonly ids: BigInt64Array;
+  /** 1/n for a window's n ids, 0 for padding: ReduceSum in the graph then yields the mean. */
+  readonly weights: Float32Array;
+}
+
+export interface PackOptions {
+  /** Most windows in one run. */
+  readonly maxBatch: number;
+  /** Most cells (batch × padded length) in one run, which bounds memory for long texts. */
+  readonly maxCells: number;
+}
+
+export function featurizeAll(featurizer: Featurizer, texts: readonly string[]): WindowRef[] {
+  const refs: WindowRef[] = [];
+  texts.forEach((text, i) => {
+    for (const window of featurizer.featurize(text)) refs.push({ text: i, window });
+  });
+  return refs;
+}
+
+/** Sort windows by length and cut them into runs that respect the batch and cell limits. */
+export function packBatches(refs: readonly WindowRef[], options: PackOptions): PackedBatch[] {
+  const sorted = [...refs].sort((a, b) => a.window.ids.length - b.window.ids.length);
+  const batches: PackedBatch[] = [];
+  let start = 0;
+  while (start < sorted.length) {
+    let end = start + 1;
+    while (end < sorted.length && end - start < options.maxBatch && (end - start + 1) * sorted[end]!.window.ids.length <= options.maxCells) end++;
+    batches.push(pack(sorted.slice(start, end)));
+    start = end;
+  }
+  return batches;
+}
+
+function pack(refs: readonly WindowRef[]): PackedBatch {
+  const length = Math.max(...refs.map((r) => r.window.ids.length));
+  const ids = new BigInt64Array(refs.length * length);
+  // Write the non-negative ids through a 32-bit view (low word first on little-endian hosts, which
+  // is every ONNX runtime target); creating a BigInt per id would dominate short-text latency.
+  const words = new Int32Array(ids.buffer);
+  const littleEndian = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+  const weights = new Float32Array(refs.length * length);
+  refs.forEach((ref, row) => {
+    const windowIds = ref.window.ids;
+    const w = 1 / windowIds.length;
+    const base = row * length;
+    for (let i = 0; i < windowIds.length; i++) {
+      if (littleEndian) words[(base + i) * 2] = windowIds[i]!;
+      else ids[base + i] = BigInt(windowIds[i]!);
+      weights[base + i] = w;
+    }
+  });
+  return { refs, batch: refs.length, length, ids, weights };
+}
+
+/**
+ * Fold window probabilities into one result per text: max per head over its windows; for texts
+ * with several windows, the span of the window whose highest head score is highest.
+ */
+export function reduceWindows(options: {
+  textCount: number;
+  heads: readonly ClassifierHead[];
+  batches: ReadonlyArray<{ refs: readonly WindowRef[]; probabilities: Float32Array }>;
+}): ClassifierScores[] {
+  const { textCount, heads, batches } = options;
+  const best = Array.from({ length: textCount }, () => new Float32Array(heads.length).fill(-1));
+  const worst = Array.from({ length: textCount }, () => ({ score: -1, span: undefined as Span | undefined, windows: 0 }));
+  for (const { refs, probabilities } of batches) {
+    refs.forEach((ref, row) => {
+      const scores = best[ref.text]!;
+      let windowMax = -1;
+      for (let k = 0; k < heads.length; k++) {
+        const p = probabilities[row * heads.length + k]!;
+        if (p > scores[k]!) scores[k] = p;
+        if (p > windowMax) windowMax = p;
+      }
+      const w = worst[ref.text]!;
+      w.windows++;
+      if (windowMax > w.score || (windowMax === w.score && w.span && ref.window.span.start < w.span.start)) {
+        w.score = windowMax;
+        w.span = ref.window.span;
+      }
+    });
+  }
+  return best.map((scores, i) => {
+    const record: Partial<Record<ClassifierHead, number>> = {};
+    heads.forEach((head, k) => {
+      record[head] = scores[k]!;
+    });
+    const w = worst[i]!;
+    return w.windows > 1 && w.span ? { scores: record, worstSpan: { ...w.span } } : { scores: record };
+  });
+}

@@ -1,0 +1,151 @@
+// The classifier's featurizer, shared by training (scripts/train) and serving (src/classifier):
+// text → normalised word tokens (with original offsets) → sliding windows → embedding-row ids
+// (vocabulary words, hashed word bigrams, hashed character n-grams). Pure TypeScript with no Node
+// APIs, so the same code runs on Workers with onnxruntime-web.
+
+import { normalizeForMatching } from './normalize.ts';
+import type { Span } from './normalize.ts';
+
+/** Settings stored beside the model (models/*.json) so serving featurizes exactly as training did. */
+export interface FeaturizerSettings {
+  /** Row 1..V of the embedding table; row 0 is padding (all zeros). */
+  readonly vocabulary: readonly string[];
+  /** Hashed rows after the vocabulary, shared by word bigrams and character n-grams. */
+  readonly buckets: number;
+  readonly charNgramMin: number;
+  readonly charNgramMax: number;
+  /** Longest word n-gram (1 = unigrams only, 2 adds bigrams). */
+  readonly wordNgrams: number;
+  /** Tokens per sliding window, and the step between windows for longer texts. */
+  readonly windowTokens: number;
+  readonly windowStride: number;
+}
+
+export interface Token {
+  /** Folded form (case, homoglyphs, leetspeak, repeated letters). */
+  readonly text: string;
+  /** Offsets in the original text. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface FeatureWindow {
+  /** Embedding-row ids of this window; never empty (an empty text yields the padding id). */
+  readonly ids: Int32Array;
+  /** Original-text range covered by the window's tokens. */
+  readonly span: Span;
+}
+
+export const PADDING_ID = 0;
+
+/** Longest token (in UTF-16 units) whose character n-grams are used; longer ones are cut. */
+const MAX_NGRAM_TOKEN_LENGTH = 24;
+
+/**
+ * Source and chat markup that carries no meaning but would let a model learn where a text came
+ * from (retweet markers, @mentions, links, HTML entities, trailing runs of punctuation). Each match
+ * is blanked with spaces of the same length, so offsets into the original stay valid.
+ */
+const MARKUP = /https?:\/\/\S+|www\.\S+|(?<![\p{L}\p{N}])@[\p{L}\p{N}_]+|<user>|\bURL\b|\bRT\b|&(?:[a-z]+|#\d+);|[!?.,;:|+]+(?=\s|$)/gu;
+
+const WORD = /[\p{L}\p{N}]+/gu;
+const REPEATED_LETTER = /(.)\1{2,}/gu;
+
+/** FNV-1a 32-bit over UTF-16 code units: deterministic across runtimes, cheap, good enough spread. */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+function blankMarkup(text: string): string {
+  return text.replace(MARKUP, (match) => ' '.repeat(match.length));
+}
+
+/** Normalise (NFKC, case, zero-width, homoglyphs, leetspeak, spaced letters) and split into words. */
+export function tokenize(text: string): Token[] {
+  const normalized = normalizeForMatching(blankMarkup(text), { leetspeak: true, collapseSpacedLetters: true });
+  const tokens: Token[] = [];
+  for (const match of normalized.text.matchAll(WORD)) {
+    const from = match.index;
+    const to = from + match[0].length;
+    tokens.push({
+      // "fuuuuck" and "fuuck" share a form: runs of 3+ identical characters shrink to 2.
+      text: match[0].replace(REPEATED_LETTER, '$1$1'),
+      start: normalized.starts[from]!,
+      end: normalized.ends[to - 1]!,
+    });
+  }
+  return tokens;
+}
+
+/** Word → row id lookup built once per model. */
+export class Featurizer {
+  readonly settings: FeaturizerSettings;
+  private readonly wordIds: Map<string, number>;
+  private readonly bucketBase: number;
+
+  constructor(settings: FeaturizerSettings) {
+    this.settings = settings;
+    this.wordIds = new Map(settings.vocabulary.map((word, i) => [word, i + 1]));
+    this.bucketBase = settings.vocabulary.length + 1;
+  }
+
+  /** Rows in the embedding table: padding + vocabulary + buckets. */
+  get rows(): number {
+    return this.bucketBase + this.settings.buckets;
+  }
+
+  private bucket(key: string): number {
+    return this.bucketBase + (fnv1a32(key) % this.settings.buckets);
+  }
+
+  /** Feature ids of tokens[from, to). */
+  idsFor(tokens: readonly Token[], from = 0, to = tokens.length): Int32Array {
+    const { charNgramMin, charNgramMax, wordNgrams } = this.settings;
+    const ids: number[] = [];
+    for (let t = from; t < to; t++) {
+      const word = tokens[t]!.text;
+      const wordId = this.wordIds.get(word);
+      if (wordId !== undefined) ids.push(wordId);
+      if (wordNgrams >= 2 && t + 1 < to) ids.push(this.bucket(`w ${word} ${tokens[t + 1]!.text}`));
+      const bounded = `<${word.slice(0, MAX_NGRAM_TOKEN_LENGTH)}>`;
+      for (let n = charNgramMin; n <= charNgramMax; n++) {
+        for (let i = 0; i + n <= bounded.length; i++) ids.push(this.bucket(bounded.slice(i, i + n)));
+      }
+    }
+    if (ids.length === 0) ids.push(PADDING_ID);
+    return Int32Array.from(ids);
+  }
+
+  /** Start indices of the sliding windows over `tokenCount` tokens (one window for short texts). */
+  windowStarts(tokenCount: number): number[] {
+    const { windowTokens, windowStride } = this.settings;
+    if (tokenCount <= windowTokens) return [0];
+    const starts: number[] = [];
+    for (let s = 0; ; s += windowStride) {
+      if (s + windowTokens >= tokenCount) {
+        starts.push(Math.max(0, tokenCount - windowTokens));
+        break;
+      }
+      starts.push(s);
+    }
+    return starts;
+  }
+
+  /** Split a text into sliding windows of feature ids, each with its span in the original text. */
+  featurize(text: string): FeatureWindow[] {
+    const tokens = tokenize(text);
+    if (tokens.length === 0) return [{ ids: Int32Array.of(PADDING_ID), span: { start: 0, end: text.length } }];
+    return this.windowStarts(tokens.length).map((start) => {
+      const end = Math.min(tokens.length, start + this.settings.windowTokens);
+      return {
+        ids: this.idsFor(tokens, start, end),
+        span: { start: tokens[start]!.start, end: tokens[end - 1]!.end },
+      };
+    });
+  }
+}

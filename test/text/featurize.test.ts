@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { Featurizer, fnv1a32, tokenize } from '../../src/text/featurize.ts';
+
+const featurizer = new Featurizer({
+  vocabulary: ['kill', 'you', 'idiot'],
+  buckets: 5000,
+  charNgramMin: 3,
+  charNgramMax: 5,
+  wordNgrams: 2,
+  windowTokens: 4,
+  windowStride: 2,
+});
+
+const words = (text: string) => tokenize(text).map((t) => t.text);
+
+describe('tokenize', () => {
+  it('folds bypass tricks to the same tokens', () => {
+    const plain = words('kill you idiot');
+    for (const variant of ['KILL YOU IDIOT', 'k1ll y0u 1d10t', 'k\u200Bi\u200Dll you idiot', '\u043Aill you idi\u043Et', 'ＫＩＬＬ you idiot', 'k i l l you idiot', 'kiiiill you idiot']) {
+      expect(words(variant), variant).toEqual(variant === 'kiiiill you idiot' ? ['kiill', 'you', 'idiot'] : plain);
+    }
+  });
+
+  it('blanks source markup without moving offsets', () => {
+    const text = 'RT @someone: you are great!!! &amp; see https://example.com/x <user>';
+    const tokens = tokenize(text);
+    expect(tokens.map((t) => t.text)).toEqual(['you', 'are', 'great', 'see']);
+    for (const t of tokens) expect(text.slice(t.start, t.end).toLowerCase()).toBe(t.text);
+  });
+
+  it('reports token offsets in the original text across astral and zero-width characters', () => {
+    const text = '👋 he\u200Bllo wörld';
+    const [hello, world] = tokenize(text);
+    expect(text.slice(hello!.start, hello!.end)).toBe('he\u200Bllo');
+    expect(hello!.text).toBe('hello');
+    expect(text.slice(world!.start, world!.end)).toBe('wörld');
+    expect(world!.text).toBe('world');
+  });
+});
+
+describe('Featurizer', () => {
+  it('is deterministic and hashes with FNV-1a 32-bit', () => {
+    expect(fnv1a32('')).toBe(0x811c9dc5);
+    expect(fnv1a32('a')).toBe(0xe40c292c);
+    const a = featurizer.featurize('you are an idiot');
+    const b = new Featurizer(featurizer.settings).featurize('you are an idiot');
+    expect(Array.from(a[0]!.ids)).toEqual(Array.from(b[0]!.ids));
+  });
+
+  it('maps vocabulary words to their rows and everything else into the bucket range', () => {
+    const [window] = featurizer.featurize('kill zebra');
+    const ids = Array.from(window!.ids);
+    expect(ids).toContain(1);
+    expect(ids.filter((id) => id > 3).every((id) => id >= 4 && id < featurizer.rows)).toBe(true);
+  });
+
+  it('gives an obfuscated insult the same features as the plain one', () => {
+    const plain = featurizer.featurize('you idiot')[0]!.ids;
+    const obfuscated = featurizer.featurize('Y0U 1d\u200B10t!!!')[0]!.ids;
+    expect(Array.from(obfuscated)).toEqual(Array.from(plain));
+  });
+
+  it('covers long texts with overlapping windows whose spans are original offsets', () => {
+    const text = 'one two three four five six seven';
+    const windows = featurizer.featurize(text);
+    expect(windows.map((w) => text.slice(w.span.start, w.span.end))).toEqual([
+      'one two three four',
+      'three four five six',
+      'four five six seven',
+    ]);
+  });
+
+  it('yields the padding id for text without words', () => {
+    expect(Array.from(featurizer.featurize('!!! ...')[0]!.ids)).toEqual([0]);
+  });
+});
