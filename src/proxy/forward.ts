@@ -2,7 +2,7 @@
 // relayed as it arrives or the JSON answer through the output guardrail hook.
 
 import { HttpError } from '../errors.ts';
-import { isJsonObject, type JsonObject } from '../http/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import type { AppContext } from '../routes/context.ts';
 import type { GuardCallContext, GuardedEndpoint, ProxyGuardrails } from './guardrails.ts';
 import { callUpstream, readUpstreamJson, type FetchLike } from './upstream.ts';
@@ -68,7 +68,9 @@ export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request
     throw new HttpError(502, 'The upstream returned a response that is not a JSON object.', { code: 'upstream_invalid_response' });
   }
   const output = await deps.guardrails.afterUpstream(ctx, answer, input);
-  const body = { ...(input.extensions ?? {}), ...output.body };
+  // The upstream's answer first (id, choices, usage), then our extensions it does not already carry.
+  const body: JsonObject = { ...output.body };
+  for (const [key, value] of Object.entries(input.extensions ?? {})) if (!(key in body)) body[key] = value as JsonValue;
   return c.json(body, call.response.status as 200, { ...input.headers, ...output.headers });
 }
 
