@@ -1,14 +1,21 @@
 // Reads a request body as a JSON object within a byte limit: 413 when over it (checked on
 // Content-Length and again while streaming, since the header may lie or be absent), 400 when it
-// is not JSON or not an object.
+// is not JSON, not an object, or nested deeper than any OpenAI request needs (a deeply nested
+// body would otherwise overflow the stack of JSON.stringify when it is forwarded).
 
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
+
+/** Deepest object/array nesting accepted; real requests (tools with JSON schemas) stay far below. */
+export const MAX_JSON_DEPTH = 64;
 
 export async function readJsonObjectBody(request: Request, maxBytes: number): Promise<JsonObject> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const text = await readLimitedText(request, maxBytes);
+  if (jsonNestingDepth(text) > MAX_JSON_DEPTH) {
+    throw new HttpError(400, `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`, { code: 'request_too_deep' });
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -45,4 +52,26 @@ async function readLimitedText(request: Request, maxBytes: number): Promise<stri
 
 function tooLarge(maxBytes: number): HttpError {
   return new HttpError(413, `Request body is larger than the limit of ${maxBytes} bytes.`, { code: 'request_too_large' });
+}
+
+/** Deepest `{`/`[` nesting of a JSON text, in one pass that skips string contents. */
+export function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x7b || code === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (code === 0x7d || code === 0x5d) {
+      depth--;
+    }
+  }
+  return deepest;
 }
