@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 beforeEach(() => stack.upstream.reset());
 
-async function post(body: BodyInit, headers: Record<string, string> = {}) {
+async function post(body: string | Uint8Array, headers: Record<string, string> = {}) {
   const response = await fetch(`${stack.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ACME_KEY}`, 'content-type': 'application/json', ...headers },
