@@ -115,7 +115,8 @@ async function loadTenantFile(
   for (const problem of interpolated.problems) problems.push(locate(problem.path, problem.message));
   if (interpolated.problems.length > 0) return null;
 
-  const parsed = tenantFileSchema.safeParse(interpolated.value);
+  // reportInput: an issue then says whether the field was missing or had the wrong type.
+  const parsed = tenantFileSchema.safeParse(interpolated.value, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       // Point an unknown field at the offending key itself, not at its parent.

@@ -74,6 +74,14 @@ describe('loadPolicySnapshot', () => {
     expect(error.problems[0]).toMatchObject({ line: 9, column: 19, field: 'deployments[0].upstream.timeout_ms' });
   });
 
+  it('tells a wrong type from a missing field', async () => {
+    const wrongType = await loadError(VALID.replace('      api_key:', '      timeout_ms: fast\n      api_key:'));
+    expect(wrongType.problems[0]).toMatchObject({ line: 9, field: 'deployments[0].upstream.timeout_ms' });
+    expect(wrongType.problems[0]!.message).toContain('expected number, received string');
+    const missing = await loadError(VALID.replace('default_deployment: main\n', ''));
+    expect(missing.problems[0]).toMatchObject({ field: 'default_deployment', message: 'is required' });
+  });
+
   it('names a missing environment variable that has no default', async () => {
     const error = await loadError(VALID.replace('${BASE:-https://api.openai.com/v1}', '${MISSING_BASE}'));
     expect(error.problems[0]).toMatchObject({ line: 8, field: 'deployments[0].upstream.base_url' });
