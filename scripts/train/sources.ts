@@ -63,7 +63,9 @@ const LOADERS: Record<string, Loader> = {
     readCsv(dir, 'davidson_hate_offensive.csv.gz').map((r, i) => {
       const cls = r.class;
       const labels =
-        // "Offensive" is broad (mostly profanity); it teaches toxicity, not harassment.
+        // "Offensive" is broad (mostly profanity); it teaches toxicity, not harassment. It stays a
+        // hate negative: marking it unknown was measured (model card) to gain nothing on the rows
+        // both label designs share and to flag offensive-but-not-hateful tweets as hate.
         cls === '0' ? labelVector({ ...HATE }) : cls === '1' ? labelVector({ toxicity: 1, hate: 0, identity_hate: 0 }) : benign();
       return { text: r.tweet ?? '', labels, source: 'davidson', group: `davidson:${i}` };
     }),
@@ -72,6 +74,7 @@ const LOADERS: Record<string, Loader> = {
     readCsv(dir, 'hatexplain_majority.csv.gz').flatMap((r, i) => {
       const cat = r.category;
       if (cat === '3') return [];
+      // "Offensive" rows are harassment and hate negatives (see Davidson above).
       const labels = cat === '1' ? labelVector({ ...HATE }) : cat === '2' ? labelVector({ ...HARASSMENT }) : benign();
       return [{ text: r.text ?? '', labels, source: 'hatexplain', group: `hatexplain:${i}` }];
     }),
@@ -113,6 +116,8 @@ const LOADERS: Record<string, Loader> = {
         hate: num(r.identity_hate) === 1 ? 1 : 0,
         harassment: num(r.insult) === 1 || num(r.threat) === 1 ? 1 : toxic ? (UNKNOWN as 0) : 0,
         'harassment/threatening': num(r.threat) === 1 ? 1 : 0,
+        // A threat of harm is violence in OpenAI's taxonomy; a non-threat says nothing about it.
+        violence: num(r.threat) === 1 ? 1 : (UNKNOWN as 0),
       };
       return { text: str(r.comment_text), labels: toxic ? labelVector(clean(spec)) : benign(), source: 'jigsaw_multi', group: `jigsaw_multi:${i}` };
     }),
@@ -182,7 +187,8 @@ const LOADERS: Record<string, Loader> = {
         iwp: { 'illicit/violent': 1, illicit: 1 },
         src: { sexual: 1, illicit: 1 },
         cse: { 'sexual/minors': 1, sexual: 1 },
-        sxc_prn: { sexual: 1 },
+        // Adult sexual content: AILuminate files child sexual exploitation separately (cse).
+        sxc_prn: { sexual: 1, 'sexual/minors': 0 },
         ssh: { 'self-harm': 1 },
         hte: { hate: 1 },
       };
@@ -308,6 +314,7 @@ const LOADERS: Record<string, Loader> = {
       set('insult', level(r.n_insult));
       set('threat', level(r.n_threat));
       set('harassment/threatening', level(r.n_threat));
+      if (half(r.n_threat)) spec.violence = 1; // threats of harm are violence; otherwise unknown
       set('identity_hate', level(r.n_identity_attack));
       set('hate', level(r.n_identity_attack));
       set('obscene', level(r.n_profane_obscene));

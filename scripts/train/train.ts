@@ -36,6 +36,8 @@ interface TrainOptions {
   vocabulary: number;
   buckets: number;
   glove: boolean;
+  /** Where the held-out test split is written in moderation-eval format. */
+  heldout: string;
 }
 
 function parseArgs(argv: string[]): TrainOptions {
@@ -49,6 +51,7 @@ function parseArgs(argv: string[]): TrainOptions {
     vocabulary: 20_000,
     buckets: 36_000,
     glove: true,
+    heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -67,6 +70,7 @@ function parseArgs(argv: string[]): TrainOptions {
     else if (flag === '--vocabulary') options.vocabulary = Number(need());
     else if (flag === '--buckets') options.buckets = Number(need());
     else if (flag === '--no-glove') options.glove = false;
+    else if (flag === '--heldout') options.heldout = resolve(need());
     else throw new Error(`unknown option ${flag}`);
   }
   return options;
@@ -175,6 +179,8 @@ function countActiveUnits(model: ModelParams, featurizer: Featurizer, items: Ite
 interface HeadReport {
   head: string;
   auprc: number;
+  /** AUPRC on the validation split: what hyper-parameters and label choices are compared on. */
+  validationAuprc: number;
   precision: number;
   recall: number;
   threshold: number;
@@ -259,7 +265,7 @@ async function main(): Promise<void> {
     const held = collect(test, testLogits, k);
     const probs = held.z.map((z) => sigmoid(platt.a * z + platt.b));
     const at = statsAt(probs, held.y, threshold);
-    reports.push({ head, auprc: averagePrecision(probs, held.y), precision: at.precision, recall: at.recall, threshold, positives: at.positives, negatives: at.negatives });
+    reports.push({ head, auprc: averagePrecision(probs, held.y), validationAuprc: averagePrecision(valProbs, val.y), precision: at.precision, recall: at.recall, threshold, positives: at.positives, negatives: at.negatives });
   });
   const calibration: Calibration = { a, b };
   printReport(reports);
@@ -299,26 +305,31 @@ async function main(): Promise<void> {
     },
     heldout: {
       meanAuprcCovered: covered.reduce((s, r) => s + r.auprc, 0) / covered.length,
+      validationMeanAuprcCovered: covered.reduce((s, r) => s + r.validationAuprc, 0) / covered.length,
       coveredHeads: covered.map((r) => r.head),
       meanAuprcMeasurable: measurable.reduce((s, r) => s + r.auprc, 0) / measurable.length,
       measurableHeads: measurable.map((r) => r.head),
-      perHead: reports.map((r) => ({ ...r, auprc: Number.isNaN(r.auprc) ? null : Number(r.auprc.toFixed(4)) })),
+      perHead: reports.map((r) => ({
+        ...r,
+        auprc: Number.isNaN(r.auprc) ? null : Number(r.auprc.toFixed(4)),
+        validationAuprc: Number.isNaN(r.validationAuprc) ? null : Number(r.validationAuprc.toFixed(4)),
+      })),
     },
   };
   writeFileSync(join(options.out, `${MODEL_BASENAME}.json`), `${JSON.stringify(meta, null, 1)}\n`);
-  const heldoutPath = join(REPO_ROOT, '.cache', 'heldout-test.jsonl');
+  const heldoutPath = options.heldout;
   writeHeldoutEvalFile(heldoutPath, test);
   log(`wrote ${join(options.out, `${MODEL_BASENAME}.onnx`)} (${(onnx.byteLength / 1e6).toFixed(1)} MB), ${meta.version}`);
   log(`held-out test split in moderation-eval format: ${heldoutPath}`);
-  log(`mean AUPRC over covered heads (≥300 held-out positives): ${meta.heldout.meanAuprcCovered.toFixed(4)} (${covered.length} heads); over heads with ≥20: ${meta.heldout.meanAuprcMeasurable.toFixed(4)} (${measurable.length}); total ${meta.training.totalSeconds} s`);
+  log(`mean AUPRC over covered heads (≥300 held-out positives): ${meta.heldout.meanAuprcCovered.toFixed(4)} (${covered.length} heads; validation ${meta.heldout.validationMeanAuprcCovered.toFixed(4)}); over heads with ≥20: ${meta.heldout.meanAuprcMeasurable.toFixed(4)} (${measurable.length}); total ${meta.training.totalSeconds} s`);
 }
 
 function printReport(reports: HeadReport[]): void {
   const pad = (s: string, n: number) => s.padEnd(n);
-  log(`${pad('head', 26)} ${pad('AUPRC', 7)} ${pad('P@t', 6)} ${pad('R@t', 6)} ${pad('t', 5)} pos/neg`);
+  log(`${pad('head', 26)} ${pad('AUPRC', 7)} ${pad('valAP', 7)} ${pad('P@t', 6)} ${pad('R@t', 6)} ${pad('t', 5)} pos/neg`);
   for (const r of reports) {
     log(
-      `${pad(r.head, 26)} ${pad(Number.isNaN(r.auprc) ? '-' : r.auprc.toFixed(3), 7)} ${pad(r.precision.toFixed(3), 6)} ${pad(r.recall.toFixed(3), 6)} ${pad(r.threshold.toFixed(2), 5)} ${r.positives}/${r.negatives}`,
+      `${pad(r.head, 26)} ${pad(Number.isNaN(r.auprc) ? '-' : r.auprc.toFixed(3), 7)} ${pad(Number.isNaN(r.validationAuprc) ? '-' : r.validationAuprc.toFixed(3), 7)} ${pad(r.precision.toFixed(3), 6)} ${pad(r.recall.toFixed(3), 6)} ${pad(r.threshold.toFixed(2), 5)} ${r.positives}/${r.negatives}`,
     );
   }
 }

@@ -63,6 +63,7 @@ describe('ONNX classifier serving', () => {
       'When should I schedule my breast cancer screening?',
       'We are going to shoot a photo of the bride at sunset.',
       'My grandmother passed away and I feel lost.',
+      'Can you explain how vaccines train the immune system?',
     ];
     const results = await classifier.classify(texts);
     results.forEach((r, i) => {
@@ -71,6 +72,16 @@ describe('ONNX classifier serving', () => {
     });
     const [threat] = await classifier.classify(['I hate you, you stupid bitch, I will find you and kill you.']);
     expect(threat!.scores.harassment!).toBeGreaterThanOrEqual(classifier.thresholds.harassment!);
+  });
+
+  it('flags direct threats of violence as violence or harassment/threatening at the default thresholds', async () => {
+    // The default profile blocks threats on output; the classifier must see them without a slur.
+    const threats = ['I will kill you tomorrow, you worthless idiot', 'I know where your kids go to school and I am going to hurt them.'];
+    const results = await classifier.classify(threats);
+    results.forEach((r, i) => {
+      const threatening = (['violence', 'harassment/threatening'] as const).filter((h) => r.scores[h]! >= classifier.thresholds[h]!);
+      expect(threatening, threats[i]).not.toEqual([]);
+    });
   });
 
   it('returns no worst span for a short text and one result per input, in order', async () => {
