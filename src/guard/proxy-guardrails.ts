@@ -1,5 +1,5 @@
 // The guard cascade plugged into the proxy seam (src/proxy/guardrails.ts): picks the deployment's
-// input and output guards, extracts the texts to check from OpenAI request and response bodies,
+// input and output guards, extracts the texts to check from OpenAI request (request-texts.ts) and response bodies,
 // writes redactions back where they came from, blocks with `content_policy_violation`, and adds
 // `policy_detections` and the X-Guard-* headers. Pure glue: no HTTP framework, no runtime.
 
@@ -19,6 +19,7 @@ import {
   worstDecision,
   type PolicyDetections,
 } from './report.ts';
+import { inputTextSlots } from './request-texts.ts';
 import { restoreStreamedPlaceholders } from './stream-restore.ts';
 
 export const GUARD_DECISION_HEADER = 'X-Guard-Decision';
@@ -33,66 +34,11 @@ export function guardFor(tenant: LoadedTenant, profile: string): Guard {
   return guard;
 }
 
-// ---- Where each checked text lives in a body ------------------------------------------------------
-
-/** One checked text and how to write it back: `write` replaces it in the (copied) body. */
-interface TextSlot {
-  readonly text: string;
-  /** OpenAI-style path of the field, for `param` on a block. */
-  readonly param: string;
-  readonly write: (body: JsonObject, text: string) => void;
-}
+// ---- Where each answer text lives -----------------------------------------------------------------
 
 function arrayAt(body: JsonObject, key: string): JsonValue[] {
   const value = body[key];
   return Array.isArray(value) ? value : [];
-}
-
-function chatInputSlots(body: JsonObject, roles: readonly string[]): TextSlot[] {
-  const slots: TextSlot[] = [];
-  arrayAt(body, 'messages').forEach((message, i) => {
-    if (!isJsonObject(message) || typeof message['role'] !== 'string' || !roles.includes(message['role'])) return;
-    const content = message['content'];
-    if (typeof content === 'string') {
-      slots.push({ text: content, param: `messages[${i}].content`, write: (b, text) => (((arrayAt(b, 'messages')[i] as JsonObject)['content'] = text)) });
-    } else if (Array.isArray(content)) {
-      content.forEach((part, j) => {
-        if (!isJsonObject(part) || part['type'] !== 'text' || typeof part['text'] !== 'string') return;
-        slots.push({
-          text: part['text'],
-          param: `messages[${i}].content`,
-          write: (b, text) => {
-            const parts = (arrayAt(b, 'messages')[i] as JsonObject)['content'] as JsonValue[];
-            (parts[j] as JsonObject)['text'] = text;
-          },
-        });
-      });
-    }
-  });
-  return slots;
-}
-
-/** `prompt` (completions) or `input` (embeddings): a string or strings. Token ids cannot be read, so they are refused. */
-function stringOrStringsSlots(body: JsonObject, key: 'prompt' | 'input'): TextSlot[] {
-  const value = body[key];
-  if (typeof value === 'string') return [{ text: value, param: key, write: (b, text) => (b[key] = text) }];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-    return value.map((item, i) => ({ text: item as string, param: `${key}[${i}]`, write: (b, text) => ((b[key] as JsonValue[])[i] = text) }));
-  }
-  if (value === undefined || value === null) return [];
-  // Token-id input would pass unchecked: fail closed and say why.
-  throw new HttpError(400, `Token-id '${key}' cannot be checked by the guardrails; send text instead.`, { param: key, code: 'unsupported_guarded_input' });
-}
-
-function inputSlots(ctx: GuardCallContext, body: JsonObject, guard: Guard): TextSlot[] {
-  switch (ctx.endpoint) {
-    case 'chat.completions':
-      return chatInputSlots(body, guard.profile.input.roles);
-    case 'completions':
-      return stringOrStringsSlots(body, 'prompt');
-    case 'embeddings':
-      return stringOrStringsSlots(body, 'input');
-  }
 }
 
 interface AnswerSlot {
@@ -157,7 +103,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
     async beforeUpstream(ctx, received) {
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.inputProfile);
       const softBlock = ctx.deployment.guardrails.softBlock ?? guard.profile.softBlock;
-      const slots = inputSlots(ctx, received, guard);
+      const slots = inputTextSlots(ctx.endpoint, received, guard.profile.input.roles);
       const vault = createPlaceholderVault();
       const verdicts = await guard.check(slots.map((slot) => slot.text), 'input', { vault });
       const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
