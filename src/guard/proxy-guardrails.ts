@@ -1,5 +1,5 @@
 // The guard cascade plugged into the proxy seam (src/proxy/guardrails.ts): picks the deployment's
-// input and output guards, extracts the texts to check from OpenAI request (request-texts.ts) and response bodies,
+// input and output guards, extracts the texts to check from OpenAI request and response bodies (body-texts.ts),
 // writes redactions back where they came from, blocks with `content_policy_violation`, and adds
 // `policy_detections` and the X-Guard-* headers. Pure glue: no HTTP framework, no runtime.
 
@@ -19,7 +19,7 @@ import {
   worstDecision,
   type PolicyDetections,
 } from './report.ts';
-import { inputTextSlots } from './request-texts.ts';
+import { answerChoices, blockChoice, inputTextSlots } from './body-texts.ts';
 import { restoreStreamedPlaceholders } from './stream-restore.ts';
 
 export const GUARD_DECISION_HEADER = 'X-Guard-Decision';
@@ -32,38 +32,6 @@ export function guardFor(tenant: LoadedTenant, profile: string): Guard {
     throw new HttpError(503, 'Guardrails are not available for this deployment; the request was not forwarded.', { code: 'guardrails_unavailable' });
   }
   return guard;
-}
-
-// ---- Where each answer text lives -----------------------------------------------------------------
-
-function arrayAt(body: JsonObject, key: string): JsonValue[] {
-  const value = body[key];
-  return Array.isArray(value) ? value : [];
-}
-
-interface AnswerSlot {
-  readonly text: string;
-  readonly choice: JsonObject;
-  readonly field: 'message' | 'text';
-}
-
-function answerSlots(ctx: GuardCallContext, body: JsonObject): AnswerSlot[] {
-  const slots: AnswerSlot[] = [];
-  for (const choice of arrayAt(body, 'choices')) {
-    if (!isJsonObject(choice)) continue;
-    if (ctx.endpoint === 'chat.completions') {
-      const message = choice['message'];
-      if (isJsonObject(message) && typeof message['content'] === 'string') slots.push({ text: message['content'], choice, field: 'message' });
-    } else if (ctx.endpoint === 'completions' && typeof choice['text'] === 'string') {
-      slots.push({ text: choice['text'], choice, field: 'text' });
-    }
-  }
-  return slots;
-}
-
-function setAnswer(slot: AnswerSlot, text: string): void {
-  if (slot.field === 'text') slot.choice['text'] = text;
-  else (slot.choice['message'] as JsonObject)['content'] = text;
 }
 
 // ---- Headers and extensions -----------------------------------------------------------------------
@@ -149,22 +117,25 @@ export function createProxyGuardrails(): ProxyGuardrails {
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
       const softBlock = ctx.deployment.guardrails.softBlock ?? guard.profile.softBlock;
       const body = structuredClone(answer);
-      const slots = answerSlots(ctx, body);
+      const choices = answerChoices(ctx.endpoint, body);
+      const slots = choices.flatMap((choice) => choice.slots);
       // Checked as the upstream wrote it (placeholders still in), then restored for the client:
       // the client's own data comes back to it, and only to it.
       const verdicts = await guard.check(slots.map((slot) => slot.text), 'output', { vault: state.vault });
       let warned = state.warned;
-      verdicts.forEach((verdict, i) => {
-        const slot = slots[i]!;
-        const enforcement = enforcementOf(verdict.decision, softBlock);
-        if (enforcement === 'warn') warned = true;
-        if (enforcement === 'block') {
-          setAnswer(slot, buildGuardrailsReport('output', [verdict]).result_message ?? 'Blocked by the output guardrails.');
-          slot.choice['finish_reason'] = 'content_filter';
-          return;
+      let next = 0;
+      for (const { choice, slots: choiceSlots } of choices) {
+        const choiceVerdicts = verdicts.slice(next, next + choiceSlots.length);
+        next += choiceSlots.length;
+        const enforcement = choiceVerdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
+        if (enforcement.includes('warn')) warned = true;
+        if (enforcement.includes('block')) {
+          // One blocked text blocks its whole choice: a half-kept tool call is still a tool call.
+          blockChoice(ctx.endpoint, choice, buildGuardrailsReport('output', choiceVerdicts).result_message ?? 'Blocked by the output guardrails.');
+          continue;
         }
-        setAnswer(slot, restorePlaceholders(verdict.redactedText, state.vault));
-      });
+        choiceSlots.forEach((slot, i) => slot.write(body, restorePlaceholders(choiceVerdicts[i]!.redactedText, state.vault)));
+      }
       const checked = { input: state.verdicts, output: verdicts };
       Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked)));
       return { body, headers: guardHeaders(checked, guard.policyVersion, warned) };

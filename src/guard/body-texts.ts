@@ -1,7 +1,8 @@
-// Where the texts the input guardrails check live in an OpenAI request body, and how to write a
-// redacted text back to exactly that field. The rule: every text the upstream model reads from a
-// checked message is checked (content and its text/refusal parts, `name`, `refusal`, tool-call
-// arguments, legacy `function_call`), and content it cannot read is refused rather than passed.
+// Where the texts the guardrails check live in OpenAI request and answer bodies, and how to write a
+// redacted text back to exactly that field. The rule: every text the model reads from a checked
+// message is checked (content and its text/refusal parts, `name`, `refusal`, tool-call arguments,
+// legacy `function_call`), content it cannot read is refused rather than passed, and every text
+// of every answer choice the client (or its tool runner) reads is checked on the way back.
 
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
@@ -74,32 +75,36 @@ function policyRole(role: string): string {
   return role === 'function' ? 'tool' : role;
 }
 
-function chatInputSlots(body: JsonObject, roles: readonly string[]): TextSlot[] {
+/** Texts of one chat message (a request message or an answer's `message`) at `at`. */
+function chatMessageSlots(body: JsonObject, at: FieldPath, message: JsonObject): TextSlot[] {
   const slots: TextSlot[] = [];
-  const messages = body['messages'];
-  if (!Array.isArray(messages)) return slots;
-  messages.forEach((message, i) => {
-    if (!isJsonObject(message) || typeof message['role'] !== 'string' || !roles.includes(policyRole(message['role']))) return;
-    const at: FieldPath = ['messages', i];
-    const content = message['content'];
-    if (Array.isArray(content)) content.forEach((part, j) => slots.push(...contentPartSlots(body, [...at, 'content', j], part)));
-    else slots.push(...stringSlot(body, [...at, 'content']));
-    slots.push(...stringSlot(body, [...at, 'name']), ...stringSlot(body, [...at, 'refusal']));
-    const toolCalls = message['tool_calls'];
-    if (Array.isArray(toolCalls)) {
-      toolCalls.forEach((_call, j) => {
-        const call: FieldPath = [...at, 'tool_calls', j];
-        slots.push(
-          ...stringSlot(body, [...call, 'function', 'name']),
-          ...stringSlot(body, [...call, 'function', 'arguments']),
-          ...stringSlot(body, [...call, 'custom', 'name']),
-          ...stringSlot(body, [...call, 'custom', 'input']),
-        );
-      });
-    }
-    slots.push(...stringSlot(body, [...at, 'function_call', 'name']), ...stringSlot(body, [...at, 'function_call', 'arguments']));
-  });
+  const content = message['content'];
+  if (Array.isArray(content)) content.forEach((part, j) => slots.push(...contentPartSlots(body, [...at, 'content', j], part)));
+  else slots.push(...stringSlot(body, [...at, 'content']));
+  slots.push(...stringSlot(body, [...at, 'name']), ...stringSlot(body, [...at, 'refusal']));
+  const toolCalls = message['tool_calls'];
+  if (Array.isArray(toolCalls)) {
+    toolCalls.forEach((_call, j) => {
+      const call: FieldPath = [...at, 'tool_calls', j];
+      slots.push(
+        ...stringSlot(body, [...call, 'function', 'name']),
+        ...stringSlot(body, [...call, 'function', 'arguments']),
+        ...stringSlot(body, [...call, 'custom', 'name']),
+        ...stringSlot(body, [...call, 'custom', 'input']),
+      );
+    });
+  }
+  slots.push(...stringSlot(body, [...at, 'function_call', 'name']), ...stringSlot(body, [...at, 'function_call', 'arguments']));
   return slots;
+}
+
+function chatInputSlots(body: JsonObject, roles: readonly string[]): TextSlot[] {
+  const messages = body['messages'];
+  if (!Array.isArray(messages)) return [];
+  return messages.flatMap((message, i) => {
+    if (!isJsonObject(message) || typeof message['role'] !== 'string' || !roles.includes(policyRole(message['role']))) return [];
+    return chatMessageSlots(body, ['messages', i], message);
+  });
 }
 
 /** `prompt` (completions) or `input` (embeddings): a string or strings. Token ids cannot be read, so they are refused. */
@@ -123,4 +128,32 @@ export function inputTextSlots(endpoint: GuardedEndpoint, body: JsonObject, role
     case 'embeddings':
       return stringOrStringsSlots(body, 'input');
   }
+}
+
+/** One choice of an answer and the texts in it; a block replaces the whole choice. */
+export interface AnswerChoice {
+  readonly choice: JsonObject;
+  readonly slots: TextSlot[];
+}
+
+/** Every choice of a chat or completions answer (all `n` of them) with its texts. */
+export function answerChoices(endpoint: GuardedEndpoint, body: JsonObject): AnswerChoice[] {
+  const choices = body['choices'];
+  if (endpoint === 'embeddings' || !Array.isArray(choices)) return [];
+  return choices.flatMap((choice, k) => {
+    if (!isJsonObject(choice)) return [];
+    if (endpoint === 'completions') return [{ choice, slots: stringSlot(body, ['choices', k, 'text']) }];
+    const message = choice['message'];
+    return isJsonObject(message) ? [{ choice, slots: chatMessageSlots(body, ['choices', k, 'message'], message) }] : [];
+  });
+}
+
+/**
+ * Replaces a blocked choice by `message`: nothing of the original is kept that a client or its
+ * tool runner would act on (tool calls, function call, audio), and `finish_reason` says why.
+ */
+export function blockChoice(endpoint: GuardedEndpoint, choice: JsonObject, message: string): void {
+  if (endpoint === 'completions') choice['text'] = message;
+  else choice['message'] = { role: 'assistant', content: message, refusal: null };
+  choice['finish_reason'] = 'content_filter';
 }

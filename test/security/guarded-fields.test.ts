@@ -144,3 +144,58 @@ describe('completions input', () => {
     expect((stack.upstream.requests.at(-1)!.body as { suffix: unknown }).suffix).toBe('regards, [EMAIL]');
   });
 });
+
+describe('chat output: every text the client (or its tool runner) reads is checked', () => {
+  /** The fake upstream answers 200 with exactly this body (its forced-answer knob). */
+  function upstreamAnswers(message: Record<string, unknown>, finish = 'tool_calls') {
+    stack.upstream.forceError({
+      status: 200,
+      body: { id: 'chatcmpl-tools', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: null, ...message }, logprobs: null, finish_reason: finish }] },
+    });
+  }
+  const SECRET = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+
+  it('redacts a secret in tool-call arguments of the answer', async () => {
+    upstreamAnswers({ tool_calls: [{ id: 'c1', type: 'function', function: { name: 'save', arguments: JSON.stringify({ token: SECRET }) } }] });
+    const { response, body } = await chat([{ role: 'user', content: 'save my token' }]);
+    expect(response.status).toBe(200);
+    expect(JSON.stringify(body)).not.toContain(SECRET);
+    const call = (body as unknown as { choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }> }).choices[0]!.message.tool_calls[0]!;
+    expect(JSON.parse(call.function.arguments)).toEqual({ token: expect.stringMatching(/^\[[A-Z_]+\]$/) });
+  });
+
+  it('blocks a whole choice whose tool call carries a threat, dropping the tool call', async () => {
+    upstreamAnswers({ tool_calls: [{ id: 'c1', type: 'function', function: { name: 'post', arguments: JSON.stringify({ text: 'I am going to hurt you' }) } }] });
+    const { response, body } = await chat([{ role: 'user', content: 'post something' }]);
+    expect(response.status).toBe(200);
+    const choice = (body as unknown as { choices: Array<{ finish_reason: string; message: Record<string, unknown> }> }).choices[0]!;
+    expect(choice.finish_reason).toBe('content_filter');
+    expect(choice.message['content']).toContain('Blocked by the output guardrails');
+    expect(choice.message['tool_calls']).toBeUndefined();
+    expect(JSON.stringify(body)).not.toContain('hurt you');
+  });
+
+  it('restores placeholders inside tool-call arguments for the client', async () => {
+    upstreamAnswers({ tool_calls: [{ id: 'c1', type: 'function', function: { name: 'send_mail', arguments: JSON.stringify({ to: '[EMAIL_1]' }) } }] });
+    const { body } = await post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `mail ${EMAIL}` }] }, { 'X-Guard-Deployment': 'placeholder' });
+    expect(JSON.stringify(stack.upstream.requests)).not.toContain(EMAIL);
+    const call = (body as unknown as { choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }> }).choices[0]!.message.tool_calls[0]!;
+    expect(JSON.parse(call.function.arguments)).toEqual({ to: EMAIL });
+  });
+
+  it('checks every choice when n > 1', async () => {
+    stack.upstream.forceError({
+      status: 200,
+      body: {
+        id: 'chatcmpl-n', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'all good', refusal: null }, logprobs: null, finish_reason: 'stop' },
+          { index: 1, message: { role: 'assistant', content: `reach me at ${EMAIL}`, refusal: null }, logprobs: null, finish_reason: 'stop' },
+        ],
+      },
+    });
+    const { body } = await chat([{ role: 'user', content: 'hi' }], { n: 2 });
+    const choices = (body as unknown as { choices: Array<{ message: { content: string } }> }).choices;
+    expect(choices.map((c) => c.message.content)).toEqual(['all good', 'reach me at [EMAIL]']);
+  });
+});
