@@ -156,4 +156,13 @@ export function blockChoice(endpoint: GuardedEndpoint, choice: JsonObject, messa
   if (endpoint === 'completions') choice['text'] = message;
   else choice['message'] = { role: 'assistant', content: message, refusal: null };
   choice['finish_reason'] = 'content_filter';
+  dropLogprobs(choice);
+}
+
+/**
+ * Logprobs spell out the generated tokens (`token`, `bytes`, `top_logprobs`; `tokens` on legacy
+ * completions): once the guard blocked or redacted a choice's text they would give it back.
+ */
+export function dropLogprobs(choice: JsonObject): void {
+  if (choice['logprobs'] !== undefined && choice['logprobs'] !== null) choice['logprobs'] = null;
 }

@@ -19,7 +19,7 @@ import {
   worstDecision,
   type PolicyDetections,
 } from './report.ts';
-import { answerChoices, blockChoice, inputTextSlots } from './body-texts.ts';
+import { answerChoices, blockChoice, dropLogprobs, inputTextSlots } from './body-texts.ts';
 import { restoreStreamedPlaceholders } from './stream-restore.ts';
 
 export const GUARD_DECISION_HEADER = 'X-Guard-Decision';
@@ -134,6 +134,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
           blockChoice(ctx.endpoint, choice, buildGuardrailsReport('output', choiceVerdicts).result_message ?? 'Blocked by the output guardrails.');
           continue;
         }
+        if (choiceVerdicts.some((verdict) => verdict.redactions.length > 0)) dropLogprobs(choice);
         choiceSlots.forEach((slot, i) => slot.write(body, restorePlaceholders(choiceVerdicts[i]!.redactedText, state.vault)));
       }
       const checked = { input: state.verdicts, output: verdicts };

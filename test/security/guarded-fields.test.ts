@@ -199,3 +199,54 @@ describe('chat output: every text the client (or its tool runner) reads is check
     expect(choices.map((c) => c.message.content)).toEqual(['all good', 'reach me at [EMAIL]']);
   });
 });
+
+describe('chat output: logprobs cannot leak what the guard removed', () => {
+  const logprobs = (words: string[]) => ({ content: words.map((token) => ({ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [{ token, logprob: -0.1, bytes: null }] })), refusal: null });
+
+  it('drops the logprobs of a blocked choice', async () => {
+    stack.upstream.forceError({
+      status: 200,
+      body: {
+        id: 'chatcmpl-lp', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'I am going to hurt you', refusal: null }, logprobs: logprobs(['I', ' am', ' going', ' to', ' hurt', ' you']), finish_reason: 'stop' }],
+      },
+    });
+    const { body } = await chat([{ role: 'user', content: 'say something' }], { logprobs: true, top_logprobs: 1 });
+    const choice = (body as unknown as { choices: Array<{ finish_reason: string; logprobs: unknown }> }).choices[0]!;
+    expect(choice.finish_reason).toBe('content_filter');
+    expect(choice.logprobs).toBeNull();
+    expect(JSON.stringify(body)).not.toContain('hurt');
+  });
+
+  it('drops the logprobs of a choice whose text was redacted, keeps them on an untouched one', async () => {
+    stack.upstream.forceError({
+      status: 200,
+      body: {
+        id: 'chatcmpl-lp', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: `mail ${EMAIL}`, refusal: null }, logprobs: logprobs(['mail', ' jane', '.doe', '@example', '.com']), finish_reason: 'stop' },
+          { index: 1, message: { role: 'assistant', content: 'fine', refusal: null }, logprobs: logprobs(['fine']), finish_reason: 'stop' },
+        ],
+      },
+    });
+    const { body } = await chat([{ role: 'user', content: 'hi' }], { logprobs: true, n: 2 });
+    const choices = (body as unknown as { choices: Array<{ message: { content: string }; logprobs: unknown }> }).choices;
+    expect(choices[0]!.message.content).toBe('mail [EMAIL]');
+    expect(choices[0]!.logprobs).toBeNull();
+    expect(choices[1]!.logprobs).toEqual(logprobs(['fine']));
+    expect(JSON.stringify(body)).not.toContain('.doe');
+  });
+
+  it('drops the logprobs of a redacted legacy completion', async () => {
+    stack.upstream.forceError({
+      status: 200,
+      body: {
+        id: 'cmpl-lp', object: 'text_completion', created: 1, model: 'gpt-3.5-turbo-instruct',
+        choices: [{ index: 0, text: `mail ${EMAIL}`, logprobs: { tokens: ['mail', ' jane', '.doe', '@example', '.com'], token_logprobs: [-0.1, -0.1, -0.1, -0.1, -0.1], top_logprobs: null, text_offset: [0, 4, 9, 13, 21] }, finish_reason: 'stop' }],
+      },
+    });
+    const { body } = await post('/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'hi', logprobs: 1 });
+    expect(JSON.stringify(body)).not.toContain('.doe');
+    expect((body as unknown as { choices: Array<{ logprobs: unknown }> }).choices[0]!.logprobs).toBeNull();
+  });
+});
