@@ -98,7 +98,15 @@ function chatMessageSlots(body: JsonObject, at: FieldPath, message: JsonObject):
   return slots;
 }
 
+/** Spoken answers (`modalities: ["audio"]`) reach the client as audio the output guard cannot read. */
+function refuseAudioOutput(body: JsonObject): void {
+  const modalities = body['modalities'];
+  if (Array.isArray(modalities) && modalities.some((modality) => modality !== 'text')) throw unsupported('Answers in modalities other than text', 'modalities');
+  if (body['audio'] !== undefined && body['audio'] !== null) throw unsupported('Audio answers', 'audio');
+}
+
 function chatInputSlots(body: JsonObject, roles: readonly string[]): TextSlot[] {
+  refuseAudioOutput(body);
   const messages = body['messages'];
   if (!Array.isArray(messages)) return [];
   return messages.flatMap((message, i) => {

@@ -250,3 +250,20 @@ describe('chat output: logprobs cannot leak what the guard removed', () => {
     expect((body as unknown as { choices: Array<{ logprobs: unknown }> }).choices[0]!.logprobs).toBeNull();
   });
 });
+
+describe('audio answers cannot be checked', () => {
+  it.each([
+    ['modalities', { modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } }],
+    ['audio', { audio: { voice: 'alloy', format: 'wav' } }],
+  ])('refuses a request for spoken output (%s) with 400 unsupported_guarded_input and nothing upstream', async (param, extra) => {
+    const { response, body } = await chat([{ role: 'user', content: 'read me a poem' }], extra);
+    expect(response.status).toBe(400);
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_guarded_input', param });
+    expect(stack.upstream.requests).toHaveLength(0);
+  });
+
+  it('still accepts modalities ["text"]', async () => {
+    const { response } = await chat([{ role: 'user', content: 'hi' }], { modalities: ['text'] });
+    expect(response.status).toBe(200);
+  });
+});
