@@ -39,6 +39,8 @@ export function guardFor(tenant: LoadedTenant, profile: string): Guard {
 interface InputState {
   readonly vault: PlaceholderVault;
   readonly verdicts: readonly Verdict[];
+  /** Field path of each checked input text, for the report. */
+  readonly params: readonly string[];
   readonly warned: boolean;
 }
 
@@ -61,7 +63,7 @@ function detectionsExtension(ctx: GuardCallContext, detections: PolicyDetections
 
 function readState(input: InputGuardResult): InputState | null {
   const state = input.state as Partial<InputState> | undefined;
-  return state && state.vault && state.verdicts ? (state as InputState) : null;
+  return state && state.vault && state.verdicts && state.params ? (state as InputState) : null;
 }
 
 // ---- The seam implementation -----------------------------------------------------------------------
@@ -72,6 +74,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.inputProfile);
       const softBlock = ctx.deployment.guardrails.softBlock ?? guard.profile.softBlock;
       const slots = inputTextSlots(ctx.endpoint, received, guard.profile.input.roles);
+      const inputParams = slots.map((slot) => slot.param);
       const vault = createPlaceholderVault();
       const verdicts = await guard.check(slots.map((slot) => slot.text), 'input', { vault });
       const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
@@ -79,7 +82,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
 
       const blocked = enforcement.indexOf('block');
       if (blocked >= 0) {
-        const detections = buildPolicyDetections({ input: verdicts });
+        const detections = buildPolicyDetections({ input: verdicts }, { input: inputParams });
         throw new HttpError(400, detections.input_guardrails?.result_message ?? 'Blocked by the input guardrails.', {
           code: 'content_policy_violation',
           param: slots[blocked]?.param ?? null,
@@ -95,12 +98,12 @@ export function createProxyGuardrails(): ProxyGuardrails {
           if (verdict.redactions.length > 0) slots[i]!.write(body, verdict.redactedText);
         });
       }
-      const state: InputState = { vault, verdicts, warned };
+      const state: InputState = { vault, verdicts, params: inputParams, warned };
       return {
         body,
         state,
         headers: guardHeaders({ input: verdicts }, guard.policyVersion, warned),
-        extensions: detectionsExtension(ctx, buildPolicyDetections({ input: verdicts })),
+        extensions: detectionsExtension(ctx, buildPolicyDetections({ input: verdicts }, { input: inputParams })),
         // Streamed answers get input guardrails only (output moderation of streams is its own
         // issue), but placeholders are still put back as the deltas pass.
         transformStream: vault.size > 0 ? (stream) => restoreStreamedPlaceholders(stream, vault) : undefined,
@@ -138,7 +141,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
         choiceSlots.forEach((slot, i) => slot.write(body, restorePlaceholders(choiceVerdicts[i]!.redactedText, state.vault)));
       }
       const checked = { input: state.verdicts, output: verdicts };
-      Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked)));
+      Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, { input: state.params, output: slots.map((slot) => slot.param) })));
       return { body, headers: guardHeaders(checked, guard.policyVersion, warned) };
     },
   };

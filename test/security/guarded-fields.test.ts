@@ -267,3 +267,30 @@ describe('audio answers cannot be checked', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('policy_detections name the field of every detection', () => {
+  type Located = { message_index: number; param?: string; rule_id: string; span: { start: number; end: number } | null };
+  type Report = { policy_detections: { input_guardrails: { detections: Located[] }; output_guardrails: { detections: Located[] } } };
+
+  it('gives the field path beside message_index, so a span can be located past skipped system messages', async () => {
+    const args = JSON.stringify({ to: EMAIL });
+    const { body } = await chat([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'hello' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'send_mail', arguments: args } }] },
+    ]);
+    const email = (body as unknown as Report).policy_detections.input_guardrails.detections.find((d) => d.rule_id === 'pii.email')!;
+    expect(email.param).toBe('messages[2].tool_calls[0].function.arguments');
+    expect(args.slice(email.span!.start, email.span!.end)).toBe(EMAIL);
+  });
+
+  it('names the answer field on output', async () => {
+    stack.upstream.forceError({
+      status: 200,
+      body: { id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: `at ${EMAIL}`, refusal: null }, logprobs: null, finish_reason: 'stop' }] },
+    });
+    const { body } = await chat([{ role: 'user', content: 'hi' }]);
+    const email = (body as unknown as Report).policy_detections.output_guardrails.detections.find((d) => d.rule_id === 'pii.email')!;
+    expect(email).toMatchObject({ message_index: 0, param: 'choices[0].message.content', span: { start: 3, end: 3 + EMAIL.length } });
+  });
+});
