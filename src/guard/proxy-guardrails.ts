@@ -24,6 +24,8 @@ import { restoreStreamedPlaceholders } from './stream-restore.ts';
 
 export const GUARD_DECISION_HEADER = 'X-Guard-Decision';
 export const GUARD_WARNING_HEADER = 'X-Guard-Warning';
+/** On a relayed stream: its output was not checked by the output guardrails. */
+export const GUARD_OUTPUT_HEADER = 'X-Guard-Output';
 
 /** The guard a tenant built at policy load for `profile`; a missing one fails closed. */
 export function guardFor(tenant: LoadedTenant, profile: string): Guard {
@@ -105,7 +107,8 @@ export function createProxyGuardrails(): ProxyGuardrails {
         headers: guardHeaders({ input: verdicts }, guard.policyVersion, warned),
         extensions: detectionsExtension(ctx, buildPolicyDetections({ input: verdicts }, { input: inputParams })),
         // Streamed answers get input guardrails only (output moderation of streams is its own
-        // issue), but placeholders are still put back as the deltas pass.
+        // issue), and say so; placeholders are still put back as the deltas pass.
+        streamHeaders: { [GUARD_OUTPUT_HEADER]: 'unchecked' },
         transformStream: vault.size > 0 ? (stream) => restoreStreamedPlaceholders(stream, vault) : undefined,
       };
     },
