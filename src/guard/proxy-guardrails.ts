@@ -1,5 +1,5 @@
 // The guard cascade plugged into the proxy seam (src/proxy/guardrails.ts): picks the deployment's
-// input and output guards, extracts the texts to check from OpenAI request and response bodies,
+// input and output guards, extracts the texts to check from OpenAI request and response bodies (body-texts.ts),
 // writes redactions back where they came from, blocks with `content_policy_violation`, and adds
 // `policy_detections` and the X-Guard-* headers. Pure glue: no HTTP framework, no runtime.
 
@@ -19,10 +19,13 @@ import {
   worstDecision,
   type PolicyDetections,
 } from './report.ts';
+import { answerChoices, blockChoice, dropLogprobs, inputTextSlots } from './body-texts.ts';
 import { restoreStreamedPlaceholders } from './stream-restore.ts';
 
 export const GUARD_DECISION_HEADER = 'X-Guard-Decision';
 export const GUARD_WARNING_HEADER = 'X-Guard-Warning';
+/** On a relayed stream: its output was not checked by the output guardrails. */
+export const GUARD_OUTPUT_HEADER = 'X-Guard-Output';
 
 /** The guard a tenant built at policy load for `profile`; a missing one fails closed. */
 export function guardFor(tenant: LoadedTenant, profile: string): Guard {
@@ -33,98 +36,13 @@ export function guardFor(tenant: LoadedTenant, profile: string): Guard {
   return guard;
 }
 
-// ---- Where each checked text lives in a body ------------------------------------------------------
-
-/** One checked text and how to write it back: `write` replaces it in the (copied) body. */
-interface TextSlot {
-  readonly text: string;
-  /** OpenAI-style path of the field, for `param` on a block. */
-  readonly param: string;
-  readonly write: (body: JsonObject, text: string) => void;
-}
-
-function arrayAt(body: JsonObject, key: string): JsonValue[] {
-  const value = body[key];
-  return Array.isArray(value) ? value : [];
-}
-
-function chatInputSlots(body: JsonObject, roles: readonly string[]): TextSlot[] {
-  const slots: TextSlot[] = [];
-  arrayAt(body, 'messages').forEach((message, i) => {
-    if (!isJsonObject(message) || typeof message['role'] !== 'string' || !roles.includes(message['role'])) return;
-    const content = message['content'];
-    if (typeof content === 'string') {
-      slots.push({ text: content, param: `messages[${i}].content`, write: (b, text) => (((arrayAt(b, 'messages')[i] as JsonObject)['content'] = text)) });
-    } else if (Array.isArray(content)) {
-      content.forEach((part, j) => {
-        if (!isJsonObject(part) || part['type'] !== 'text' || typeof part['text'] !== 'string') return;
-        slots.push({
-          text: part['text'],
-          param: `messages[${i}].content`,
-          write: (b, text) => {
-            const parts = (arrayAt(b, 'messages')[i] as JsonObject)['content'] as JsonValue[];
-            (parts[j] as JsonObject)['text'] = text;
-          },
-        });
-      });
-    }
-  });
-  return slots;
-}
-
-/** `prompt` (completions) or `input` (embeddings): a string or strings. Token ids cannot be read, so they are refused. */
-function stringOrStringsSlots(body: JsonObject, key: 'prompt' | 'input'): TextSlot[] {
-  const value = body[key];
-  if (typeof value === 'string') return [{ text: value, param: key, write: (b, text) => (b[key] = text) }];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-    return value.map((item, i) => ({ text: item as string, param: `${key}[${i}]`, write: (b, text) => ((b[key] as JsonValue[])[i] = text) }));
-  }
-  if (value === undefined || value === null) return [];
-  // Token-id input would pass unchecked: fail closed and say why.
-  throw new HttpError(400, `Token-id '${key}' cannot be checked by the guardrails; send text instead.`, { param: key, code: 'unsupported_guarded_input' });
-}
-
-function inputSlots(ctx: GuardCallContext, body: JsonObject, guard: Guard): TextSlot[] {
-  switch (ctx.endpoint) {
-    case 'chat.completions':
-      return chatInputSlots(body, guard.profile.input.roles);
-    case 'completions':
-      return stringOrStringsSlots(body, 'prompt');
-    case 'embeddings':
-      return stringOrStringsSlots(body, 'input');
-  }
-}
-
-interface AnswerSlot {
-  readonly text: string;
-  readonly choice: JsonObject;
-  readonly field: 'message' | 'text';
-}
-
-function answerSlots(ctx: GuardCallContext, body: JsonObject): AnswerSlot[] {
-  const slots: AnswerSlot[] = [];
-  for (const choice of arrayAt(body, 'choices')) {
-    if (!isJsonObject(choice)) continue;
-    if (ctx.endpoint === 'chat.completions') {
-      const message = choice['message'];
-      if (isJsonObject(message) && typeof message['content'] === 'string') slots.push({ text: message['content'], choice, field: 'message' });
-    } else if (ctx.endpoint === 'completions' && typeof choice['text'] === 'string') {
-      slots.push({ text: choice['text'], choice, field: 'text' });
-    }
-  }
-  return slots;
-}
-
-function setAnswer(slot: AnswerSlot, text: string): void {
-  if (slot.field === 'text') slot.choice['text'] = text;
-  else (slot.choice['message'] as JsonObject)['content'] = text;
-}
-
 // ---- Headers and extensions -----------------------------------------------------------------------
 
 interface InputState {
   readonly vault: PlaceholderVault;
   readonly verdicts: readonly Verdict[];
+  /** Field path of each checked input text, for the report. */
+  readonly params: readonly string[];
   readonly warned: boolean;
 }
 
@@ -147,7 +65,7 @@ function detectionsExtension(ctx: GuardCallContext, detections: PolicyDetections
 
 function readState(input: InputGuardResult): InputState | null {
   const state = input.state as Partial<InputState> | undefined;
-  return state && state.vault && state.verdicts ? (state as InputState) : null;
+  return state && state.vault && state.verdicts && state.params ? (state as InputState) : null;
 }
 
 // ---- The seam implementation -----------------------------------------------------------------------
@@ -157,7 +75,8 @@ export function createProxyGuardrails(): ProxyGuardrails {
     async beforeUpstream(ctx, received) {
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.inputProfile);
       const softBlock = ctx.deployment.guardrails.softBlock ?? guard.profile.softBlock;
-      const slots = inputSlots(ctx, received, guard);
+      const slots = inputTextSlots(ctx.endpoint, received, guard.profile.input.roles);
+      const inputParams = slots.map((slot) => slot.param);
       const vault = createPlaceholderVault();
       const verdicts = await guard.check(slots.map((slot) => slot.text), 'input', { vault });
       const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
@@ -165,7 +84,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
 
       const blocked = enforcement.indexOf('block');
       if (blocked >= 0) {
-        const detections = buildPolicyDetections({ input: verdicts });
+        const detections = buildPolicyDetections({ input: verdicts }, { input: inputParams });
         throw new HttpError(400, detections.input_guardrails?.result_message ?? 'Blocked by the input guardrails.', {
           code: 'content_policy_violation',
           param: slots[blocked]?.param ?? null,
@@ -181,14 +100,15 @@ export function createProxyGuardrails(): ProxyGuardrails {
           if (verdict.redactions.length > 0) slots[i]!.write(body, verdict.redactedText);
         });
       }
-      const state: InputState = { vault, verdicts, warned };
+      const state: InputState = { vault, verdicts, params: inputParams, warned };
       return {
         body,
         state,
         headers: guardHeaders({ input: verdicts }, guard.policyVersion, warned),
-        extensions: detectionsExtension(ctx, buildPolicyDetections({ input: verdicts })),
+        extensions: detectionsExtension(ctx, buildPolicyDetections({ input: verdicts }, { input: inputParams })),
         // Streamed answers get input guardrails only (output moderation of streams is its own
-        // issue), but placeholders are still put back as the deltas pass.
+        // issue), and say so; placeholders are still put back as the deltas pass.
+        streamHeaders: { [GUARD_OUTPUT_HEADER]: 'unchecked' },
         transformStream: vault.size > 0 ? (stream) => restoreStreamedPlaceholders(stream, vault) : undefined,
       };
     },
@@ -203,24 +123,28 @@ export function createProxyGuardrails(): ProxyGuardrails {
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
       const softBlock = ctx.deployment.guardrails.softBlock ?? guard.profile.softBlock;
       const body = structuredClone(answer);
-      const slots = answerSlots(ctx, body);
+      const choices = answerChoices(ctx.endpoint, body);
+      const slots = choices.flatMap((choice) => choice.slots);
       // Checked as the upstream wrote it (placeholders still in), then restored for the client:
       // the client's own data comes back to it, and only to it.
       const verdicts = await guard.check(slots.map((slot) => slot.text), 'output', { vault: state.vault });
       let warned = state.warned;
-      verdicts.forEach((verdict, i) => {
-        const slot = slots[i]!;
-        const enforcement = enforcementOf(verdict.decision, softBlock);
-        if (enforcement === 'warn') warned = true;
-        if (enforcement === 'block') {
-          setAnswer(slot, buildGuardrailsReport('output', [verdict]).result_message ?? 'Blocked by the output guardrails.');
-          slot.choice['finish_reason'] = 'content_filter';
-          return;
+      let next = 0;
+      for (const { choice, slots: choiceSlots } of choices) {
+        const choiceVerdicts = verdicts.slice(next, next + choiceSlots.length);
+        next += choiceSlots.length;
+        const enforcement = choiceVerdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
+        if (enforcement.includes('warn')) warned = true;
+        if (enforcement.includes('block')) {
+          // One blocked text blocks its whole choice: a half-kept tool call is still a tool call.
+          blockChoice(ctx.endpoint, choice, buildGuardrailsReport('output', choiceVerdicts).result_message ?? 'Blocked by the output guardrails.');
+          continue;
         }
-        setAnswer(slot, restorePlaceholders(verdict.redactedText, state.vault));
-      });
+        if (choiceVerdicts.some((verdict) => verdict.redactions.length > 0)) dropLogprobs(choice);
+        choiceSlots.forEach((slot, i) => slot.write(body, restorePlaceholders(choiceVerdicts[i]!.redactedText, state.vault)));
+      }
       const checked = { input: state.verdicts, output: verdicts };
-      Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked)));
+      Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, { input: state.params, output: slots.map((slot) => slot.param) })));
       return { body, headers: guardHeaders(checked, guard.policyVersion, warned) };
     },
   };

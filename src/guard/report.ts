@@ -84,7 +84,10 @@ function familyOf(detection: Detection): Family {
 }
 
 interface LocatedDetection extends WireDetection {
+  /** Index among the texts checked in this direction (not necessarily into `messages`). */
   readonly message_index: number;
+  /** The field that text came from (`messages[1].tool_calls[0].function.arguments`), when known. */
+  readonly param?: string;
 }
 
 export interface GuardrailsSummary {
@@ -180,7 +183,9 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
         attack: injectionScore,
         rule_ids: [...new Set(byFamily.injection_attack.map((d) => d.rule_id))],
         // Where, not what: the content itself is not echoed back.
-        most_unsafe_span: worstInjection ? { message_index: worstInjection.message_index, ...(worstInjection.span ?? {}) } : null,
+        most_unsafe_span: worstInjection
+          ? { message_index: worstInjection.message_index, ...(worstInjection.param === undefined ? {} : { param: worstInjection.param }), ...(worstInjection.span ?? {}) }
+          : null,
       },
       complianceMappingFor('injection_attack'),
     ),
@@ -216,14 +221,15 @@ function resultMessage(direction: Direction, decision: Decision, verdicts: reado
 }
 
 /** One direction's report over the verdicts of all its checked texts (in message order). */
-export function buildGuardrailsReport(direction: Direction, verdicts: readonly Verdict[]): GuardrailsReport {
+export function buildGuardrailsReport(direction: Direction, verdicts: readonly Verdict[], params?: readonly string[]): GuardrailsReport {
   const detections: LocatedDetection[] = [];
   const byFamily: Record<Family, LocatedDetection[]> = {
     toxicity: [], nsfw: [], pii: [], injection_attack: [], keyword_detector: [], sponge_attack: [], policy_violation: [], input_sanity: [],
   };
   verdicts.forEach((verdict, messageIndex) => {
     for (const detection of verdict.detections) {
-      const located = { message_index: messageIndex, ...toWireDetection(detection) };
+      const param = params?.[messageIndex];
+      const located = { message_index: messageIndex, ...(param === undefined ? {} : { param }), ...toWireDetection(detection) };
       detections.push(located);
       byFamily[familyOf(detection)].push(located);
     }
@@ -255,11 +261,17 @@ export function buildGuardrailsReport(direction: Direction, verdicts: readonly V
   };
 }
 
-/** `policy_detections` for a guarded response; pass only the directions that were checked. */
-export function buildPolicyDetections(checked: { input?: readonly Verdict[]; output?: readonly Verdict[] }): PolicyDetections {
+/**
+ * `policy_detections` for a guarded response; pass only the directions that were checked, and
+ * per direction the field path of each checked text so every detection names where it was found.
+ */
+export function buildPolicyDetections(
+  checked: { input?: readonly Verdict[]; output?: readonly Verdict[] },
+  params: { input?: readonly string[]; output?: readonly string[] } = {},
+): PolicyDetections {
   return {
-    input_guardrails: checked.input ? buildGuardrailsReport('input', checked.input) : null,
-    output_guardrails: checked.output ? buildGuardrailsReport('output', checked.output) : null,
+    input_guardrails: checked.input ? buildGuardrailsReport('input', checked.input, params.input) : null,
+    output_guardrails: checked.output ? buildGuardrailsReport('output', checked.output, params.output) : null,
   };
 }
 

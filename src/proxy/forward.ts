@@ -56,6 +56,7 @@ export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request
       status: call.response.status,
       headers: {
         ...input.headers,
+        ...input.streamHeaders,
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         'x-request-id': ctx.requestId,

@@ -27,6 +27,8 @@ export interface InputGuardResult {
   headers?: Record<string, string>;
   /** Top-level fields merged into a non-streamed response body, e.g. policy detections. */
   extensions?: Record<string, unknown>;
+  /** Extra response headers when the answer is relayed as a stream (no output hook runs then). */
+  streamHeaders?: Record<string, string>;
   /** Rewrites a streamed (SSE) answer as it is relayed, e.g. to restore placeholders in deltas. */
   transformStream?: (stream: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
 }

@@ -124,7 +124,9 @@ const DEFAULT_CLASSIFIER: StagePolicy = { timeoutMs: 250, onError: 'block', mode
 const DEFAULT_JUDGE: StagePolicy = { timeoutMs: 3_000, onError: 'fallback', mode: 'enforce' };
 const DEFAULT_INJECTION_THRESHOLD = 0.8;
 const DEFAULT_SPONGE = { maxChars: 20_000, maxRepeatedRatio: 0.5 };
-const DEFAULT_INPUT_ROLES: readonly ChatRole[] = ['user', 'tool'];
+// Everything a client can write: assistant history is client-supplied too (forged prefill, or an
+// answer whose placeholders were restored and is now sent back). system/developer come from the app.
+const DEFAULT_INPUT_ROLES: readonly ChatRole[] = ['user', 'assistant', 'tool'];
 
 // ---- Parsing and error location ------------------------------------------------------------
 
