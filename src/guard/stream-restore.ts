@@ -16,6 +16,18 @@ export function restoreStreamedPlaceholders(stream: ReadableStream<Uint8Array>, 
     return restorer;
   };
   let buffered = '';
+  /** A chunk that ends in CR may be half of a CRLF: hold the CR until the next chunk decides. */
+  let pendingCR = '';
+  /** SSE lines end in CRLF, LF or CR (WHATWG HTML, "Parsing an event stream"); relay them as LF. */
+  const appendText = (text: string, final: boolean) => {
+    let joined = pendingCR + text;
+    pendingCR = '';
+    if (!final && joined.endsWith('\r')) {
+      pendingCR = '\r';
+      joined = joined.slice(0, -1);
+    }
+    buffered += joined.replace(/\r\n?/g, '\n');
+  };
 
   function rewriteChoice(choice: JsonObject): void {
     const index = typeof choice['index'] === 'number' ? choice['index'] : 0;
@@ -55,7 +67,7 @@ export function restoreStreamedPlaceholders(stream: ReadableStream<Uint8Array>, 
   return stream.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(bytes, controller) {
-        buffered += decoder.decode(bytes, { stream: true });
+        appendText(decoder.decode(bytes, { stream: true }), false);
         let end = buffered.indexOf('\n\n');
         while (end >= 0) {
           controller.enqueue(encoder.encode(`${rewriteEvent(buffered.slice(0, end))}\n\n`));
@@ -64,7 +76,7 @@ export function restoreStreamedPlaceholders(stream: ReadableStream<Uint8Array>, 
         }
       },
       flush(controller) {
-        buffered += decoder.decode();
+        appendText(decoder.decode(), true);
         if (buffered !== '') controller.enqueue(encoder.encode(rewriteEvent(buffered)));
       },
     }),
