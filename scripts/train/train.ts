@@ -19,6 +19,7 @@ import { averagePrecision, bestF1Threshold, fitPlatt, statsAt } from './metrics.
 import { createActivations, createAdagradState, createRng, foldCalibration, forwardLogits, initModel, sigmoid, trainStep } from './model.ts';
 import type { Calibration, ModelParams } from './model.ts';
 import { exportOnnx } from './onnx-export.ts';
+import { roundToFloat16 } from './float16.ts';
 import { writeHeldoutEvalFile } from './heldout.ts';
 import { loadSeeds } from './seeds.ts';
 import { loadSources } from './sources.ts';
@@ -48,6 +49,10 @@ interface TrainOptions {
   averageFrom: number;
   /** Which weights are exported: the last step's, the best validation epoch's, or the average. */
   pick: 'last' | 'best' | 'average';
+  /** Shortest character n-gram (the longest stays 5). */
+  charNgramMin: number;
+  /** Store the embedding table as float16 in the ONNX file (weights rounded before calibration). */
+  embeddingFloat16: boolean;
   /** Where the held-out test split is written in moderation-eval format. */
   heldout: string;
 }
@@ -69,6 +74,8 @@ function parseArgs(argv: string[]): TrainOptions {
     benignSourceWeight: 1,
     averageFrom: 0,
     pick: 'last',
+    embeddingFloat16: false,
+    charNgramMin: 3,
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -90,6 +97,8 @@ function parseArgs(argv: string[]): TrainOptions {
     else if (flag === '--no-glove') options.glove = false;
     else if (flag === '--heldout') options.heldout = resolve(need());
     else if (flag === '--embedding-lr-scale') options.embeddingLrScale = Number(need());
+    else if (flag === '--char-ngram-min') options.charNgramMin = Number(need());
+    else if (flag === '--float16-embedding') options.embeddingFloat16 = true;
     else if (flag === '--dropout') options.dropout = Number(need());
     else if (flag === '--positive-weight-cap') options.positiveWeightCap = Number(need());
     else if (flag === '--benign-source-weight') options.benignSourceWeight = Number(need());
@@ -314,7 +323,7 @@ async function main(): Promise<void> {
   const settings: FeaturizerSettings = {
     vocabulary,
     buckets: options.buckets,
-    charNgramMin: 3,
+    charNgramMin: options.charNgramMin,
     charNgramMax: 5,
     wordNgrams: 2,
     windowTokens: 64,
@@ -357,6 +366,8 @@ async function main(): Promise<void> {
   const chosen = options.pick === 'average' ? averaged : options.pick === 'best' ? (bestSnapshot?.params ?? null) : model;
   if (!chosen) throw new Error(`--pick ${options.pick} needs ${options.pick === 'average' ? '--average-from' : 'an epoch'}`);
   Object.assign(model, { embedding: chosen.embedding, w1: chosen.w1, b1: chosen.b1, w2: chosen.w2, b2: chosen.b2 });
+  // Calibrate and report the weights exactly as the ONNX file will hold them.
+  if (options.embeddingFloat16) roundToFloat16(model.embedding);
 
   const validationLogits = validation.map((item) => scoreItem(model, featurizer, item));
   log(`hidden units active on validation: ${countActiveUnits(model, featurizer, validation.slice(0, 2000))} of ${model.hidden}`);
@@ -385,7 +396,9 @@ async function main(): Promise<void> {
 
   mkdirSync(options.out, { recursive: true });
   const folded = foldCalibration(model, calibration);
-  const onnx = exportOnnx(folded, 'Guardrail-proxy moderation classifier: fastText-style bag of GloVe words and hashed n-grams, MLP, calibrated sigmoid heads.');
+  const onnx = exportOnnx(folded, 'Guardrail-proxy moderation classifier: fastText-style bag of GloVe words and hashed n-grams, MLP, calibrated sigmoid heads.', {
+    embeddingFloat16: options.embeddingFloat16,
+  });
   const sha256 = createHash('sha256').update(onnx).digest('hex');
   writeFileSync(join(options.out, `${MODEL_BASENAME}.onnx`), onnx);
   // "Covered": heads with at least 300 held-out positives, i.e. categories the corpora label in bulk.
@@ -413,6 +426,7 @@ async function main(): Promise<void> {
       benignSourceWeight: options.benignSourceWeight,
       averageFrom: options.averageFrom,
       pick: options.pick,
+      embeddingFloat16: options.embeddingFloat16,
       dim: model.dim,
       rows: model.rows,
       gloveRows: gloveFound,
