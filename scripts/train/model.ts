@@ -72,8 +72,11 @@ export function createActivations(shape: ModelShape): Activations {
   };
 }
 
-/** Uncalibrated logits of one window of feature ids, written into `act`. */
-export function forwardLogits(model: ModelParams, ids: Int32Array, act: Activations): void {
+/**
+ * Uncalibrated logits of one window of feature ids, written into `act`. `keep` (training only) is a
+ * per-dimension dropout mask on the bag vector: 0 drops a dimension, 1/(1-rate) keeps and rescales it.
+ */
+export function forwardLogits(model: ModelParams, ids: Int32Array, act: Activations, keep?: Float32Array): void {
   const { dim, hidden, heads, embedding, w1, b1, w2, b2 } = model;
   const { pooled, hidden: h, logits } = act;
   pooled.fill(0);
@@ -82,7 +85,7 @@ export function forwardLogits(model: ModelParams, ids: Int32Array, act: Activati
     for (let d = 0; d < dim; d++) pooled[d]! += embedding[base + d]!;
   }
   const inv = 1 / ids.length;
-  for (let d = 0; d < dim; d++) pooled[d]! *= inv;
+  for (let d = 0; d < dim; d++) pooled[d]! *= keep ? inv * keep[d]! : inv;
   h.set(b1);
   for (let d = 0; d < dim; d++) {
     const x = pooled[d]!;
@@ -148,12 +151,17 @@ export function trainStep(options: {
   /** Loss weight per head; 0 masks the head out. */
   weights: Float32Array;
   lr: number;
+  /** Learning rate of the embedding rows; defaults to `lr`. */
+  embeddingLr?: number;
+  /** Dropout mask on the bag vector (see forwardLogits); none by default. */
+  keep?: Float32Array;
   act: Activations;
   grad: { hidden: Float32Array; pooled: Float32Array; logits: Float32Array };
 }): number {
-  const { model, state, ids, targets, weights, lr, act, grad } = options;
+  const { model, state, ids, targets, weights, lr, act, grad, keep } = options;
+  const embeddingLr = options.embeddingLr ?? lr;
   const { dim, hidden, heads, embedding, w1, b1, w2, b2 } = model;
-  forwardLogits(model, ids, act);
+  forwardLogits(model, ids, act, keep);
   let loss = 0;
   let any = false;
   for (let k = 0; k < heads; k++) {
@@ -196,7 +204,7 @@ export function trainStep(options: {
     let g = 0;
     const row = d * hidden;
     for (let j = 0; j < hidden; j++) g += w1[row + j]! * grad.hidden[j]!;
-    grad.pooled[d] = g;
+    grad.pooled[d] = keep ? g * keep[d]! : g;
   }
   for (let d = 0; d < dim; d++) {
     const x = act.pooled[d]!;
@@ -213,7 +221,7 @@ export function trainStep(options: {
     const id = ids[i]!;
     if (id === 0) continue; // padding row stays zero
     const base = id * dim;
-    for (let d = 0; d < dim; d++) adagrad(embedding, state.embedding, base + d, grad.pooled[d]! * inv, lr);
+    for (let d = 0; d < dim; d++) adagrad(embedding, state.embedding, base + d, grad.pooled[d]! * inv, embeddingLr);
   }
   return loss;
 }

@@ -1,11 +1,14 @@
 // Writes the trained network as an ONNX model (opset 13) with protobufjs, calibration folded into
 // the last layer so the output `probabilities` are calibrated. Graph:
 //   ids int64 [B, L], weights float [B, L]
-//   Gather(embedding, ids) * Unsqueeze(weights) → ReduceSum(axis 1) → MatMul+Add → Relu
+//   Gather(embedding, ids) [→ Cast float16→float] * Unsqueeze(weights) → ReduceSum(axis 1) → MatMul+Add → Relu
 //   → MatMul+Add → Sigmoid → probabilities [B, K]
 // Callers pass weights 1/n for a window's n ids and 0 for padding, so ReduceSum is the mean.
+// With `embeddingFloat16` the table is stored as float16 (half the file) and only gathered rows are
+// widened; the caller must have rounded `model.embedding` to float16 values so its forward pass is exact.
 
-import { readInitializers, floatsOf, ModelProto, ATTRIBUTE_INT, TENSOR_FLOAT, TENSOR_INT64 } from './onnx-proto.ts';
+import { readInitializers, floatsOf, ModelProto, ATTRIBUTE_INT, TENSOR_FLOAT, TENSOR_FLOAT16, TENSOR_INT64 } from './onnx-proto.ts';
+import { encodeFloat16 } from './float16.ts';
 import type { ModelParams } from './model.ts';
 
 export const ONNX_INPUT_IDS = 'ids';
@@ -14,6 +17,11 @@ export const ONNX_OUTPUT = 'probabilities';
 
 function floatTensor(name: string, dims: number[], data: Float32Array) {
   return { name, dims, dataType: TENSOR_FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+function float16Tensor(name: string, dims: number[], data: Float32Array) {
+  const bits = encodeFloat16(data);
+  return { name, dims, dataType: TENSOR_FLOAT16, rawData: new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength) };
 }
 
 function int64Tensor(name: string, values: number[]) {
@@ -34,7 +42,8 @@ function valueInfo(name: string, elemType: number, dims: Array<string | number>)
 }
 
 /** Serialise a (calibration-folded) model to ONNX bytes. */
-export function exportOnnx(model: ModelParams, docString: string): Uint8Array {
+export function exportOnnx(model: ModelParams, docString: string, options: { embeddingFloat16?: boolean } = {}): Uint8Array {
+  const half = options.embeddingFloat16 === true;
   const { rows, dim, hidden, heads } = model;
   const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({
     opType,
@@ -46,7 +55,12 @@ export function exportOnnx(model: ModelParams, docString: string): Uint8Array {
   const graph = {
     name: 'moderation_classifier',
     node: [
-      node('Gather', ['embedding', ONNX_INPUT_IDS], ['gathered'], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]),
+      ...(half
+        ? [
+            node('Gather', ['embedding', ONNX_INPUT_IDS], ['gathered16'], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]),
+            node('Cast', ['gathered16'], ['gathered'], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]),
+          ]
+        : [node('Gather', ['embedding', ONNX_INPUT_IDS], ['gathered'], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }])]),
       node('Unsqueeze', [ONNX_INPUT_WEIGHTS, 'axis_last'], ['weights3']),
       node('Mul', ['gathered', 'weights3'], ['weighted']),
       node('ReduceSum', ['weighted', 'axis_tokens'], ['pooled'], [{ name: 'keepdims', i: 0, type: ATTRIBUTE_INT }]),
@@ -58,7 +72,7 @@ export function exportOnnx(model: ModelParams, docString: string): Uint8Array {
       node('Sigmoid', ['logits'], [ONNX_OUTPUT]),
     ],
     initializer: [
-      floatTensor('embedding', [rows, dim], model.embedding),
+      (half ? float16Tensor : floatTensor)('embedding', [rows, dim], model.embedding),
       floatTensor('w1', [dim, hidden], model.w1),
       floatTensor('b1', [hidden], model.b1),
       floatTensor('w2', [hidden, heads], model.w2),

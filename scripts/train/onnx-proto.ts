@@ -3,9 +3,11 @@
 // protobufjs skips unknown fields when decoding.
 
 import protobuf from 'protobufjs';
+import { fromFloat16Bits } from './float16.ts';
 
 export const TENSOR_FLOAT = 1;
 export const TENSOR_INT64 = 7;
+export const TENSOR_FLOAT16 = 10;
 export const ATTRIBUTE_INT = 2;
 
 const ONNX_SCHEMA = {
@@ -99,9 +101,10 @@ export function readInitializers(bytes: Uint8Array): Map<string, DecodedTensor> 
   return out;
 }
 
-/** Copy little-endian float32 raw data into a Float32Array (unaligned-safe). */
+/** Copy little-endian float32 (or float16, widened exactly) raw data into a Float32Array (unaligned-safe). */
 export function floatsOf(tensor: DecodedTensor): Float32Array {
   const copy = new Uint8Array(tensor.rawData.byteLength);
   copy.set(tensor.rawData);
+  if (tensor.dataType === TENSOR_FLOAT16) return Float32Array.from(new Uint16Array(copy.buffer), fromFloat16Bits);
   return new Float32Array(copy.buffer);
 }

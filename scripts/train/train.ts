@@ -1,4 +1,4 @@
-// `npm run train [-- --data DIR --epochs N --seed S]`: trains the moderation classifier on the
+// `npm run train [-- --data DIR --epochs N --seed S ...]` (options: parseArgs): trains the moderation classifier on the
 // staged corpora (default ../shared/data), calibrates it per head on the validation split, picks
 // default thresholds, reports held-out figures on the test split, and writes models/*.onnx + *.json.
 // Deterministic for a given seed and data. Never run in CI or at start-up.
@@ -19,6 +19,7 @@ import { averagePrecision, bestF1Threshold, fitPlatt, statsAt } from './metrics.
 import { createActivations, createAdagradState, createRng, foldCalibration, forwardLogits, initModel, sigmoid, trainStep } from './model.ts';
 import type { Calibration, ModelParams } from './model.ts';
 import { exportOnnx } from './onnx-export.ts';
+import { roundToFloat16 } from './float16.ts';
 import { writeHeldoutEvalFile } from './heldout.ts';
 import { loadSeeds } from './seeds.ts';
 import { loadSources } from './sources.ts';
@@ -36,6 +37,22 @@ interface TrainOptions {
   vocabulary: number;
   buckets: number;
   glove: boolean;
+  /** Embedding learning rate = lr × this (sparse rows see few updates). */
+  embeddingLrScale: number;
+  /** Dropout rate on the bag vector during training (0 = off). */
+  dropout: number;
+  /** Cap on the per-head positive weight ×√(neg/pos). */
+  positiveWeightCap: number;
+  /** Loss weight of examples from the large all-benign sources (gpteacher, clinc150). */
+  benignSourceWeight: number;
+  /** Average the weights (sampled every 1,000 steps) from the start of this epoch on; 0 = off. */
+  averageFrom: number;
+  /** Which weights are exported: the last step's, the best validation epoch's, or the average. */
+  pick: 'last' | 'best' | 'average';
+  /** Shortest character n-gram (the longest stays 5). */
+  charNgramMin: number;
+  /** Store the embedding table as float16 in the ONNX file (weights rounded before calibration). */
+  embeddingFloat16: boolean;
   /** Where the held-out test split is written in moderation-eval format. */
   heldout: string;
 }
@@ -51,6 +68,15 @@ function parseArgs(argv: string[]): TrainOptions {
     vocabulary: 20_000,
     buckets: 36_000,
     glove: true,
+    // Round 2 (models/MODEL_CARD.md): chosen on validation covered-mean AUPRC.
+    embeddingLrScale: 10,
+    dropout: 0,
+    positiveWeightCap: 5,
+    benignSourceWeight: 1,
+    averageFrom: 2,
+    pick: 'average',
+    embeddingFloat16: false,
+    charNgramMin: 3,
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -71,6 +97,18 @@ function parseArgs(argv: string[]): TrainOptions {
     else if (flag === '--buckets') options.buckets = Number(need());
     else if (flag === '--no-glove') options.glove = false;
     else if (flag === '--heldout') options.heldout = resolve(need());
+    else if (flag === '--embedding-lr-scale') options.embeddingLrScale = Number(need());
+    else if (flag === '--char-ngram-min') options.charNgramMin = Number(need());
+    else if (flag === '--float16-embedding') options.embeddingFloat16 = true;
+    else if (flag === '--dropout') options.dropout = Number(need());
+    else if (flag === '--positive-weight-cap') options.positiveWeightCap = Number(need());
+    else if (flag === '--benign-source-weight') options.benignSourceWeight = Number(need());
+    else if (flag === '--average-from') options.averageFrom = Number(need());
+    else if (flag === '--pick') {
+      const pick = need();
+      if (pick !== 'last' && pick !== 'best' && pick !== 'average') throw new Error('--pick must be last, best or average');
+      options.pick = pick;
+    }
     else throw new Error(`unknown option ${flag}`);
   }
   return options;
@@ -104,7 +142,49 @@ function initEmbeddings(model: ModelParams, vocabulary: readonly string[], glove
   return found;
 }
 
-function train(model: ModelParams, featurizer: Featurizer, items: Item[], options: TrainOptions, onEpoch?: (epoch: number) => void): number[] {
+/** Large sources whose every label is 0: down-weighting them rebalances the loss toward the labelled harms. */
+const BENIGN_SOURCES = new Set(['gpteacher', 'clinc150']);
+const AVERAGE_EVERY = 1000;
+
+function copyParams(model: ModelParams): ModelParams {
+  return { ...model, embedding: model.embedding.slice(), w1: model.w1.slice(), b1: model.b1.slice(), w2: model.w2.slice(), b2: model.b2.slice() };
+}
+
+/** Running sum of weight snapshots (tail / Polyak averaging). */
+class WeightAverage {
+  private readonly sum: ModelParams;
+  private count = 0;
+  constructor(model: ModelParams) {
+    this.sum = { ...model, embedding: new Float32Array(model.embedding.length), w1: new Float32Array(model.w1.length), b1: new Float32Array(model.b1.length), w2: new Float32Array(model.w2.length), b2: new Float32Array(model.b2.length) };
+  }
+  add(model: ModelParams): void {
+    for (const key of ['embedding', 'w1', 'b1', 'w2', 'b2'] as const) {
+      const into = this.sum[key];
+      const from = model[key];
+      for (let i = 0; i < into.length; i++) into[i]! += from[i]!;
+    }
+    this.count++;
+  }
+  get snapshots(): number {
+    return this.count;
+  }
+  result(): ModelParams {
+    const out = copyParams(this.sum);
+    for (const key of ['embedding', 'w1', 'b1', 'w2', 'b2'] as const) {
+      const arr = out[key];
+      for (let i = 0; i < arr.length; i++) arr[i]! /= this.count;
+    }
+    return out;
+  }
+}
+
+function train(
+  model: ModelParams,
+  featurizer: Featurizer,
+  items: Item[],
+  options: TrainOptions,
+  onEpoch?: (epoch: number) => void,
+): { losses: number[]; averaged: ModelParams | null } {
   const rng = createRng(options.seed);
   const trainItems = items.filter((i) => i.split === 'train');
   // Positive examples of rare heads weigh more (capped); calibration later restores probabilities.
@@ -116,11 +196,16 @@ function train(model: ModelParams, featurizer: Featurizer, items: Item[], option
       if (item.labels[k] === 1) pos++;
       else if (item.labels[k] === 0) neg++;
     }
-    posWeight[k] = pos === 0 ? 1 : Math.min(5, Math.max(1, Math.sqrt(neg / pos)));
+    posWeight[k] = pos === 0 ? 1 : Math.min(options.positiveWeightCap, Math.max(1, Math.sqrt(neg / pos)));
   }
   const fixedIds = trainItems.map((item) => (item.tokens.length <= featurizer.settings.windowTokens ? featurizer.idsFor(item.tokens) : null));
   const targets = trainItems.map((item) => Int8Array.from(item.labels, (y) => (y === 1 ? 1 : 0)));
-  const weights = trainItems.map((item) => Float32Array.from(item.labels, (y, k) => (y === UNKNOWN ? 0 : y === 1 ? posWeight[k]! : 1)));
+  const weights = trainItems.map((item) => {
+    const scale = BENIGN_SOURCES.has(item.source) ? options.benignSourceWeight : 1;
+    return Float32Array.from(item.labels, (y, k) => (y === UNKNOWN ? 0 : (y === 1 ? posWeight[k]! : 1) * scale));
+  });
+  const keep = options.dropout > 0 ? new Float32Array(model.dim) : undefined;
+  const average = options.averageFrom > 0 ? new WeightAverage(model) : null;
   const state = createAdagradState(model);
   const act = createActivations(model);
   const grad = { hidden: new Float32Array(model.hidden), pooled: new Float32Array(model.dim), logits: new Float32Array(model.heads) };
@@ -150,8 +235,10 @@ function train(model: ModelParams, featurizer: Featurizer, items: Item[], option
         ids = featurizer.idsFor(item.tokens, start, start + span);
       }
       const lr = options.lr * Math.max(0.02, 1 - step / totalSteps);
-      epochLoss += trainStep({ model, state, ids, targets: targets[index]!, weights: weights[index]!, lr, act, grad });
+      if (keep) for (let d = 0; d < keep.length; d++) keep[d] = rng() < options.dropout ? 0 : 1 / (1 - options.dropout);
+      epochLoss += trainStep({ model, state, ids, targets: targets[index]!, weights: weights[index]!, lr, embeddingLr: lr * options.embeddingLrScale, keep, act, grad });
       step++;
+      if (average && epoch + 1 >= options.averageFrom && step % AVERAGE_EVERY === 0) average.add(model);
       seen++;
       if (step % 2000 === 0) bar.update(step, { epoch: epoch + 1, loss: (epochLoss / seen).toFixed(4) });
     }
@@ -160,7 +247,8 @@ function train(model: ModelParams, featurizer: Featurizer, items: Item[], option
     bar.update(step, { epoch: epoch + 1, loss: (epochLoss / order.length).toFixed(4) });
   }
   bar.stop();
-  return losses;
+  if (average && average.snapshots === 0) average.add(model);
+  return { losses, averaged: average ? average.result() : null };
 }
 
 /** Hidden units that fire for at least one of `items` (dead ReLUs mean a too-high learning rate). */
@@ -200,6 +288,28 @@ function collect(items: Item[], logits: Float32Array[], k: number): { z: number[
   return { z, y };
 }
 
+/** The 9 heads the corpora label in bulk (≥ 300 held-out test positives): the headline mean. */
+const COVERED_HEADS = ['harassment', 'hate', 'illicit', 'self-harm', 'self-harm/intent', 'toxicity', 'insult', 'identity_hate', 'prompt_injection'];
+
+/** Mean AUPRC of a split over the covered heads and over every head with ≥ 20 positives there. */
+function splitFigures(model: ModelParams, featurizer: Featurizer, items: Item[]): { covered: number; measurable: number; measurableCount: number; hate: number } {
+  const act = createActivations(model);
+  const logits = items.map((item) => scoreItem(model, featurizer, item, act));
+  const covered: number[] = [];
+  const measurable: number[] = [];
+  let hate = Number.NaN;
+  CLASSIFIER_HEADS.forEach((head, k) => {
+    const { z, y } = collect(items, logits, k);
+    if (y.filter((v) => v === 1).length < 20) return;
+    const ap = averagePrecision(z, y);
+    measurable.push(ap);
+    if (COVERED_HEADS.includes(head)) covered.push(ap);
+    if (head === 'hate') hate = ap;
+  });
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  return { covered: mean(covered), measurable: mean(measurable), measurableCount: measurable.length, hate };
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
@@ -214,7 +324,7 @@ async function main(): Promise<void> {
   const settings: FeaturizerSettings = {
     vocabulary,
     buckets: options.buckets,
-    charNgramMin: 3,
+    charNgramMin: options.charNgramMin,
     charNgramMax: 5,
     wordNgrams: 2,
     windowTokens: 64,
@@ -232,19 +342,34 @@ async function main(): Promise<void> {
   }
 
   const trainStarted = Date.now();
-  const validationSample = items.filter((i) => i.split === 'validation');
-  const losses = train(model, featurizer, items, options, (epoch) => {
-    const logits = validationSample.map((item) => scoreItem(model, featurizer, item));
-    const aps = CLASSIFIER_HEADS.map((_, k) => collect(validationSample, logits, k))
-      .filter(({ y }) => y.filter((v) => v === 1).length >= 20)
-      .map(({ z, y }) => averagePrecision(z, y));
-    log(`\nepoch ${epoch}: validation mean AUPRC ${(aps.reduce((a, b) => a + b, 0) / aps.length).toFixed(4)} over ${aps.length} heads`);
+  const validation = items.filter((i) => i.split === 'validation');
+  const test = items.filter((i) => i.split === 'test');
+  let best: { epoch: number; covered: number; params: ModelParams } | null = null;
+  const { losses, averaged } = train(model, featurizer, items, options, (epoch) => {
+    const figures = splitFigures(model, featurizer, validation);
+    log(`\nepoch ${epoch}: validation mean AUPRC ${figures.measurable.toFixed(4)} over ${figures.measurableCount} heads, covered ${figures.covered.toFixed(4)}`);
+    if (!best || figures.covered > best.covered) best = { epoch, covered: figures.covered, params: copyParams(model) };
   });
   const trainSeconds = (Date.now() - trainStarted) / 1000;
   log(`trained in ${trainSeconds.toFixed(0)} s; epoch losses ${losses.map((l) => l.toFixed(4)).join(', ')}`);
 
-  const validation = items.filter((i) => i.split === 'validation');
-  const test = items.filter((i) => i.split === 'test');
+  // Every candidate's figures (AUPRC is rank-based, so raw logits give the calibrated figures);
+  // the choice is made on validation only, test figures are printed for the record.
+  const candidates: Array<{ name: string; params: ModelParams }> = [{ name: 'last', params: model }];
+  const bestSnapshot = best as { epoch: number; params: ModelParams } | null;
+  if (bestSnapshot) candidates.push({ name: `best (epoch ${bestSnapshot.epoch})`, params: bestSnapshot.params });
+  if (averaged) candidates.push({ name: 'average', params: averaged });
+  for (const candidate of candidates) {
+    const val = splitFigures(candidate.params, featurizer, validation);
+    const held = splitFigures(candidate.params, featurizer, test);
+    log(`candidate ${candidate.name}: validation covered ${val.covered.toFixed(4)} all ${val.measurable.toFixed(4)} hate ${val.hate.toFixed(4)}; test covered ${held.covered.toFixed(4)} all ${held.measurable.toFixed(4)} hate ${held.hate.toFixed(4)}`);
+  }
+  const chosen = options.pick === 'average' ? averaged : options.pick === 'best' ? (bestSnapshot?.params ?? null) : model;
+  if (!chosen) throw new Error(`--pick ${options.pick} needs ${options.pick === 'average' ? '--average-from' : 'an epoch'}`);
+  Object.assign(model, { embedding: chosen.embedding, w1: chosen.w1, b1: chosen.b1, w2: chosen.w2, b2: chosen.b2 });
+  // Calibrate and report the weights exactly as the ONNX file will hold them.
+  if (options.embeddingFloat16) roundToFloat16(model.embedding);
+
   const validationLogits = validation.map((item) => scoreItem(model, featurizer, item));
   log(`hidden units active on validation: ${countActiveUnits(model, featurizer, validation.slice(0, 2000))} of ${model.hidden}`);
   const testLogits = test.map((item) => scoreItem(model, featurizer, item));
@@ -272,7 +397,9 @@ async function main(): Promise<void> {
 
   mkdirSync(options.out, { recursive: true });
   const folded = foldCalibration(model, calibration);
-  const onnx = exportOnnx(folded, 'Guardrail-proxy moderation classifier: fastText-style bag of GloVe words and hashed n-grams, MLP, calibrated sigmoid heads.');
+  const onnx = exportOnnx(folded, 'Guardrail-proxy moderation classifier: fastText-style bag of GloVe words and hashed n-grams, MLP, calibrated sigmoid heads.', {
+    embeddingFloat16: options.embeddingFloat16,
+  });
   const sha256 = createHash('sha256').update(onnx).digest('hex');
   writeFileSync(join(options.out, `${MODEL_BASENAME}.onnx`), onnx);
   // "Covered": heads with at least 300 held-out positives, i.e. categories the corpora label in bulk.
@@ -294,6 +421,13 @@ async function main(): Promise<void> {
       epochs: options.epochs,
       lr: options.lr,
       hidden: options.hidden,
+      embeddingLrScale: options.embeddingLrScale,
+      dropout: options.dropout,
+      positiveWeightCap: options.positiveWeightCap,
+      benignSourceWeight: options.benignSourceWeight,
+      averageFrom: options.averageFrom,
+      pick: options.pick,
+      embeddingFloat16: options.embeddingFloat16,
       dim: model.dim,
       rows: model.rows,
       gloveRows: gloveFound,
