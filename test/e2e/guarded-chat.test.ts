@@ -25,15 +25,8 @@ function lastUpstreamMessage(): unknown {
   return body.messages.at(-1)?.content;
 }
 
-/** Raw POST, for error bodies: the SDK's APIError keeps only the `error` member. */
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${stack.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ACME_KEY}`, 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { response, body: (await response.json()) as Record<string, unknown> & Partial<Guarded> };
-}
+const post = (path: string, body: unknown, headers?: Record<string, string>) =>
+  stack.postJson<Record<string, unknown> & Partial<Guarded>>(path, body, headers);
 
 describe('input guardrails', () => {
   it('redacts PII before the upstream sees it, with exact offsets past emoji', async () => {

@@ -32,6 +32,11 @@ export interface TestStack {
   /** The proxy's origin, e.g. `http://127.0.0.1:1234`. */
   url: string;
   client(apiKey: string, headers?: Record<string, string>): OpenAI;
+  /**
+   * Raw JSON POST as acme (headers may override), for what the SDK hides: its APIError keeps only
+   * the `error` member of a 400 body, not `policy_detections` beside it.
+   */
+  postJson<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<{ response: Response; body: T }>;
   close(): Promise<void>;
 }
 
@@ -74,6 +79,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     logLines,
     url: proxy.url,
     client: (apiKey, headers = {}) => new OpenAI({ baseURL, apiKey, defaultHeaders: headers, maxRetries: 0, timeout: 10_000 }),
+    async postJson<T>(path: string, body: unknown, headers: Record<string, string> = {}) {
+      const response = await fetch(`${proxy.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ACME_KEY}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      return { response, body: (await response.json()) as T };
+    },
     async close() {
       await proxy.close();
       await upstream.close();
