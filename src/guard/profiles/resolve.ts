@@ -7,7 +7,6 @@ import type { z } from 'zod';
 import { MODERATION_CATEGORIES, type ModerationCategory } from '../../categories.ts';
 import { PII_TYPES, SECRET_TYPES, type DetectorSuiteOptions, type PiiType, type SecretType } from '../detectors/config.ts';
 import type { DetectorName } from '../types.ts';
-import { sha256Hex } from '../cache.ts';
 import { findFloorViolations, MINORS_BLOCK_CEILING, MINORS_CATEGORY, requireMinorsRules } from './floor.ts';
 import {
   ProfileSchema,
@@ -423,18 +422,6 @@ function registryOf(loaded: Map<string, LoadedProfile>): ProfileRegistry {
   const registry: ProfileRegistry = new Map([...loaded].map(([name, entry]) => [name, entry.resolved]));
   rawByRegistry.set(registry, loaded);
   return registry;
-}
-
-/**
- * The policy version every verdict carries: a hash of the loaded files (names and contents, in
- * name order), so a verdict can be traced to the exact policy that produced it.
- */
-export function computePolicyVersion(sources: readonly PolicySource[]): string {
-  const canonical = [...sources]
-    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
-    .map((source) => `${source.file}\u0000${source.text ?? JSON.stringify(source.data)}`)
-    .join('\u0001');
-  return `sha256:${sha256Hex(canonical).slice(0, 16)}`;
 }
 
 /** The stage name a detector's findings are governed by. */
