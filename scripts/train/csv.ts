@@ -1,5 +1,8 @@
-// A small RFC 4180 CSV/TSV reader for the training corpora (quoted fields with doubled quotes and
-// embedded newlines). Written here because csv-parse is not among the installed packages.
+// CSV/TSV records for the training corpora, through csv-parse (RFC 4180: doubled quotes, embedded
+// newlines). The first row is the header. Loose on purpose, as the staged copies need: rows may be
+// short, and a stray quote inside an unquoted field (Reddit C-SSRS posts) is kept as text.
+
+import { parse } from 'csv-parse/sync';
 
 export interface CsvOptions {
   delimiter?: string;
@@ -7,40 +10,15 @@ export interface CsvOptions {
   quote?: boolean;
 }
 
-/** Parse rows of fields; the first row is the header and becomes the keys of each record. */
+/** Parse the text into records keyed by the header row; missing trailing fields are absent. */
 export function parseCsv(text: string, options: CsvOptions = {}): Array<Record<string, string>> {
-  const delimiter = options.delimiter ?? ',';
-  const quoting = options.quote ?? true;
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (inQuotes) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else inQuotes = false;
-      } else field += ch;
-    } else if (ch === '"' && quoting && field.length === 0) inQuotes = true;
-    else if (ch === delimiter) {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field.length > 0 || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [header, ...body] = rows.filter((r) => r.length > 1 || (r[0] ?? '') !== '');
-  if (!header) return [];
-  return body.map((r) => Object.fromEntries(header.map((key, i) => [key, r[i] ?? ''])));
+  return parse(text, {
+    columns: (header: string[]) => header,
+    delimiter: options.delimiter ?? ',',
+    quote: options.quote === false ? false : '"',
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    bom: true,
+  }) as Array<Record<string, string>>;
 }
