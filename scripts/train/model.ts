@@ -236,3 +236,38 @@ export function foldCalibration(model: ModelParams, calibration: Calibration): M
   for (let k = 0; k < model.heads; k++) b2[k] = model.b2[k]! * calibration.a[k]! + calibration.b[k]!;
   return { ...model, w2, b2 };
 }
+
+/**
+ * Several independently trained replicas (same feature rows and heads) as one network of the same
+ * shape, so the ONNX graph and the serving code do not change: the embedding tables side by side
+ * (each replica's pooled vector is its own block of columns, since the mean over rows is linear), a
+ * block-diagonal first layer, and the last layers stacked and scaled by 1/n, so the logits are the
+ * mean of the replicas' logits.
+ */
+export function ensembleOf(replicas: readonly ModelParams[]): ModelParams {
+  const first = replicas[0];
+  if (!first) throw new Error('ensembleOf needs at least one replica');
+  if (replicas.length === 1) return first;
+  const { rows, heads } = first;
+  for (const r of replicas) if (r.rows !== rows || r.heads !== heads) throw new Error('replicas differ in rows or heads');
+  const dim = replicas.reduce((s, r) => s + r.dim, 0);
+  const hidden = replicas.reduce((s, r) => s + r.hidden, 0);
+  const embedding = new Float32Array(rows * dim);
+  const w1 = new Float32Array(dim * hidden);
+  const b1 = new Float32Array(hidden);
+  const w2 = new Float32Array(hidden * heads);
+  const b2 = new Float32Array(heads);
+  const share = 1 / replicas.length;
+  let dimOffset = 0;
+  let hiddenOffset = 0;
+  for (const r of replicas) {
+    for (let row = 0; row < rows; row++) embedding.set(r.embedding.subarray(row * r.dim, (row + 1) * r.dim), row * dim + dimOffset);
+    for (let d = 0; d < r.dim; d++) w1.set(r.w1.subarray(d * r.hidden, (d + 1) * r.hidden), (dimOffset + d) * hidden + hiddenOffset);
+    b1.set(r.b1, hiddenOffset);
+    for (let j = 0; j < r.hidden * heads; j++) w2[hiddenOffset * heads + j] = r.w2[j]! * share;
+    for (let k = 0; k < heads; k++) b2[k]! += r.b2[k]! * share;
+    dimOffset += r.dim;
+    hiddenOffset += r.hidden;
+  }
+  return { rows, dim, hidden, heads, embedding, w1, b1, w2, b2 };
+}

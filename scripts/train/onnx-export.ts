@@ -4,11 +4,15 @@
 //   Gather(embedding, ids) [→ Cast float16→float] * Unsqueeze(weights) → ReduceSum(axis 1) → MatMul+Add → Relu
 //   → MatMul+Add → Sigmoid → probabilities [B, K]
 // Callers pass weights 1/n for a window's n ids and 0 for padding, so ReduceSum is the mean.
-// With `embeddingFloat16` the table is stored as float16 (half the file) and only gathered rows are
-// widened; the caller must have rounded `model.embedding` to float16 values so its forward pass is exact.
+// `embedding` picks how the table is stored: float32; float16 (half the file, gathered rows widened
+// by a Cast); or int8 with a float32 scale per row (a quarter of the file: gathered rows are cast to
+// float and each row's scale is folded into its mean weight). For float16 and int8 the caller must
+// have rounded `model.embedding` to the stored values (roundToFloat16, roundToInt8Rows) so its
+// forward pass is the exact reference.
 
-import { readInitializers, floatsOf, ModelProto, ATTRIBUTE_INT, TENSOR_FLOAT, TENSOR_FLOAT16, TENSOR_INT64 } from './onnx-proto.ts';
+import { readInitializers, floatsOf, ModelProto, ATTRIBUTE_INT, TENSOR_FLOAT, TENSOR_FLOAT16, TENSOR_INT8, TENSOR_INT64 } from './onnx-proto.ts';
 import { encodeFloat16 } from './float16.ts';
+import { dequantizeRowsInt8, quantizeRowsInt8 } from './int8.ts';
 import type { ModelParams } from './model.ts';
 
 export const ONNX_INPUT_IDS = 'ids';
@@ -22,6 +26,10 @@ function floatTensor(name: string, dims: number[], data: Float32Array) {
 function float16Tensor(name: string, dims: number[], data: Float32Array) {
   const bits = encodeFloat16(data);
   return { name, dims, dataType: TENSOR_FLOAT16, rawData: new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength) };
+}
+
+function int8Tensor(name: string, dims: number[], data: Int8Array) {
+  return { name, dims, dataType: TENSOR_INT8, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
 function int64Tensor(name: string, values: number[]) {
@@ -41,9 +49,11 @@ function valueInfo(name: string, elemType: number, dims: Array<string | number>)
   };
 }
 
+export type EmbeddingStorage = 'float32' | 'float16' | 'int8';
+
 /** Serialise a (calibration-folded) model to ONNX bytes. */
-export function exportOnnx(model: ModelParams, docString: string, options: { embeddingFloat16?: boolean } = {}): Uint8Array {
-  const half = options.embeddingFloat16 === true;
+export function exportOnnx(model: ModelParams, docString: string, options: { embedding?: EmbeddingStorage } = {}): Uint8Array {
+  const storage = options.embedding ?? 'float32';
   const { rows, dim, hidden, heads } = model;
   const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({
     opType,
@@ -52,16 +62,33 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
     name: `${opType}_${output[0]}`,
     attribute,
   });
+  const gather = (table: string, out: string) => node('Gather', [table, ONNX_INPUT_IDS], [out], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]);
+  const toFloat = (input: string, out: string) => node('Cast', [input], [out], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]);
+  const lookup =
+    storage === 'float32'
+      ? [gather('embedding', 'gathered'), node('Unsqueeze', [ONNX_INPUT_WEIGHTS, 'axis_last'], ['weights3'])]
+      : storage === 'float16'
+        ? [gather('embedding', 'gathered16'), toFloat('gathered16', 'gathered'), node('Unsqueeze', [ONNX_INPUT_WEIGHTS, 'axis_last'], ['weights3'])]
+        : [
+            gather('embedding', 'gathered8'),
+            toFloat('gathered8', 'gathered'),
+            gather('embedding_scale', 'row_scale'),
+            node('Mul', ['row_scale', ONNX_INPUT_WEIGHTS], ['scaled_weights']),
+            node('Unsqueeze', ['scaled_weights', 'axis_last'], ['weights3']),
+          ];
+  const table =
+    storage === 'float32'
+      ? [floatTensor('embedding', [rows, dim], model.embedding)]
+      : storage === 'float16'
+        ? [float16Tensor('embedding', [rows, dim], model.embedding)]
+        : (() => {
+            const q = quantizeRowsInt8(model.embedding, rows, dim);
+            return [int8Tensor('embedding', [rows, dim], q.values), floatTensor('embedding_scale', [rows], q.scales)];
+          })();
   const graph = {
     name: 'moderation_classifier',
     node: [
-      ...(half
-        ? [
-            node('Gather', ['embedding', ONNX_INPUT_IDS], ['gathered16'], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]),
-            node('Cast', ['gathered16'], ['gathered'], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]),
-          ]
-        : [node('Gather', ['embedding', ONNX_INPUT_IDS], ['gathered'], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }])]),
-      node('Unsqueeze', [ONNX_INPUT_WEIGHTS, 'axis_last'], ['weights3']),
+      ...lookup,
       node('Mul', ['gathered', 'weights3'], ['weighted']),
       node('ReduceSum', ['weighted', 'axis_tokens'], ['pooled'], [{ name: 'keepdims', i: 0, type: ATTRIBUTE_INT }]),
       node('MatMul', ['pooled', 'w1'], ['hidden_mm']),
@@ -72,7 +99,7 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
       node('Sigmoid', ['logits'], [ONNX_OUTPUT]),
     ],
     initializer: [
-      (half ? float16Tensor : floatTensor)('embedding', [rows, dim], model.embedding),
+      ...table,
       floatTensor('w1', [dim, hidden], model.w1),
       floatTensor('b1', [hidden], model.b1),
       floatTensor('w2', [hidden, heads], model.w2),
@@ -103,13 +130,15 @@ export function importOnnx(bytes: Uint8Array): ModelParams {
     return t;
   };
   const embedding = get('embedding');
+  const scales = tensors.get('embedding_scale');
   const w2 = get('w2');
+  const dim = embedding.dims[1]!;
   return {
     rows: embedding.dims[0]!,
-    dim: embedding.dims[1]!,
+    dim,
     hidden: w2.dims[0]!,
     heads: w2.dims[1]!,
-    embedding: floatsOf(embedding),
+    embedding: scales ? dequantizeRowsInt8({ values: new Int8Array(embedding.rawData.buffer, embedding.rawData.byteOffset, embedding.rawData.byteLength), scales: floatsOf(scales) }, dim) : floatsOf(embedding),
     w1: floatsOf(get('w1')),
     b1: floatsOf(get('b1')),
     w2: floatsOf(w2),

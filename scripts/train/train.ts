@@ -4,7 +4,9 @@
 // Deterministic for a given seed and data. Never run in CI or at start-up.
 
 import { createHash } from 'node:crypto';
+import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
@@ -16,10 +18,12 @@ import type { Item } from './dataset.ts';
 import { ensureGlove, loadGloveRows } from './glove.ts';
 import { HEAD_COUNT, UNKNOWN } from './labels.ts';
 import { averagePrecision, bestF1Threshold, fitPlatt, statsAt } from './metrics.ts';
-import { createActivations, createAdagradState, createRng, foldCalibration, forwardLogits, initModel, sigmoid, trainStep } from './model.ts';
+import { createActivations, createAdagradState, createRng, ensembleOf, foldCalibration, forwardLogits, initModel, sigmoid, trainStep } from './model.ts';
 import type { Calibration, ModelParams } from './model.ts';
 import { exportOnnx } from './onnx-export.ts';
+import type { EmbeddingStorage } from './onnx-export.ts';
 import { roundToFloat16 } from './float16.ts';
+import { roundToInt8Rows } from './int8.ts';
 import { writeHeldoutEvalFile } from './heldout.ts';
 import { loadSeeds } from './seeds.ts';
 import { loadSources } from './sources.ts';
@@ -51,10 +55,18 @@ interface TrainOptions {
   pick: 'last' | 'best' | 'average';
   /** Shortest character n-gram (the longest stays 5). */
   charNgramMin: number;
-  /** Store the embedding table as float16 in the ONNX file (weights rounded before calibration). */
-  embeddingFloat16: boolean;
+  /** How the ONNX file stores the embedding table (weights rounded to it before calibration). */
+  embedding: EmbeddingStorage;
   /** Where the held-out test split is written in moderation-eval format. */
   heldout: string;
+  /** Hand-written seed examples (training split only). */
+  seeds: string;
+  /** Independently seeded replicas (seed, seed+1, …) exported as one network averaging their logits. */
+  replicas: number;
+  /** Replicas trained at once, each in its own process (default: one per core). */
+  parallel: number;
+  /** Internal: this process trains only replica N and sends its weights to the parent. */
+  worker: number | null;
 }
 
 function parseArgs(argv: string[]): TrainOptions {
@@ -75,9 +87,13 @@ function parseArgs(argv: string[]): TrainOptions {
     benignSourceWeight: 1,
     averageFrom: 2,
     pick: 'average',
-    embeddingFloat16: false,
+    embedding: 'float32',
     charNgramMin: 3,
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
+    seeds: join(REPO_ROOT, 'training', 'seeds'),
+    replicas: 1,
+    parallel: availableParallelism(),
+    worker: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -97,13 +113,21 @@ function parseArgs(argv: string[]): TrainOptions {
     else if (flag === '--buckets') options.buckets = Number(need());
     else if (flag === '--no-glove') options.glove = false;
     else if (flag === '--heldout') options.heldout = resolve(need());
+    else if (flag === '--seeds') options.seeds = resolve(need());
     else if (flag === '--embedding-lr-scale') options.embeddingLrScale = Number(need());
     else if (flag === '--char-ngram-min') options.charNgramMin = Number(need());
-    else if (flag === '--float16-embedding') options.embeddingFloat16 = true;
+    else if (flag === '--embedding') {
+      const storage = need();
+      if (storage !== 'float32' && storage !== 'float16' && storage !== 'int8') throw new Error('--embedding must be float32, float16 or int8');
+      options.embedding = storage;
+    }
     else if (flag === '--dropout') options.dropout = Number(need());
     else if (flag === '--positive-weight-cap') options.positiveWeightCap = Number(need());
     else if (flag === '--benign-source-weight') options.benignSourceWeight = Number(need());
     else if (flag === '--average-from') options.averageFrom = Number(need());
+    else if (flag === '--replicas') options.replicas = Number(need());
+    else if (flag === '--parallel') options.parallel = Number(need());
+    else if (flag === '--replica-worker') options.worker = Number(need());
     else if (flag === '--pick') {
       const pick = need();
       if (pick !== 'last' && pick !== 'best' && pick !== 'average') throw new Error('--pick must be last, best or average');
@@ -114,7 +138,8 @@ function parseArgs(argv: string[]): TrainOptions {
   return options;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+let logPrefix = '';
+const log = (line: string) => process.stderr.write(`${logPrefix}${line}\n`);
 
 /** Max-over-windows logits of an item, exactly as the serving classifier scores long texts. */
 function scoreItem(model: ModelParams, featurizer: Featurizer, item: Item, act = createActivations(model)): Float32Array {
@@ -182,10 +207,10 @@ function train(
   model: ModelParams,
   featurizer: Featurizer,
   items: Item[],
-  options: TrainOptions,
+  options: TrainOptions & { replicaSeed: number },
   onEpoch?: (epoch: number) => void,
 ): { losses: number[]; averaged: ModelParams | null } {
-  const rng = createRng(options.seed);
+  const rng = createRng(options.replicaSeed);
   const trainItems = items.filter((i) => i.split === 'train');
   // Positive examples of rare heads weigh more (capped); calibration later restores probabilities.
   const posWeight = new Float32Array(HEAD_COUNT);
@@ -310,48 +335,45 @@ function splitFigures(model: ModelParams, featurizer: Featurizer, items: Item[])
   return { covered: mean(covered), measurable: mean(measurable), measurableCount: measurable.length, hate };
 }
 
-async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
-  const started = Date.now();
-  log(`data: ${options.data}`);
-  const sources = loadSources(options.data, log);
-  const corpora = sources.flatMap((s) => s.examples);
-  const seeds = loadSeeds(join(REPO_ROOT, 'training', 'seeds'));
-  const { items, stats } = buildDataset({ corpora, trainOnly: seeds, seed: options.seed, fractions: { test: 0.15, validation: 0.1 } });
-  log(`examples: ${corpora.length} corpus + ${seeds.length} seed → ${items.length} unique (${stats.duplicates} duplicates merged)`);
+function loadGlove(vocabulary: readonly string[]): Map<string, Float32Array> {
+  const path = ensureGlove(REPO_ROOT, log);
+  log('loading GloVe rows for the vocabulary…');
+  return loadGloveRows(path, vocabulary).rows;
+}
 
-  const vocabulary = buildVocabulary(items, options.vocabulary, 2);
-  const settings: FeaturizerSettings = {
-    vocabulary,
-    buckets: options.buckets,
-    charNgramMin: options.charNgramMin,
-    charNgramMax: 5,
-    wordNgrams: 2,
-    windowTokens: 64,
-    windowStride: 32,
-  };
-  const featurizer = new Featurizer(settings);
-  const model = initModel({ rows: featurizer.rows, dim: 100, hidden: options.hidden, heads: HEAD_COUNT }, createRng(options.seed));
+interface ReplicaResult {
+  /** The weights `--pick` selects. */
+  chosen: ModelParams;
+  losses: number[];
+  gloveFound: number;
+}
+
+/** Train one replica from its own seed; prints every candidate's figures, returns the picked weights. */
+function trainReplica(context: {
+  options: TrainOptions;
+  seed: number;
+  featurizer: Featurizer;
+  items: Item[];
+  vocabulary: readonly string[];
+  glove: Map<string, Float32Array> | null;
+  validation: Item[];
+  test: Item[];
+}): ReplicaResult {
+  const { options, seed, featurizer, items, vocabulary, glove, validation, test } = context;
+  const model = initModel({ rows: featurizer.rows, dim: 100, hidden: options.hidden, heads: HEAD_COUNT }, createRng(seed));
   let gloveFound = 0;
-  if (options.glove) {
-    const path = ensureGlove(REPO_ROOT, log);
-    log('loading GloVe rows for the vocabulary…');
-    const { rows } = loadGloveRows(path, vocabulary);
-    gloveFound = initEmbeddings(model, vocabulary, rows);
+  if (glove) {
+    gloveFound = initEmbeddings(model, vocabulary, glove);
     log(`GloVe rows: ${gloveFound} of ${vocabulary.length} vocabulary words`);
   }
-
-  const trainStarted = Date.now();
-  const validation = items.filter((i) => i.split === 'validation');
-  const test = items.filter((i) => i.split === 'test');
   let best: { epoch: number; covered: number; params: ModelParams } | null = null;
-  const { losses, averaged } = train(model, featurizer, items, options, (epoch) => {
+  const started = Date.now();
+  const { losses, averaged } = train(model, featurizer, items, { ...options, replicaSeed: seed }, (epoch) => {
     const figures = splitFigures(model, featurizer, validation);
     log(`\nepoch ${epoch}: validation mean AUPRC ${figures.measurable.toFixed(4)} over ${figures.measurableCount} heads, covered ${figures.covered.toFixed(4)}`);
     if (!best || figures.covered > best.covered) best = { epoch, covered: figures.covered, params: copyParams(model) };
   });
-  const trainSeconds = (Date.now() - trainStarted) / 1000;
-  log(`trained in ${trainSeconds.toFixed(0)} s; epoch losses ${losses.map((l) => l.toFixed(4)).join(', ')}`);
+  log(`trained in ${((Date.now() - started) / 1000).toFixed(0)} s; epoch losses ${losses.map((l) => l.toFixed(4)).join(', ')}`);
 
   // Every candidate's figures (AUPRC is rank-based, so raw logits give the calibrated figures);
   // the choice is made on validation only, test figures are printed for the record.
@@ -366,9 +388,122 @@ async function main(): Promise<void> {
   }
   const chosen = options.pick === 'average' ? averaged : options.pick === 'best' ? (bestSnapshot?.params ?? null) : model;
   if (!chosen) throw new Error(`--pick ${options.pick} needs ${options.pick === 'average' ? '--average-from' : 'an epoch'}`);
-  Object.assign(model, { embedding: chosen.embedding, w1: chosen.w1, b1: chosen.b1, w2: chosen.w2, b2: chosen.b2 });
+  return { chosen, losses, gloveFound };
+}
+
+interface Prepared {
+  items: Item[];
+  stats: ReturnType<typeof buildDataset>['stats'];
+  vocabulary: string[];
+  settings: FeaturizerSettings;
+  featurizer: Featurizer;
+  validation: Item[];
+  test: Item[];
+}
+
+/** Load, de-duplicate and split the data and build the featurizer: deterministic for a seed. */
+function prepare(options: TrainOptions): Prepared {
+  log(`data: ${options.data}`);
+  const sources = loadSources(options.data, log);
+  const corpora = sources.flatMap((s) => s.examples);
+  const seeds = loadSeeds(options.seeds);
+  const { items, stats } = buildDataset({ corpora, trainOnly: seeds, seed: options.seed, fractions: { test: 0.15, validation: 0.1 } });
+  log(`examples: ${corpora.length} corpus + ${seeds.length} seed → ${items.length} unique (${stats.duplicates} duplicates merged)`);
+  const vocabulary = buildVocabulary(items, options.vocabulary, 2);
+  const settings: FeaturizerSettings = {
+    vocabulary,
+    buckets: options.buckets,
+    charNgramMin: options.charNgramMin,
+    charNgramMax: 5,
+    wordNgrams: 2,
+    windowTokens: 64,
+    windowStride: 32,
+  };
+  return {
+    items,
+    stats,
+    vocabulary,
+    settings,
+    featurizer: new Featurizer(settings),
+    validation: items.filter((i) => i.split === 'validation'),
+    test: items.filter((i) => i.split === 'test'),
+  };
+}
+
+function trainReplicaHere(options: TrainOptions, prepared: Prepared, replica: number, glove: Map<string, Float32Array> | null): ReplicaResult {
+  return trainReplica({ options, seed: options.seed + replica, glove, ...prepared });
+}
+
+/** Child-process mode (`--replica-worker N`): train one replica and send its weights to the parent. */
+function runWorker(options: TrainOptions, replica: number): void {
+  logPrefix = `[replica ${replica + 1}] `;
+  const prepared = prepare(options);
+  const result = trainReplicaHere(options, prepared, replica, options.glove ? loadGlove(prepared.vocabulary) : null);
+  process.send!(result, () => process.disconnect());
+}
+
+/** Train replica N in a child process (same script, same options); resolves with its weights. */
+function trainInChild(argv: string[], replica: number): Promise<ReplicaResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [...argv, '--replica-worker', String(replica)], {
+      execArgv: process.execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: ReplicaResult | null = null;
+    child.on('message', (message) => {
+      result = message as ReplicaResult;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (result ? resolvePromise(result) : reject(new Error(`replica ${replica + 1} exited with code ${code}`))));
+  });
+}
+
+/** Every replica, `parallel` at a time; results in replica order whatever finishes first. */
+async function trainReplicas(options: TrainOptions, argv: string[], prepared: Prepared): Promise<ReplicaResult[]> {
+  if (options.replicas === 1 || options.parallel <= 1) {
+    const glove = options.glove ? loadGlove(prepared.vocabulary) : null;
+    return Array.from({ length: options.replicas }, (_, r) => {
+      if (options.replicas > 1) log(`replica ${r + 1} of ${options.replicas} (seed ${options.seed + r})`);
+      return trainReplicaHere(options, prepared, r, glove);
+    });
+  }
+  if (options.glove) ensureGlove(REPO_ROOT, log); // install once, before the children race for it
+  log(`training ${options.replicas} replicas, ${Math.min(options.parallel, options.replicas)} at a time (seeds ${options.seed}…${options.seed + options.replicas - 1})`);
+  const results: ReplicaResult[] = new Array(options.replicas);
+  let next = 0;
+  const lane = async () => {
+    while (next < options.replicas) {
+      const replica = next++;
+      results[replica] = await trainInChild(argv, replica);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.parallel, options.replicas) }, lane));
+  return results;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseArgs(argv);
+  if (options.worker !== null) return runWorker(options, options.worker);
+  const started = Date.now();
+  const prepared = prepare(options);
+  const { items, stats, settings, featurizer, validation, test } = prepared;
+  const trainStarted = Date.now();
+  const replicas = await trainReplicas(options, argv, prepared);
+  const trainSeconds = (Date.now() - trainStarted) / 1000;
+  const losses = replicas[0]!.losses;
+  const gloveFound = replicas[0]!.gloveFound;
+  log(`trained in ${trainSeconds.toFixed(0)} s`);
+  const model = ensembleOf(replicas.map((r) => r.chosen));
+  if (options.replicas > 1) {
+    const val = splitFigures(model, featurizer, validation);
+    const held = splitFigures(model, featurizer, test);
+    log(`ensemble of ${options.replicas}: validation covered ${val.covered.toFixed(4)} all ${val.measurable.toFixed(4)} hate ${val.hate.toFixed(4)}; test covered ${held.covered.toFixed(4)} all ${held.measurable.toFixed(4)} hate ${held.hate.toFixed(4)}`);
+  }
   // Calibrate and report the weights exactly as the ONNX file will hold them.
-  if (options.embeddingFloat16) roundToFloat16(model.embedding);
+  if (options.embedding === 'float16') roundToFloat16(model.embedding);
+  if (options.embedding === 'int8') roundToInt8Rows(model.embedding, model.rows, model.dim);
 
   const validationLogits = validation.map((item) => scoreItem(model, featurizer, item));
   log(`hidden units active on validation: ${countActiveUnits(model, featurizer, validation.slice(0, 2000))} of ${model.hidden}`);
@@ -398,7 +533,7 @@ async function main(): Promise<void> {
   mkdirSync(options.out, { recursive: true });
   const folded = foldCalibration(model, calibration);
   const onnx = exportOnnx(folded, 'Guardrail-proxy moderation classifier: fastText-style bag of GloVe words and hashed n-grams, MLP, calibrated sigmoid heads.', {
-    embeddingFloat16: options.embeddingFloat16,
+    embedding: options.embedding,
   });
   const sha256 = createHash('sha256').update(onnx).digest('hex');
   writeFileSync(join(options.out, `${MODEL_BASENAME}.onnx`), onnx);
@@ -427,7 +562,8 @@ async function main(): Promise<void> {
       benignSourceWeight: options.benignSourceWeight,
       averageFrom: options.averageFrom,
       pick: options.pick,
-      embeddingFloat16: options.embeddingFloat16,
+      replicas: options.replicas,
+      embedding: options.embedding,
       dim: model.dim,
       rows: model.rows,
       gloveRows: gloveFound,

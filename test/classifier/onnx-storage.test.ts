@@ -1,0 +1,93 @@
+// The trainer's export paths (scripts/train): every embedding storage (float32, float16, per-row
+// int8) and an ensemble of replicas must run in onnxruntime-node exactly as the trainer's forward
+// pass predicts, and import back to the same parameters.
+
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { roundToFloat16 } from '../../scripts/train/float16.ts';
+import { dequantizeRowsInt8, quantizeRowsInt8, roundToInt8Rows } from '../../scripts/train/int8.ts';
+import { createActivations, createRng, ensembleOf, forwardLogits, forwardProbabilities, initModel } from '../../scripts/train/model.ts';
+import type { ModelParams } from '../../scripts/train/model.ts';
+import { exportOnnx, importOnnx } from '../../scripts/train/onnx-export.ts';
+import type { EmbeddingStorage } from '../../scripts/train/onnx-export.ts';
+
+const shape = { rows: 50, dim: 8, hidden: 6, heads: 3 };
+const windows = [Int32Array.from([1, 2, 3]), Int32Array.from([4, 4, 49, 7, 10]), Int32Array.from([25])];
+
+async function runOnnx(bytes: Uint8Array, ids: Int32Array[]): Promise<Float32Array[]> {
+  const session = await ort.InferenceSession.create(bytes);
+  const length = Math.max(...ids.map((w) => w.length));
+  const flatIds = new BigInt64Array(ids.length * length);
+  const weights = new Float32Array(ids.length * length);
+  ids.forEach((w, b) => w.forEach((id, i) => {
+    flatIds[b * length + i] = BigInt(id);
+    weights[b * length + i] = 1 / w.length;
+  }));
+  const out = await session.run({
+    ids: new ort.Tensor('int64', flatIds, [ids.length, length]),
+    weights: new ort.Tensor('float32', weights, [ids.length, length]),
+  });
+  const data = out.probabilities!.data as Float32Array;
+  await session.release();
+  return ids.map((_, b) => data.slice(b * shape.heads, (b + 1) * shape.heads));
+}
+
+function roundedModel(storage: EmbeddingStorage, seed = 7): ModelParams {
+  const model = initModel(shape, createRng(seed));
+  // Spread the rows so quantisation is not trivially exact.
+  for (let i = shape.dim; i < model.embedding.length; i++) model.embedding[i]! *= 1 + (i % 13);
+  if (storage === 'float16') roundToFloat16(model.embedding);
+  if (storage === 'int8') roundToInt8Rows(model.embedding, model.rows, model.dim);
+  return model;
+}
+
+describe('ONNX export storage', () => {
+  for (const storage of ['float32', 'float16', 'int8'] as const) {
+    it(`runs a ${storage} table in onnxruntime as the trainer's forward pass predicts`, async () => {
+      const model = roundedModel(storage);
+      const bytes = exportOnnx(model, 'test', { embedding: storage });
+      const got = await runOnnx(bytes, windows);
+      windows.forEach((ids, b) => {
+        const expected = forwardProbabilities(model, ids);
+        for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[b]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
+      });
+      const back = importOnnx(bytes);
+      expect(back.embedding).toEqual(model.embedding);
+      expect(back.w2).toEqual(model.w2);
+    });
+  }
+});
+
+describe('int8 rows', () => {
+  it('reconstructs every value within half a step of its row scale and keeps zero rows zero', () => {
+    const table = Float32Array.from({ length: 4 * 5 }, (_, i) => (i < 5 ? 0 : Math.sin(i) * (i % 4 + 1)));
+    const q = quantizeRowsInt8(table, 4, 5);
+    const back = dequantizeRowsInt8(q, 5);
+    expect(Array.from(back.subarray(0, 5))).toEqual([0, 0, 0, 0, 0]);
+    for (let i = 5; i < table.length; i++) expect(Math.abs(back[i]! - table[i]!)).toBeLessThanOrEqual(q.scales[Math.floor(i / 5)]! / 2 + 1e-7);
+  });
+});
+
+describe('ensembleOf', () => {
+  it('is one network whose logits are the mean of its replicas’ logits', async () => {
+    const replicas = [initModel(shape, createRng(1)), initModel(shape, createRng(2)), initModel(shape, createRng(3))];
+    const merged = ensembleOf(replicas);
+    expect([merged.dim, merged.hidden, merged.rows]).toEqual([24, 18, 50]);
+    for (const ids of windows) {
+      const act = createActivations(merged);
+      forwardLogits(merged, ids, act);
+      const mean = new Float32Array(shape.heads);
+      for (const r of replicas) {
+        const a = createActivations(r);
+        forwardLogits(r, ids, a);
+        a.logits.forEach((z, k) => (mean[k]! += z / replicas.length));
+      }
+      for (let k = 0; k < shape.heads; k++) expect(act.logits[k]).toBeCloseTo(mean[k]!, 5);
+    }
+    const got = await runOnnx(exportOnnx(merged, 'test'), windows);
+    windows.forEach((ids, b) => {
+      const expected = forwardProbabilities(merged, ids);
+      for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[b]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
+    });
+  });
+});
