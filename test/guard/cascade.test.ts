@@ -14,7 +14,7 @@ function tenantProfile(data: Record<string, unknown>): ResolvedProfile {
   return resolveTenantProfiles('acme', [{ file: 'acme.yaml', data: { profile: name, ...data } }], shipped).get(name)!;
 }
 
-function guardFor(profile: ResolvedProfile | string, options: { fail?: 'throw' | 'hang'; judge?: Judge; throwing?: string[]; cache?: boolean } = {}) {
+function guardFor(profile: ResolvedProfile | string, options: { fail?: 'throw' | 'hang'; judge?: Judge; throwing?: string[]; cache?: boolean; now?: () => number } = {}) {
   const resolved = typeof profile === 'string' ? shipped.get(profile)! : profile;
   const { classifier, calls } = fakeClassifier(scoresFromMarkers, options.fail ? { fail: options.fail } : {});
   const detectors = fakeBuildDetectors(options.throwing ? { throwing: options.throwing } : {});
@@ -25,6 +25,8 @@ function guardFor(profile: ResolvedProfile | string, options: { fail?: 'throw' |
     ...(options.cache === false ? {} : { cache: createClassifierCache() }),
     ...(options.judge ? { judge: options.judge } : {}),
     policyVersion: 'sha256:test',
+    // A stopped clock: pre-filter budgets never run out, whatever the machine's load.
+    now: options.now ?? (() => 0),
   });
   return { guard, calls, built: detectors.built };
 }
@@ -52,6 +54,16 @@ describe('createGuard', () => {
     expect(Object.keys(verdict!.categoryScores).sort()).toEqual([...MODERATION_CATEGORIES].sort());
     expect(verdict!.categoryScores.harassment).toBe(0.1);
     expect(verdict!.classifier).toEqual({ status: 'scored', version: 'fake-1' });
+  });
+
+  it('uses the results of a pre-filter that ran past its budget and reports the overrun', async () => {
+    // Each reading of this clock is 1 s after the previous one: every pre-filter overruns its budget.
+    let tick = 0;
+    const { guard } = guardFor('default', { now: () => (tick += 1000) });
+    const [verdict] = await guard.check(['mail ana@example.org'], 'input');
+    expect(verdict!.decision).toBe('allow_with_redaction');
+    expect(verdict!.degraded.map((d) => d.stage).sort()).toEqual(['injection_attack', 'pii', 'regex', 'secrets']);
+    expect(verdict!.degraded.every((d) => d.reason === 'over_budget' && d.outcome === 'completed')).toBe(true);
   });
 });
 

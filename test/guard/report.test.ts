@@ -14,7 +14,7 @@ const shipped = shippedProfiles();
 
 function guard(profile = 'default', fail?: 'throw') {
   const { classifier } = fakeClassifier(scoresFromMarkers, fail ? { fail } : {});
-  return createGuard({ profile: shipped.get(profile)!, buildDetectors: fakeBuildDetectors().build, classifier, policyVersion: 'sha256:abc' });
+  return createGuard({ profile: shipped.get(profile)!, buildDetectors: fakeBuildDetectors().build, classifier, policyVersion: 'sha256:abc', now: () => 0 });
 }
 
 const SECRET = 'sk-ABCDEFGHIJKLMNOPQRSTUVWX';
