@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ import { HEAD_COUNT, UNKNOWN } from './labels.ts';
 import { averagePrecision, bestF1Threshold, fitPlatt, statsAt } from './metrics.ts';
 import { createActivations, createAdagradState, createRng, ensembleOf, foldCalibration, forwardLogits, initModel, sigmoid, trainStep } from './model.ts';
 import type { Calibration, ModelParams } from './model.ts';
-import { exportOnnx } from './onnx-export.ts';
+import { exportOnnx, importOnnx } from './onnx-export.ts';
 import type { EmbeddingStorage } from './onnx-export.ts';
 import { roundToFloat16 } from './float16.ts';
 import { roundToInt8Rows } from './int8.ts';
@@ -61,6 +61,8 @@ interface TrainOptions {
   heldout: string;
   /** Hand-written seed examples (training split only). */
   seeds: string;
+  /** Earlier exported models (float32/float16/int8 ONNX) scored on this run's splits, for same-row comparisons. */
+  compare: string[];
   /** Independently seeded replicas (seed, seed+1, …) exported as one network averaging their logits. */
   replicas: number;
   /** Replicas trained at once, each in its own process (default: one per core). */
@@ -91,6 +93,7 @@ function parseArgs(argv: string[]): TrainOptions {
     charNgramMin: 3,
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
     seeds: join(REPO_ROOT, 'training', 'seeds'),
+    compare: [],
     replicas: 1,
     parallel: availableParallelism(),
     worker: null,
@@ -114,6 +117,7 @@ function parseArgs(argv: string[]): TrainOptions {
     else if (flag === '--no-glove') options.glove = false;
     else if (flag === '--heldout') options.heldout = resolve(need());
     else if (flag === '--seeds') options.seeds = resolve(need());
+    else if (flag === '--compare') options.compare.push(resolve(need()));
     else if (flag === '--embedding-lr-scale') options.embeddingLrScale = Number(need());
     else if (flag === '--char-ngram-min') options.charNgramMin = Number(need());
     else if (flag === '--embedding') {
@@ -139,7 +143,7 @@ function parseArgs(argv: string[]): TrainOptions {
 }
 
 let logPrefix = '';
-const log = (line: string) => process.stderr.write(`${logPrefix}${line}\n`);
+const log = (line: string) => process.stderr.write(line.startsWith('\n') ? `\n${logPrefix}${line.slice(1)}\n` : `${logPrefix}${line}\n`);
 
 /** Max-over-windows logits of an item, exactly as the serving classifier scores long texts. */
 function scoreItem(model: ModelParams, featurizer: Featurizer, item: Item, act = createActivations(model)): Float32Array {
@@ -316,8 +320,13 @@ function collect(items: Item[], logits: Float32Array[], k: number): { z: number[
 /** The 9 heads the corpora label in bulk (≥ 300 held-out test positives): the headline mean. */
 const COVERED_HEADS = ['harassment', 'hate', 'illicit', 'self-harm', 'self-harm/intent', 'toxicity', 'insult', 'identity_hate', 'prompt_injection'];
 
-/** Mean AUPRC of a split over the covered heads and over every head with ≥ 20 positives there. */
-function splitFigures(model: ModelParams, featurizer: Featurizer, items: Item[]): { covered: number; measurable: number; measurableCount: number; hate: number } {
+/**
+ * Mean AUPRC of a split over the covered heads and over every head with ≥ 20 positives there, plus
+ * the within-source mean: AUPRC per (head, source) where that source has ≥ 20 positives and ≥ 20
+ * negatives for the head, averaged. Pooled figures reward telling sources apart (a source labelled
+ * only positive for a head makes its style a shortcut); the within-source figure does not.
+ */
+function splitFigures(model: ModelParams, featurizer: Featurizer, items: Item[]): { covered: number; measurable: number; measurableCount: number; hate: number; withinSource: number; withinSourceCount: number } {
   const act = createActivations(model);
   const logits = items.map((item) => scoreItem(model, featurizer, item, act));
   const covered: number[] = [];
@@ -331,8 +340,41 @@ function splitFigures(model: ModelParams, featurizer: Featurizer, items: Item[])
     if (COVERED_HEADS.includes(head)) covered.push(ap);
     if (head === 'hate') hate = ap;
   });
+  const within = withinSourceAuprc(items, logits);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  return { covered: mean(covered), measurable: mean(measurable), measurableCount: measurable.length, hate };
+  return { covered: mean(covered), measurable: mean(measurable), measurableCount: measurable.length, hate, withinSource: mean(within.map((w) => w.auprc)), withinSourceCount: within.length };
+}
+
+function withinSourceAuprc(items: Item[], logits: Float32Array[]): Array<{ head: string; source: string; auprc: number }> {
+  const bySource = new Map<string, number[]>();
+  items.forEach((item, i) => bySource.set(item.source, [...(bySource.get(item.source) ?? []), i]));
+  const out: Array<{ head: string; source: string; auprc: number }> = [];
+  for (const [source, indices] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
+    const subsetItems = indices.map((i) => items[i]!);
+    const subsetLogits = indices.map((i) => logits[i]!);
+    CLASSIFIER_HEADS.forEach((head, k) => {
+      const { z, y } = collect(subsetItems, subsetLogits, k);
+      const positives = y.filter((v) => v === 1).length;
+      if (positives < 20 || y.length - positives < 20) return;
+      out.push({ head, source, auprc: averagePrecision(z, y) });
+    });
+  }
+  return out;
+}
+
+const formatFigures = (f: ReturnType<typeof splitFigures>) =>
+  `covered ${f.covered.toFixed(4)} all ${f.measurable.toFixed(4)} hate ${f.hate.toFixed(4)} within-source ${f.withinSource.toFixed(4)} (${f.withinSourceCount})`;
+
+/**
+ * Figures of an earlier exported model on this run's splits (same rows, this run's labels), scored
+ * with its own featurizer settings (the JSON beside it), since a changed seed set changes the vocabulary.
+ */
+function compareWith(path: string, validation: Item[], test: Item[]): void {
+  const baseline = importOnnx(readFileSync(path));
+  const metadata = JSON.parse(readFileSync(path.replace(/\.onnx$/, '.json'), 'utf8')) as { featurizer: FeaturizerSettings };
+  const featurizer = new Featurizer(metadata.featurizer);
+  if (baseline.rows !== featurizer.rows) throw new Error(`--compare ${path}: ${baseline.rows} embedding rows, its featurizer has ${featurizer.rows}`);
+  log(`baseline ${path}: validation ${formatFigures(splitFigures(baseline, featurizer, validation))}; test ${formatFigures(splitFigures(baseline, featurizer, test))}`);
 }
 
 function loadGlove(vocabulary: readonly string[]): Map<string, Float32Array> {
@@ -384,7 +426,7 @@ function trainReplica(context: {
   for (const candidate of candidates) {
     const val = splitFigures(candidate.params, featurizer, validation);
     const held = splitFigures(candidate.params, featurizer, test);
-    log(`candidate ${candidate.name}: validation covered ${val.covered.toFixed(4)} all ${val.measurable.toFixed(4)} hate ${val.hate.toFixed(4)}; test covered ${held.covered.toFixed(4)} all ${held.measurable.toFixed(4)} hate ${held.hate.toFixed(4)}`);
+    log(`candidate ${candidate.name}: validation ${formatFigures(val)}; test ${formatFigures(held)}`);
   }
   const chosen = options.pick === 'average' ? averaged : options.pick === 'best' ? (bestSnapshot?.params ?? null) : model;
   if (!chosen) throw new Error(`--pick ${options.pick} needs ${options.pick === 'average' ? '--average-from' : 'an epoch'}`);
@@ -489,6 +531,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const prepared = prepare(options);
   const { items, stats, settings, featurizer, validation, test } = prepared;
+  for (const path of options.compare) compareWith(path, validation, test);
   const trainStarted = Date.now();
   const replicas = await trainReplicas(options, argv, prepared);
   const trainSeconds = (Date.now() - trainStarted) / 1000;
@@ -499,7 +542,7 @@ async function main(): Promise<void> {
   if (options.replicas > 1) {
     const val = splitFigures(model, featurizer, validation);
     const held = splitFigures(model, featurizer, test);
-    log(`ensemble of ${options.replicas}: validation covered ${val.covered.toFixed(4)} all ${val.measurable.toFixed(4)} hate ${val.hate.toFixed(4)}; test covered ${held.covered.toFixed(4)} all ${held.measurable.toFixed(4)} hate ${held.hate.toFixed(4)}`);
+    log(`ensemble of ${options.replicas}: validation ${formatFigures(val)}; test ${formatFigures(held)}`);
   }
   // Calibrate and report the weights exactly as the ONNX file will hold them.
   if (options.embedding === 'float16') roundToFloat16(model.embedding);
@@ -529,6 +572,8 @@ async function main(): Promise<void> {
   });
   const calibration: Calibration = { a, b };
   printReport(reports);
+  const withinSource = withinSourceAuprc(test, testLogits);
+  log(`within-source test AUPRC (head/source with ≥ 20 positives and ≥ 20 negatives): ${withinSource.map((w) => `${w.head}/${w.source} ${w.auprc.toFixed(3)}`).join(', ')}`);
 
   mkdirSync(options.out, { recursive: true });
   const folded = foldCalibration(model, calibration);
@@ -578,6 +623,8 @@ async function main(): Promise<void> {
       validationMeanAuprcCovered: covered.reduce((s, r) => s + r.validationAuprc, 0) / covered.length,
       coveredHeads: covered.map((r) => r.head),
       meanAuprcMeasurable: measurable.reduce((s, r) => s + r.auprc, 0) / measurable.length,
+      meanAuprcWithinSource: withinSource.reduce((s, w) => s + w.auprc, 0) / withinSource.length,
+      withinSource: withinSource.map((w) => ({ ...w, auprc: Number(w.auprc.toFixed(4)) })),
       measurableHeads: measurable.map((r) => r.head),
       perHead: reports.map((r) => ({
         ...r,

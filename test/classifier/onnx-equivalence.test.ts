@@ -36,6 +36,10 @@ describe('ONNX model vs trainer forward pass', () => {
     });
   });
 
+  it('keeps the committed model file within the 25 MB budget', () => {
+    expect(readFileSync(MODEL).byteLength).toBeLessThanOrEqual(25_000_000);
+  });
+
   it('exposes every head as a probability and a version with the content hash', async () => {
     const [result] = await classifier.classify(['hello there']);
     expect(classifier.heads).toHaveLength(20);
