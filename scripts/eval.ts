@@ -1,14 +1,17 @@
-// `npm run eval -- --data FILE.jsonl [--model models/moderation-classifier.onnx] [--by-source]`:
+// `npm run eval -- --data FILE.jsonl [--model models/moderation-classifier.onnx] [--profile default] [--by-source]`:
 // scores the shipped ONNX classifier on a file in OpenAI's moderation-evaluation format
 // (github.com/openai/moderation-api-release: {"prompt", "S", "H", "V", "HR", "SH", "S3", "H2", "V2"},
-// a missing key = unknown) and prints per-category AUPRC, precision and recall at the default
-// thresholds, and any-flagged F1.
+// a missing key = unknown) and prints per-category AUPRC, then precision and recall twice: at the
+// model's own F1-chosen thresholds (its metadata) and where the proxy flags under a shipped threshold
+// profile (the input direction's review threshold, else its block threshold); any-flagged F1 for both.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { ModerationCategory } from '../src/categories.ts';
 import { loadOnnxClassifier } from '../src/classifier/onnx.ts';
+import { loadShippedProfiles } from '../src/guard/profiles/resolve.ts';
 import { EVAL_KEYS } from './eval-format.ts';
 import { averagePrecision, statsAt } from './train/metrics.ts';
 
@@ -31,20 +34,44 @@ function parseArgs(argv: string[]) {
   let data: string | undefined;
   let model = join(REPO_ROOT, 'models', 'moderation-classifier.onnx');
   let bySource = false;
+  let profile = 'default';
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--data') data = argv[++i];
     else if (argv[i] === '--model') model = resolve(argv[++i] ?? '');
+    else if (argv[i] === '--profile') profile = argv[++i] ?? '';
     else if (argv[i] === '--by-source') bySource = true;
     else throw new Error(`unknown option ${argv[i]}`);
   }
-  if (!data) throw new Error('usage: npm run eval -- --data FILE.jsonl [--model PATH.onnx] [--by-source]');
-  return { data: resolve(data), model, bySource };
+  if (!data) throw new Error('usage: npm run eval -- --data FILE.jsonl [--model PATH.onnx] [--profile NAME] [--by-source]');
+  return { data: resolve(data), model, bySource, profile };
+}
+
+/** Where a shipped profile starts acting on a category (input side): its review threshold, else its block threshold. */
+function profileThresholds(name: string): Partial<Record<string, number>> {
+  const dir = join(REPO_ROOT, 'policies', 'profiles');
+  const sources = readdirSync(dir)
+    .filter((file) => file.endsWith('.yaml'))
+    .map((file) => ({ file: `policies/profiles/${file}`, text: readFileSync(join(dir, file), 'utf8') }));
+  const profile = loadShippedProfiles(sources).get(name);
+  if (!profile) throw new Error(`--profile ${name}: no such shipped profile`);
+  const thresholds: Partial<Record<string, number>> = {};
+  for (const [category, band] of Object.entries(profile.input.bands) as Array<[ModerationCategory, { review: number | null; block: number | null }]>) {
+    const at = band.review ?? band.block;
+    if (at !== null) thresholds[category] = at;
+  }
+  return thresholds;
+}
+
+interface ThresholdSet {
+  readonly name: string;
+  readonly thresholds: Partial<Record<string, number>>;
 }
 
 type Row = z.infer<typeof rowSchema>;
 
-function report(title: string, rows: Row[], scores: Array<Partial<Record<string, number>>>, thresholds: Partial<Record<string, number>>): void {
-  const lines: string[] = [`\n## ${title} (${rows.length} rows)`, '', '| key | category | AUPRC | precision | recall | threshold | positives / known |', '|---|---|---|---|---|---|---|'];
+function report(title: string, rows: Row[], scores: Array<Partial<Record<string, number>>>, sets: readonly ThresholdSet[]): void {
+  const header = ['key', 'category', 'AUPRC', ...sets.flatMap((set) => [`P @ ${set.name}`, `R @ ${set.name}`, `t ${set.name}`]), 'positives / known'];
+  const lines: string[] = [`\n## ${title} (${rows.length} rows)`, '', `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   const auprcs: number[] = [];
   for (const [key, head] of Object.entries(EVAL_KEYS)) {
     const s: number[] = [];
@@ -55,25 +82,31 @@ function report(title: string, rows: Row[], scores: Array<Partial<Record<string,
       s.push(scores[i]![head] ?? 0);
       y.push(label);
     });
-    const t = thresholds[head] ?? 0.5;
     const ap = averagePrecision(s, y);
-    const at = statsAt(s, y, t);
     if (!Number.isNaN(ap)) auprcs.push(ap);
-    lines.push(`| ${key} | ${head} | ${Number.isNaN(ap) ? '-' : ap.toFixed(3)} | ${at.precision.toFixed(3)} | ${at.recall.toFixed(3)} | ${t.toFixed(2)} | ${at.positives} / ${y.length} |`);
+    const cells = sets.flatMap(({ thresholds }) => {
+      const t = thresholds[head] ?? 0.5;
+      const at = statsAt(s, y, t);
+      return [at.precision.toFixed(3), at.recall.toFixed(3), t.toFixed(2)];
+    });
+    const positives = y.filter((v) => v === 1).length;
+    lines.push(`| ${key} | ${head} | ${Number.isNaN(ap) ? '-' : ap.toFixed(3)} | ${cells.join(' | ')} | ${positives} / ${y.length} |`);
   }
-  // Any-flagged: a row is unsafe if any known key is 1; flagged if any mapped head passes its threshold.
-  const anyScores: number[] = [];
-  const anyLabels: number[] = [];
-  rows.forEach((row, i) => {
-    const keys = Object.keys(row.labels);
-    if (keys.length === 0) return;
-    anyLabels.push(keys.some((k) => row.labels[k] === 1) ? 1 : 0);
-    anyScores.push(Object.values(EVAL_KEYS).some((head) => (scores[i]![head] ?? 0) >= (thresholds[head] ?? 0.5)) ? 1 : 0);
-  });
-  const any = statsAt(anyScores, anyLabels, 0.5);
   const mean = auprcs.reduce((a, b) => a + b, 0) / (auprcs.length || 1);
   lines.push('', `mean AUPRC over ${auprcs.length} categories with positives: ${mean.toFixed(3)}`);
-  lines.push(`any-flagged: precision ${any.precision.toFixed(3)}, recall ${any.recall.toFixed(3)}, F1 ${any.f1.toFixed(3)} (${any.positives} unsafe / ${anyLabels.length})`);
+  // Any-flagged: a row is unsafe if any known key is 1; flagged if any mapped head passes its threshold.
+  for (const { name, thresholds } of sets) {
+    const anyScores: number[] = [];
+    const anyLabels: number[] = [];
+    rows.forEach((row, i) => {
+      const keys = Object.keys(row.labels);
+      if (keys.length === 0) return;
+      anyLabels.push(keys.some((k) => row.labels[k] === 1) ? 1 : 0);
+      anyScores.push(Object.values(EVAL_KEYS).some((head) => (scores[i]![head] ?? 0) >= (thresholds[head] ?? 0.5)) ? 1 : 0);
+    });
+    const any = statsAt(anyScores, anyLabels, 0.5);
+    lines.push(`any-flagged @ ${name}: precision ${any.precision.toFixed(3)}, recall ${any.recall.toFixed(3)}, F1 ${any.f1.toFixed(3)} (${any.positives} unsafe / ${anyLabels.length})`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -93,13 +126,17 @@ async function main(): Promise<void> {
     const batch = await classifier.classify(rows.slice(i, i + 256).map((r) => r.prompt));
     for (const r of batch) scores.push(r.scores);
   }
-  process.stdout.write(`model ${classifier.version}, data ${options.data}\n`);
-  report('all rows', rows, scores, classifier.thresholds);
+  const sets: ThresholdSet[] = [
+    { name: 'model', thresholds: classifier.thresholds },
+    { name: options.profile, thresholds: profileThresholds(options.profile) },
+  ];
+  process.stdout.write(`model ${classifier.version}, data ${options.data}; thresholds: "model" = the model's F1-chosen defaults, "${options.profile}" = where that profile starts acting (review, else block)\n`);
+  report('all rows', rows, scores, sets);
   if (options.bySource) {
     const sources = [...new Set(rows.map((r) => r.source ?? '(none)'))].sort();
     for (const source of sources) {
       const idx = rows.map((r, i) => ((r.source ?? '(none)') === source ? i : -1)).filter((i) => i >= 0);
-      report(`source ${source}`, idx.map((i) => rows[i]!), idx.map((i) => scores[i]!), classifier.thresholds);
+      report(`source ${source}`, idx.map((i) => rows[i]!), idx.map((i) => scores[i]!), sets);
     }
   }
   await classifier.close();
