@@ -90,6 +90,29 @@ describe('shipped profiles', () => {
     expect(internal!.output.secretActions.aws_access_key).toBe('redact');
   });
 
+  it('orders the shipped profiles: kids acts no later than strict, strict no later than default, on every category both ways', () => {
+    const startsAt = (band: { review: number | null; block: number | null }) => band.review ?? band.block ?? 1;
+    const pairs: Array<[string, string]> = [['kids', 'strict'], ['strict', 'default']];
+    for (const [stricter, looser] of pairs) {
+      for (const direction of ['input', 'output'] as const) {
+        for (const category of MODERATION_CATEGORIES) {
+          const a = shipped.get(stricter)![direction].bands[category];
+          const b = shipped.get(looser)![direction].bands[category];
+          expect(startsAt(a), `${stricter} ${direction} ${category} review`).toBeLessThanOrEqual(startsAt(b));
+          expect(a.block ?? 1, `${stricter} ${direction} ${category} block`).toBeLessThanOrEqual(b.block ?? 1);
+        }
+      }
+    }
+    // 'internal' differs from 'default' in what it does with PII, not in its thresholds.
+    expect(shipped.get('internal')!.input.bands).toEqual(shipped.get('default')!.input.bands);
+    // The default profile acts on threats in the model's answer no later than in the user's prompt.
+    for (const category of MODERATION_CATEGORIES) {
+      const { input, output } = shipped.get('default')!;
+      expect(output.bands[category].block ?? 1, category).toBeLessThanOrEqual(input.bands[category].block ?? 1);
+      expect(startsAt(output.bands[category]), category).toBeLessThanOrEqual(startsAt(input.bands[category]));
+    }
+  });
+
   it('rejects a missing shipped profile and an unknown key with file, line and field', () => {
     expect(loadError(() => loadShippedProfiles(sources.slice(1))).message).toMatch(/missing shipped profile/);
     const bad = sources.map((s) =>
