@@ -19,7 +19,7 @@ export interface PackedBatch {
   readonly length: number;
   /** int64 ids, row-major [batch, length], padded with 0. */
   readonly ids: BigInt64Array;
-  /** 1/n for a window's n ids, 0 for padding: ReduceSum in the graph then yields the mean. */
+  /** count/n for each distinct id of a window's n ids, 0 for padding: ReduceSum in the graph then yields the mean. */
   readonly weights: Float32Array;
 }
 
@@ -38,39 +38,65 @@ export function featurizeAll(featurizer: Featurizer, texts: readonly string[]): 
   return refs;
 }
 
-/** Sort windows by length and cut them into runs that respect the batch and cell limits. */
+/**
+ * A window's ids with repeats folded: each distinct id once (in order of first occurrence), weighted
+ * by its share of the window's n ids. The graph's weighted sum is then the same mean over fewer
+ * rows: a 64-token window of prose repeats many character n-grams and words, and the gathered
+ * [batch, length, dim] tensor, not the network, is what a run spends most of its time on.
+ */
+interface FoldedWindow {
+  readonly ref: WindowRef;
+  readonly ids: Int32Array;
+  readonly weights: Float32Array;
+}
+
+function fold(ref: WindowRef, counts: Map<number, number>): FoldedWindow {
+  const all = ref.window.ids;
+  counts.clear();
+  for (const id of all) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const ids = new Int32Array(counts.size);
+  const weights = new Float32Array(counts.size);
+  let i = 0;
+  for (const [id, count] of counts) {
+    ids[i] = id;
+    weights[i] = count / all.length;
+    i++;
+  }
+  return { ref, ids, weights };
+}
+
+/** Fold each window's repeats, sort windows by length and cut them into runs that respect the batch and cell limits. */
 export function packBatches(refs: readonly WindowRef[], options: PackOptions): PackedBatch[] {
-  const sorted = [...refs].sort((a, b) => a.window.ids.length - b.window.ids.length);
+  const counts = new Map<number, number>();
+  const sorted = refs.map((ref) => fold(ref, counts)).sort((a, b) => a.ids.length - b.ids.length);
   const batches: PackedBatch[] = [];
   let start = 0;
   while (start < sorted.length) {
     let end = start + 1;
-    while (end < sorted.length && end - start < options.maxBatch && (end - start + 1) * sorted[end]!.window.ids.length <= options.maxCells) end++;
+    while (end < sorted.length && end - start < options.maxBatch && (end - start + 1) * sorted[end]!.ids.length <= options.maxCells) end++;
     batches.push(pack(sorted.slice(start, end)));
     start = end;
   }
   return batches;
 }
 
-function pack(refs: readonly WindowRef[]): PackedBatch {
-  const length = Math.max(...refs.map((r) => r.window.ids.length));
-  const ids = new BigInt64Array(refs.length * length);
+function pack(windows: readonly FoldedWindow[]): PackedBatch {
+  const length = Math.max(...windows.map((w) => w.ids.length));
+  const ids = new BigInt64Array(windows.length * length);
   // Write the non-negative ids through a 32-bit view (low word first on little-endian hosts, which
   // is every ONNX runtime target); creating a BigInt per id would dominate short-text latency.
   const words = new Int32Array(ids.buffer);
   const littleEndian = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-  const weights = new Float32Array(refs.length * length);
-  refs.forEach((ref, row) => {
-    const windowIds = ref.window.ids;
-    const w = 1 / windowIds.length;
+  const weights = new Float32Array(windows.length * length);
+  windows.forEach((window, row) => {
     const base = row * length;
-    for (let i = 0; i < windowIds.length; i++) {
-      if (littleEndian) words[(base + i) * 2] = windowIds[i]!;
-      else ids[base + i] = BigInt(windowIds[i]!);
-      weights[base + i] = w;
+    for (let i = 0; i < window.ids.length; i++) {
+      if (littleEndian) words[(base + i) * 2] = window.ids[i]!;
+      else ids[base + i] = BigInt(window.ids[i]!);
     }
+    weights.set(window.weights, base);
   });
-  return { refs, batch: refs.length, length, ids, weights };
+  return { refs: windows.map((w) => w.ref), batch: windows.length, length, ids, weights };
 }
 
 /**

@@ -52,6 +52,15 @@ describe('window batching', () => {
     expect(Array.from(batch!.weights).map((w) => Number(w.toFixed(4)))).toEqual([0.5, 0.5, 0, 0.3333, 0.3333, 0.3333]);
   });
 
+  it('folds repeated ids of a window into one row weighted by its count', () => {
+    const window = { ids: Int32Array.of(5, 7, 5, 5), span: { start: 0, end: 4 } };
+    const [batch] = packBatches([{ text: 0, window }, ref(1, 3, 0)], { maxBatch: 8, maxCells: 1000 });
+    expect(batch!.length).toBe(3);
+    expect(batch!.refs.map((r) => r.text)).toEqual([0, 1]);
+    expect(Array.from(batch!.ids, Number)).toEqual([5, 7, 0, 1, 2, 3]);
+    expect(Array.from(batch!.weights).map((w) => Number(w.toFixed(4)))).toEqual([0.75, 0.25, 0, 0.3333, 0.3333, 0.3333]);
+  });
+
   it('splits runs by the batch and cell limits', () => {
     const refs = [ref(0, 10, 0), ref(1, 10, 0), ref(2, 10, 0), ref(3, 100, 0)];
     const batches = packBatches(refs, { maxBatch: 2, maxCells: 150 });
