@@ -1,9 +1,10 @@
 // Writes the trained network as an ONNX model (opset 13) with protobufjs, calibration folded into
 // the last layer so the output `probabilities` are calibrated. Graph:
 //   ids int64 [B, L], weights float [B, L]
-//   Gather(embedding, ids) [→ Cast float16→float] * Unsqueeze(weights) → ReduceSum(axis 1) → MatMul+Add → Relu
-//   → MatMul+Add → Sigmoid → probabilities [B, K]
-// Callers pass weights 1/n for a window's n ids and 0 for padding, so ReduceSum is the mean.
+//   MatMul(Unsqueeze(weights) [B, 1, L], Gather(embedding, ids) [→ Cast to float] [B, L, D]) → Squeeze
+//   → MatMul+Add → Relu → MatMul+Add → Sigmoid → probabilities [B, K]
+// Callers pass weights summing to 1 over a window's ids (1/n each, or count/n for a folded repeat)
+// and 0 for padding, so the first MatMul is the window mean.
 // `embedding` picks how the table is stored: float32; float16 (half the file, gathered rows widened
 // by a Cast); or int8 with a float32 scale per row (a quarter of the file: gathered rows are cast to
 // float and each row's scale is folded into its mean weight). For float16 and int8 the caller must
@@ -64,17 +65,20 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
   });
   const gather = (table: string, out: string) => node('Gather', [table, ONNX_INPUT_IDS], [out], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]);
   const toFloat = (input: string, out: string) => node('Cast', [input], [out], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]);
+  // The window mean is a batched MatMul of the weights as a row ([B, 1, L]) with the gathered rows
+  // ([B, L, dim]): one pass over the gathered tensor, where Mul + ReduceSum made two and wrote a
+  // second [B, L, dim] tensor (the gathered tensor is what a run spends its time on).
   const lookup =
     storage === 'float32'
-      ? [gather('embedding', 'gathered'), node('Unsqueeze', [ONNX_INPUT_WEIGHTS, 'axis_last'], ['weights3'])]
+      ? [gather('embedding', 'gathered'), node('Unsqueeze', [ONNX_INPUT_WEIGHTS, 'axis_tokens'], ['weights_row'])]
       : storage === 'float16'
-        ? [gather('embedding', 'gathered16'), toFloat('gathered16', 'gathered'), node('Unsqueeze', [ONNX_INPUT_WEIGHTS, 'axis_last'], ['weights3'])]
+        ? [gather('embedding', 'gathered16'), toFloat('gathered16', 'gathered'), node('Unsqueeze', [ONNX_INPUT_WEIGHTS, 'axis_tokens'], ['weights_row'])]
         : [
             gather('embedding', 'gathered8'),
             toFloat('gathered8', 'gathered'),
             gather('embedding_scale', 'row_scale'),
             node('Mul', ['row_scale', ONNX_INPUT_WEIGHTS], ['scaled_weights']),
-            node('Unsqueeze', ['scaled_weights', 'axis_last'], ['weights3']),
+            node('Unsqueeze', ['scaled_weights', 'axis_tokens'], ['weights_row']),
           ];
   const table =
     storage === 'float32'
@@ -89,8 +93,8 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
     name: 'moderation_classifier',
     node: [
       ...lookup,
-      node('Mul', ['gathered', 'weights3'], ['weighted']),
-      node('ReduceSum', ['weighted', 'axis_tokens'], ['pooled'], [{ name: 'keepdims', i: 0, type: ATTRIBUTE_INT }]),
+      node('MatMul', ['weights_row', 'gathered'], ['pooled_row']),
+      node('Squeeze', ['pooled_row', 'axis_tokens'], ['pooled']),
       node('MatMul', ['pooled', 'w1'], ['hidden_mm']),
       node('Add', ['hidden_mm', 'b1'], ['hidden_pre']),
       node('Relu', ['hidden_pre'], ['hidden']),
@@ -104,7 +108,6 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
       floatTensor('b1', [hidden], model.b1),
       floatTensor('w2', [hidden, heads], model.w2),
       floatTensor('b2', [heads], model.b2),
-      int64Tensor('axis_last', [2]),
       int64Tensor('axis_tokens', [1]),
     ],
     input: [valueInfo(ONNX_INPUT_IDS, TENSOR_INT64, ['batch', 'length']), valueInfo(ONNX_INPUT_WEIGHTS, TENSOR_FLOAT, ['batch', 'length'])],
