@@ -5,12 +5,14 @@
 // model's own F1-chosen thresholds (its metadata) and where the proxy flags under a shipped threshold
 // profile (the input direction's review threshold, else its block threshold); any-flagged F1 for both.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { ModerationCategory } from '../src/categories.ts';
+import { MODERATION_CATEGORIES } from '../src/categories.ts';
 import { loadOnnxClassifier } from '../src/classifier/onnx.ts';
+import { flagThreshold } from '../src/guard/decision.ts';
+import { readPolicySources } from '../src/guard/profiles/node-files.ts';
 import { loadShippedProfiles } from '../src/guard/profiles/resolve.ts';
 import { EVAL_KEYS } from './eval-format.ts';
 import { averagePrecision, statsAt } from './train/metrics.ts';
@@ -46,17 +48,14 @@ function parseArgs(argv: string[]) {
   return { data: resolve(data), model, bySource, profile };
 }
 
-/** Where a shipped profile starts acting on a category (input side): its review threshold, else its block threshold. */
-function profileThresholds(name: string): Partial<Record<string, number>> {
-  const dir = join(REPO_ROOT, 'policies', 'profiles');
-  const sources = readdirSync(dir)
-    .filter((file) => file.endsWith('.yaml'))
-    .map((file) => ({ file: `policies/profiles/${file}`, text: readFileSync(join(dir, file), 'utf8') }));
+/** Where a shipped profile starts acting on each category (input side): the score at which it flags. */
+async function profileThresholds(name: string): Promise<Partial<Record<string, number>>> {
+  const sources = await readPolicySources(join(REPO_ROOT, 'policies', 'profiles'), 'policies/profiles');
   const profile = loadShippedProfiles(sources).get(name);
   if (!profile) throw new Error(`--profile ${name}: no such shipped profile`);
   const thresholds: Partial<Record<string, number>> = {};
-  for (const [category, band] of Object.entries(profile.input.bands) as Array<[ModerationCategory, { review: number | null; block: number | null }]>) {
-    const at = band.review ?? band.block;
+  for (const category of MODERATION_CATEGORIES) {
+    const at = flagThreshold(profile.input.bands[category]);
     if (at !== null) thresholds[category] = at;
   }
   return thresholds;
@@ -128,7 +127,7 @@ async function main(): Promise<void> {
   }
   const sets: ThresholdSet[] = [
     { name: 'model', thresholds: classifier.thresholds },
-    { name: options.profile, thresholds: profileThresholds(options.profile) },
+    { name: options.profile, thresholds: await profileThresholds(options.profile) },
   ];
   process.stdout.write(`model ${classifier.version}, data ${options.data}; thresholds: "model" = the model's F1-chosen defaults, "${options.profile}" = where that profile starts acting (review, else block)\n`);
   report('all rows', rows, scores, sets);
