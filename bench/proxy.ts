@@ -5,6 +5,7 @@
 
 import { pino } from 'pino';
 import { startFakeUpstream } from '../fixtures/fake-upstream.ts';
+import { GUARD_DEGRADED_HEADER } from '../src/guard/report.ts';
 import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from '../src/node/classifier.ts';
 import { startProxyServer } from '../src/node/server.ts';
 
@@ -39,7 +40,8 @@ async function send(c: Case): Promise<boolean> {
   const response = await fetch(c.url, { method: 'POST', headers: { 'content-type': 'application/json', ...c.headers }, body });
   await response.arrayBuffer();
   if (response.ok) return true;
-  const key = `${c.label}: HTTP ${response.status}${response.headers.get('x-guard-degraded') ? ` (x-guard-degraded ${response.headers.get('x-guard-degraded')})` : ''}`;
+  const degraded = response.headers.get(GUARD_DEGRADED_HEADER);
+  const key = `${c.label}: HTTP ${response.status}${degraded ? ` (${GUARD_DEGRADED_HEADER}: ${degraded})` : ''}`;
   refusals.set(key, (refusals.get(key) ?? 0) + 1);
   return false;
 }

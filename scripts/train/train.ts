@@ -349,7 +349,11 @@ function splitFigures(model: ModelParams, featurizer: Featurizer, items: Item[])
 
 function withinSourceAuprc(items: Item[], logits: Float32Array[]): Array<{ head: string; source: string; auprc: number }> {
   const bySource = new Map<string, number[]>();
-  items.forEach((item, i) => bySource.set(item.source, [...(bySource.get(item.source) ?? []), i]));
+  items.forEach((item, i) => {
+    const indices = bySource.get(item.source);
+    if (indices) indices.push(i);
+    else bySource.set(item.source, [i]);
+  });
   const out: Array<{ head: string; source: string; auprc: number }> = [];
   for (const [source, indices] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const subsetItems = indices.map((i) => items[i]!);

@@ -19,7 +19,7 @@ export interface PackedBatch {
   readonly length: number;
   /** int64 ids, row-major [batch, length], padded with 0. */
   readonly ids: BigInt64Array;
-  /** count/n for each distinct id of a window's n ids, 0 for padding: ReduceSum in the graph then yields the mean. */
+  /** count/n for each distinct id of a window's n ids, 0 for padding: the graph's weighted sum then yields the mean. */
   readonly weights: Float32Array;
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
+import { flagThreshold } from '../../src/guard/decision.ts';
 import { readPolicySources } from '../../src/guard/profiles/node-files.ts';
 import {
   loadShippedProfiles,
@@ -10,6 +11,7 @@ import {
   SHIPPED_PROFILE_NAMES,
   type PolicySource,
   type ProfileRegistry,
+  type ResolvedBand,
 } from '../../src/guard/profiles/resolve.ts';
 
 const PROFILES_DIR = join(import.meta.dirname, '../../policies/profiles');
@@ -91,7 +93,7 @@ describe('shipped profiles', () => {
   });
 
   it('orders the shipped profiles: kids acts no later than strict, strict no later than default, on every category both ways', () => {
-    const startsAt = (band: { review: number | null; block: number | null }) => band.review ?? band.block ?? 1;
+    const startsAt = (band: ResolvedBand) => flagThreshold(band) ?? 1;
     const pairs: Array<[string, string]> = [['kids', 'strict'], ['strict', 'default']];
     for (const [stricter, looser] of pairs) {
       for (const direction of ['input', 'output'] as const) {
