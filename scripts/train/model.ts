@@ -1,13 +1,26 @@
 // The fastText-style network the trainer fits and the ONNX export writes out:
-// mean of embedding rows (GloVe words + hashed n-grams) → dense + ReLU → dense → per-head Platt
-// calibration → sigmoid. `forward` here is the reference the ONNX graph is tested against.
+// mean (and optionally max) of embedding rows (GloVe words + hashed n-grams) → dense + ReLU → dense
+// → per-head Platt calibration → sigmoid. `forward` here is the reference the ONNX graph is tested against.
+
+/**
+ * How a window's rows become the bag vector. `mean`: their mean (fastText). `mean+max`: the mean
+ * followed by the per-dimension max over the rows and a zero row, max(0, max_i e_i) (the zero row is
+ * what padding gathers, so the graph needs no mask): a strong feature (a slur, a threat verb) is not
+ * diluted by the rest of the window.
+ */
+export type Pooling = 'mean' | 'mean+max';
 
 export interface ModelShape {
   readonly rows: number;
   readonly dim: number;
   readonly hidden: number;
   readonly heads: number;
+  /** `mean` when absent. */
+  readonly pooling?: Pooling;
 }
+
+/** Length of the bag vector the first layer reads: dim, or 2·dim with max pooling. */
+export const pooledSize = (shape: ModelShape): number => (shape.pooling === 'mean+max' ? 2 * shape.dim : shape.dim);
 
 export interface ModelParams extends ModelShape {
   /** rows × dim, row 0 (padding) stays zero. */
@@ -50,7 +63,7 @@ export function initModel(shape: ModelShape, rng: () => number): ModelParams {
   return {
     ...shape,
     embedding,
-    w1: uniform(dim * hidden, Math.sqrt(6 / (dim + hidden))),
+    w1: uniform(pooledSize(shape) * hidden, Math.sqrt(6 / (pooledSize(shape) + hidden))),
     b1: new Float32Array(hidden),
     w2: uniform(hidden * heads, Math.sqrt(6 / (hidden + heads))),
     b2: new Float32Array(heads),
@@ -59,14 +72,18 @@ export function initModel(shape: ModelShape, rng: () => number): ModelParams {
 
 /** Activations of one example, kept for the backward pass. */
 export interface Activations {
+  /** Mean, then (max pooling) max: pooledSize(shape) values. */
   readonly pooled: Float32Array;
+  /** Max pooling: the row id holding each dimension's max (0 where the zero row wins). */
+  readonly argmax: Int32Array;
   readonly hidden: Float32Array;
   readonly logits: Float32Array;
 }
 
 export function createActivations(shape: ModelShape): Activations {
   return {
-    pooled: new Float32Array(shape.dim),
+    pooled: new Float32Array(pooledSize(shape)),
+    argmax: new Int32Array(shape.pooling === 'mean+max' ? shape.dim : 0),
     hidden: new Float32Array(shape.hidden),
     logits: new Float32Array(shape.heads),
   };
@@ -78,16 +95,29 @@ export function createActivations(shape: ModelShape): Activations {
  */
 export function forwardLogits(model: ModelParams, ids: Int32Array, act: Activations, keep?: Float32Array): void {
   const { dim, hidden, heads, embedding, w1, b1, w2, b2 } = model;
-  const { pooled, hidden: h, logits } = act;
+  const { pooled, argmax, hidden: h, logits } = act;
+  const withMax = model.pooling === 'mean+max';
   pooled.fill(0);
+  argmax.fill(0);
   for (let i = 0; i < ids.length; i++) {
-    const base = ids[i]! * dim;
+    const id = ids[i]!;
+    const base = id * dim;
     for (let d = 0; d < dim; d++) pooled[d]! += embedding[base + d]!;
+    if (withMax) {
+      for (let d = 0; d < dim; d++) {
+        const v = embedding[base + d]!;
+        if (v > pooled[dim + d]!) {
+          pooled[dim + d] = v;
+          argmax[d] = id;
+        }
+      }
+    }
   }
   const inv = 1 / ids.length;
   for (let d = 0; d < dim; d++) pooled[d]! *= keep ? inv * keep[d]! : inv;
+  if (withMax && keep) for (let d = 0; d < dim; d++) pooled[dim + d]! *= keep[d]!;
   h.set(b1);
-  for (let d = 0; d < dim; d++) {
+  for (let d = 0; d < pooled.length; d++) {
     const x = pooled[d]!;
     if (x === 0) continue;
     const row = d * hidden;
@@ -155,7 +185,14 @@ export function trainStep(options: {
   embeddingLr?: number;
   /** Dropout mask on the bag vector (see forwardLogits); none by default. */
   keep?: Float32Array;
+  /**
+   * Max pooling: learning rate of the first layer's max block as a multiple of `lr` (default 1).
+   * Max features are non-negative and several times the mean's size, and Adagrad's steps do not
+   * shrink with them, so at full rate hidden units die.
+   */
+  maxLrScale?: number;
   act: Activations;
+  /** `pooled` has pooledSize(model) entries. */
   grad: { hidden: Float32Array; pooled: Float32Array; logits: Float32Array };
 }): number {
   const { model, state, ids, targets, weights, lr, act, grad, keep } = options;
@@ -200,19 +237,22 @@ export function trainStep(options: {
   }
   for (let k = 0; k < heads; k++) if (grad.logits[k] !== 0) adagrad(b2, state.b2, k, grad.logits[k]!, lr);
   // Pooled gradient before W1 changes.
-  for (let d = 0; d < dim; d++) {
+  const inputs = act.pooled.length;
+  for (let d = 0; d < inputs; d++) {
     let g = 0;
     const row = d * hidden;
     for (let j = 0; j < hidden; j++) g += w1[row + j]! * grad.hidden[j]!;
-    grad.pooled[d] = keep ? g * keep[d]! : g;
+    grad.pooled[d] = keep ? g * keep[d % dim]! : g;
   }
-  for (let d = 0; d < dim; d++) {
+  const maxLr = lr * (options.maxLrScale ?? 1);
+  for (let d = 0; d < inputs; d++) {
     const x = act.pooled[d]!;
     if (x === 0) continue;
     const row = d * hidden;
+    const rate = d < dim ? lr : maxLr;
     for (let j = 0; j < hidden; j++) {
       const g = grad.hidden[j]!;
-      if (g !== 0) adagrad(w1, state.w1, row + j, x * g, lr);
+      if (g !== 0) adagrad(w1, state.w1, row + j, x * g, rate);
     }
   }
   for (let j = 0; j < hidden; j++) if (grad.hidden[j] !== 0) adagrad(b1, state.b1, j, grad.hidden[j]!, lr);
@@ -222,6 +262,11 @@ export function trainStep(options: {
     if (id === 0) continue; // padding row stays zero
     const base = id * dim;
     for (let d = 0; d < dim; d++) adagrad(embedding, state.embedding, base + d, grad.pooled[d]! * inv, embeddingLr);
+  }
+  // Max pooling: each dimension's gradient goes to the row that held its max (none where the zero row won).
+  for (let d = 0; d < act.argmax.length; d++) {
+    const id = act.argmax[d]!;
+    if (id !== 0) adagrad(embedding, state.embedding, id * dim + d, grad.pooled[dim + d]!, embeddingLr);
   }
   return loss;
 }
@@ -248,12 +293,13 @@ export function ensembleOf(replicas: readonly ModelParams[]): ModelParams {
   const first = replicas[0];
   if (!first) throw new Error('ensembleOf needs at least one replica');
   if (replicas.length === 1) return first;
-  const { rows, heads } = first;
-  for (const r of replicas) if (r.rows !== rows || r.heads !== heads) throw new Error('replicas differ in rows or heads');
+  const { rows, heads, pooling = 'mean' } = first;
+  for (const r of replicas) if (r.rows !== rows || r.heads !== heads || (r.pooling ?? 'mean') !== pooling) throw new Error('replicas differ in rows, heads or pooling');
   const dim = replicas.reduce((s, r) => s + r.dim, 0);
   const hidden = replicas.reduce((s, r) => s + r.hidden, 0);
+  const withMax = pooling === 'mean+max';
   const embedding = new Float32Array(rows * dim);
-  const w1 = new Float32Array(dim * hidden);
+  const w1 = new Float32Array((withMax ? 2 * dim : dim) * hidden);
   const b1 = new Float32Array(hidden);
   const w2 = new Float32Array(hidden * heads);
   const b2 = new Float32Array(heads);
@@ -262,12 +308,16 @@ export function ensembleOf(replicas: readonly ModelParams[]): ModelParams {
   let hiddenOffset = 0;
   for (const r of replicas) {
     for (let row = 0; row < rows; row++) embedding.set(r.embedding.subarray(row * r.dim, (row + 1) * r.dim), row * dim + dimOffset);
-    for (let d = 0; d < r.dim; d++) w1.set(r.w1.subarray(d * r.hidden, (d + 1) * r.hidden), (dimOffset + d) * hidden + hiddenOffset);
+    for (let d = 0; d < r.dim; d++) {
+      w1.set(r.w1.subarray(d * r.hidden, (d + 1) * r.hidden), (dimOffset + d) * hidden + hiddenOffset);
+      // The max block follows all replicas' mean columns: replica r's max input d is row dim + offset + d.
+      if (withMax) w1.set(r.w1.subarray((r.dim + d) * r.hidden, (r.dim + d + 1) * r.hidden), (dim + dimOffset + d) * hidden + hiddenOffset);
+    }
     b1.set(r.b1, hiddenOffset);
     for (let j = 0; j < r.hidden * heads; j++) w2[hiddenOffset * heads + j] = r.w2[j]! * share;
     for (let k = 0; k < heads; k++) b2[k]! += r.b2[k]! * share;
     dimOffset += r.dim;
     hiddenOffset += r.hidden;
   }
-  return { rows, dim, hidden, heads, embedding, w1, b1, w2, b2 };
+  return { rows, dim, hidden, heads, pooling, embedding, w1, b1, w2, b2 };
 }

@@ -10,6 +10,7 @@ export const TENSOR_INT8 = 3;
 export const TENSOR_INT64 = 7;
 export const TENSOR_FLOAT16 = 10;
 export const ATTRIBUTE_INT = 2;
+export const ATTRIBUTE_INTS = 7;
 
 const ONNX_SCHEMA = {
   nested: {

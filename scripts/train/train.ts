@@ -18,8 +18,8 @@ import type { Item } from './dataset.ts';
 import { ensureGlove, loadGloveRows } from './glove.ts';
 import { HEAD_COUNT, UNKNOWN } from './labels.ts';
 import { averagePrecision, bestF1Threshold, fitPlatt, statsAt } from './metrics.ts';
-import { createActivations, createAdagradState, createRng, ensembleOf, foldCalibration, forwardLogits, initModel, sigmoid, trainStep } from './model.ts';
-import type { Calibration, ModelParams } from './model.ts';
+import { createActivations, createAdagradState, createRng, ensembleOf, foldCalibration, forwardLogits, initModel, pooledSize, sigmoid, trainStep } from './model.ts';
+import type { Calibration, ModelParams, Pooling } from './model.ts';
 import { exportOnnx, importOnnx } from './onnx-export.ts';
 import type { EmbeddingStorage } from './onnx-export.ts';
 import { roundToFloat16 } from './float16.ts';
@@ -43,6 +43,10 @@ interface TrainOptions {
   glove: boolean;
   /** Embedding learning rate = lr × this (sparse rows see few updates). */
   embeddingLrScale: number;
+  /** Bag vector: mean of the window's rows, or mean and max (scripts/train/model.ts). */
+  pooling: Pooling;
+  /** With max pooling: learning rate of the first layer's max block, × lr. */
+  maxLrScale: number;
   /** Dropout rate on the bag vector during training (0 = off). */
   dropout: number;
   /** Cap on the per-head positive weight ×√(neg/pos). */
@@ -55,6 +59,8 @@ interface TrainOptions {
   pick: 'last' | 'best' | 'average';
   /** Shortest character n-gram (the longest stays 5). */
   charNgramMin: number;
+  /** A vocabulary word's row is repeated this many times in a window's ids (its weight in the mean). */
+  wordWeight: number;
   /** How the ONNX file stores the embedding table (weights rounded to it before calibration). */
   embedding: EmbeddingStorage;
   /** Where the held-out test split is written in moderation-eval format. */
@@ -85,6 +91,9 @@ function parseArgs(argv: string[]): TrainOptions {
     // Round 2 chose 10 for one network; round 4 (models/MODEL_CARD.md) 20 for the four-replica ensemble,
     // on validation covered-mean and all-heads AUPRC.
     embeddingLrScale: 20,
+    pooling: 'mean',
+    // Round 5 (models/MODEL_CARD.md): at 1 the max features kill the hidden units; 0.02 trains.
+    maxLrScale: 0.02,
     dropout: 0,
     positiveWeightCap: 5,
     benignSourceWeight: 1,
@@ -93,6 +102,7 @@ function parseArgs(argv: string[]): TrainOptions {
     // Round 4 (models/MODEL_CARD.md): four replicas averaged, int8 rows to stay under 25 MB.
     embedding: 'int8',
     charNgramMin: 3,
+    wordWeight: 1,
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
     seeds: join(REPO_ROOT, 'training', 'seeds'),
     compare: [],
@@ -127,6 +137,13 @@ function parseArgs(argv: string[]): TrainOptions {
       if (storage !== 'float32' && storage !== 'float16' && storage !== 'int8') throw new Error('--embedding must be float32, float16 or int8');
       options.embedding = storage;
     }
+    else if (flag === '--pooling') {
+      const pooling = need();
+      if (pooling !== 'mean' && pooling !== 'mean+max') throw new Error('--pooling must be mean or mean+max');
+      options.pooling = pooling;
+    }
+    else if (flag === '--word-weight') options.wordWeight = Number(need());
+    else if (flag === '--max-lr-scale') options.maxLrScale = Number(need());
     else if (flag === '--dropout') options.dropout = Number(need());
     else if (flag === '--positive-weight-cap') options.positiveWeightCap = Number(need());
     else if (flag === '--benign-source-weight') options.benignSourceWeight = Number(need());
@@ -239,7 +256,7 @@ function train(
   const average = options.averageFrom > 0 ? new WeightAverage(model) : null;
   const state = createAdagradState(model);
   const act = createActivations(model);
-  const grad = { hidden: new Float32Array(model.hidden), pooled: new Float32Array(model.dim), logits: new Float32Array(model.heads) };
+  const grad = { hidden: new Float32Array(model.hidden), pooled: new Float32Array(pooledSize(model)), logits: new Float32Array(model.heads) };
   const order = Array.from({ length: trainItems.length }, (_, i) => i);
   const totalSteps = options.epochs * order.length;
   const losses: number[] = [];
@@ -267,7 +284,7 @@ function train(
       }
       const lr = options.lr * Math.max(0.02, 1 - step / totalSteps);
       if (keep) for (let d = 0; d < keep.length; d++) keep[d] = rng() < options.dropout ? 0 : 1 / (1 - options.dropout);
-      epochLoss += trainStep({ model, state, ids, targets: targets[index]!, weights: weights[index]!, lr, embeddingLr: lr * options.embeddingLrScale, keep, act, grad });
+      epochLoss += trainStep({ model, state, ids, targets: targets[index]!, weights: weights[index]!, lr, embeddingLr: lr * options.embeddingLrScale, keep, maxLrScale: options.maxLrScale, act, grad });
       step++;
       if (average && epoch + 1 >= options.averageFrom && step % AVERAGE_EVERY === 0) average.add(model);
       seen++;
@@ -408,7 +425,7 @@ function trainReplica(context: {
   test: Item[];
 }): ReplicaResult {
   const { options, seed, featurizer, items, vocabulary, glove, validation, test } = context;
-  const model = initModel({ rows: featurizer.rows, dim: 100, hidden: options.hidden, heads: HEAD_COUNT }, createRng(seed));
+  const model = initModel({ rows: featurizer.rows, dim: 100, hidden: options.hidden, heads: HEAD_COUNT, pooling: options.pooling }, createRng(seed));
   let gloveFound = 0;
   if (glove) {
     gloveFound = initEmbeddings(model, vocabulary, glove);
@@ -464,6 +481,7 @@ function prepare(options: TrainOptions): Prepared {
     charNgramMin: options.charNgramMin,
     charNgramMax: 5,
     wordNgrams: 2,
+    ...(options.wordWeight !== 1 ? { wordWeight: options.wordWeight } : {}),
     windowTokens: 64,
     windowStride: 32,
   };
@@ -607,6 +625,9 @@ async function main(): Promise<void> {
       epochs: options.epochs,
       lr: options.lr,
       hidden: options.hidden,
+      pooling: options.pooling,
+      maxLrScale: options.maxLrScale,
+      wordWeight: options.wordWeight,
       embeddingLrScale: options.embeddingLrScale,
       dropout: options.dropout,
       positiveWeightCap: options.positiveWeightCap,

@@ -22,6 +22,7 @@ export const modelMetadataSchema = z.object({
     charNgramMin: z.number().int().positive(),
     charNgramMax: z.number().int().positive(),
     wordNgrams: z.number().int().min(1).max(2),
+    wordWeight: z.number().int().min(1).max(16).optional(),
     windowTokens: z.number().int().positive(),
     windowStride: z.number().int().positive(),
   }),

@@ -16,6 +16,11 @@ export interface FeaturizerSettings {
   readonly charNgramMax: number;
   /** Longest word n-gram (1 = unigrams only, 2 adds bigrams). */
   readonly wordNgrams: number;
+  /**
+   * Times a vocabulary word's own row is repeated in the window's ids (1 when absent), i.e. its
+   * weight in the mean against its character n-grams (a 5-letter word has 12 of them).
+   */
+  readonly wordWeight?: number;
   /** Tokens per sliding window, and the step between windows for longer texts. */
   readonly windowTokens: number;
   readonly windowStride: number;
@@ -105,12 +110,12 @@ export class Featurizer {
 
   /** Feature ids of tokens[from, to). */
   idsFor(tokens: readonly Token[], from = 0, to = tokens.length): Int32Array {
-    const { charNgramMin, charNgramMax, wordNgrams } = this.settings;
+    const { charNgramMin, charNgramMax, wordNgrams, wordWeight = 1 } = this.settings;
     const ids: number[] = [];
     for (let t = from; t < to; t++) {
       const word = tokens[t]!.text;
       const wordId = this.wordIds.get(word);
-      if (wordId !== undefined) ids.push(wordId);
+      if (wordId !== undefined) for (let r = 0; r < wordWeight; r++) ids.push(wordId);
       if (wordNgrams >= 2 && t + 1 < to) ids.push(this.bucket(`w ${word} ${tokens[t + 1]!.text}`));
       const bounded = `<${word.slice(0, MAX_NGRAM_TOKEN_LENGTH)}>`;
       for (let n = charNgramMin; n <= charNgramMax; n++) {

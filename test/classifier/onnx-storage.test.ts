@@ -1,5 +1,5 @@
 // The trainer's export paths (scripts/train): every embedding storage (float32, float16, per-row
-// int8) and an ensemble of replicas must run in onnxruntime-node exactly as the trainer's forward
+// int8), with mean or mean+max pooling, and an ensemble of replicas must run in onnxruntime-node exactly as the trainer's forward
 // pass predicts, and import back to the same parameters.
 
 import * as ort from 'onnxruntime-node';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { roundToFloat16 } from '../../scripts/train/float16.ts';
 import { dequantizeRowsInt8, quantizeRowsInt8, roundToInt8Rows } from '../../scripts/train/int8.ts';
 import { createActivations, createRng, ensembleOf, forwardLogits, forwardProbabilities, initModel } from '../../scripts/train/model.ts';
-import type { ModelParams } from '../../scripts/train/model.ts';
+import type { ModelParams, Pooling } from '../../scripts/train/model.ts';
 import { exportOnnx, importOnnx } from '../../scripts/train/onnx-export.ts';
 import type { EmbeddingStorage } from '../../scripts/train/onnx-export.ts';
 
@@ -32,8 +32,8 @@ async function runOnnx(bytes: Uint8Array, ids: Int32Array[]): Promise<Float32Arr
   return ids.map((_, b) => data.slice(b * shape.heads, (b + 1) * shape.heads));
 }
 
-function roundedModel(storage: EmbeddingStorage, seed = 7): ModelParams {
-  const model = initModel(shape, createRng(seed));
+function roundedModel(storage: EmbeddingStorage, pooling: Pooling, seed = 7): ModelParams {
+  const model = initModel({ ...shape, pooling }, createRng(seed));
   // Spread the rows so quantisation is not trivially exact.
   for (let i = shape.dim; i < model.embedding.length; i++) model.embedding[i]! *= 1 + (i % 13);
   if (storage === 'float16') roundToFloat16(model.embedding);
@@ -42,9 +42,9 @@ function roundedModel(storage: EmbeddingStorage, seed = 7): ModelParams {
 }
 
 describe('ONNX export storage', () => {
-  for (const storage of ['float32', 'float16', 'int8'] as const) {
-    it(`runs a ${storage} table in onnxruntime as the trainer's forward pass predicts`, async () => {
-      const model = roundedModel(storage);
+  for (const [storage, pooling] of [['float32', 'mean'], ['float16', 'mean'], ['int8', 'mean'], ['float32', 'mean+max'], ['int8', 'mean+max']] as const) {
+    it(`runs a ${storage} table with ${pooling} pooling in onnxruntime as the trainer's forward pass predicts`, async () => {
+      const model = roundedModel(storage, pooling);
       const bytes = exportOnnx(model, 'test', { embedding: storage });
       const got = await runOnnx(bytes, windows);
       windows.forEach((ids, b) => {
@@ -52,6 +52,7 @@ describe('ONNX export storage', () => {
         for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[b]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
       });
       const back = importOnnx(bytes);
+      expect(back.pooling).toBe(pooling);
       expect(back.embedding).toEqual(model.embedding);
       expect(back.w2).toEqual(model.w2);
     });
@@ -69,9 +70,10 @@ describe('int8 rows', () => {
 });
 
 describe('ensembleOf', () => {
-  it('is one network whose logits are the mean of its replicas’ logits', async () => {
-    const replicas = [initModel(shape, createRng(1)), initModel(shape, createRng(2)), initModel(shape, createRng(3))];
+  it.each(['mean', 'mean+max'] as const)('is one network whose logits are the mean of its replicas’ logits (%s pooling)', async (pooling) => {
+    const replicas = [1, 2, 3].map((seed) => initModel({ ...shape, pooling }, createRng(seed)));
     const merged = ensembleOf(replicas);
+    expect(merged.pooling).toBe(pooling);
     expect([merged.dim, merged.hidden, merged.rows]).toEqual([24, 18, 50]);
     for (const ids of windows) {
       const act = createActivations(merged);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../scripts/train/csv.ts';
 import { HEAD_INDEX, UNKNOWN, benign, harmful, labelVector, mergeLabels } from '../../scripts/train/labels.ts';
 import { averagePrecision, fitPlatt, statsAt } from '../../scripts/train/metrics.ts';
-import { createActivations, createAdagradState, createRng, forwardProbabilities, initModel, trainStep } from '../../scripts/train/model.ts';
+import { createActivations, createAdagradState, createRng, forwardLogits, forwardProbabilities, initModel, trainStep } from '../../scripts/train/model.ts';
 import { expandTemplate } from '../../scripts/train/seeds.ts';
 import { buildDataset } from '../../scripts/train/dataset.ts';
 
@@ -93,6 +93,32 @@ describe('model', () => {
     for (let i = 0; i < 300; i++) {
       trainStep({ model, state, ids: pos, targets: Int8Array.of(1, 1), weights: mask, lr: 0.05, act, grad });
       trainStep({ model, state, ids: neg, targets: Int8Array.of(0, 0), weights: mask, lr: 0.05, act, grad });
+    }
+    expect(forwardProbabilities(model, pos)[0]).toBeGreaterThan(0.9);
+    expect(forwardProbabilities(model, neg)[0]).toBeLessThan(0.1);
+    expect(Array.from(model.embedding.subarray(0, 8)).every((v) => v === 0)).toBe(true);
+  });
+
+  it('max-pools each dimension over the rows and a zero floor, and learns through it', () => {
+    const model = initModel({ rows: 10, dim: 8, hidden: 8, heads: 1, pooling: 'mean+max' }, createRng(3));
+    const ids = Int32Array.of(2, 7, 7, 9);
+    const act = createActivations(model);
+    forwardLogits(model, ids, act);
+    expect(act.pooled).toHaveLength(16);
+    for (let d = 0; d < 8; d++) {
+      const rows = [...ids].map((id) => model.embedding[id * 8 + d]!);
+      expect(act.pooled[d]).toBeCloseTo(rows.reduce((s, v) => s + v, 0) / rows.length, 6);
+      expect(act.pooled[8 + d]).toBe(Math.max(0, ...rows));
+    }
+    // One feature among many shared neutral ones decides the label: the max carries it undiluted.
+    const state = createAdagradState(model);
+    const grad = { hidden: new Float32Array(8), pooled: new Float32Array(16), logits: new Float32Array(1) };
+    const neutral = [3, 4, 5, 6, 7, 8];
+    const pos = Int32Array.of(...neutral, 1);
+    const neg = Int32Array.of(...neutral, 2);
+    for (let i = 0; i < 300; i++) {
+      trainStep({ model, state, ids: pos, targets: Int8Array.of(1), weights: Float32Array.of(1), lr: 0.05, act, grad });
+      trainStep({ model, state, ids: neg, targets: Int8Array.of(0), weights: Float32Array.of(1), lr: 0.05, act, grad });
     }
     expect(forwardProbabilities(model, pos)[0]).toBeGreaterThan(0.9);
     expect(forwardProbabilities(model, neg)[0]).toBeLessThan(0.1);

@@ -54,6 +54,14 @@ describe('Featurizer', () => {
     expect(ids.filter((id) => id > 3).every((id) => id >= 4 && id < featurizer.rows)).toBe(true);
   });
 
+  it('repeats a vocabulary word\'s own row wordWeight times and leaves other features alone', () => {
+    const heavy = new Featurizer({ ...featurizer.settings, wordWeight: 3 });
+    const plain = Array.from(featurizer.featurize('kill zebra')[0]!.ids);
+    const weighted = Array.from(heavy.featurize('kill zebra')[0]!.ids);
+    expect(weighted.filter((id) => id === 1)).toHaveLength(3);
+    expect(weighted.filter((id) => id !== 1)).toEqual(plain.filter((id) => id !== 1));
+  });
+
   it('gives an obfuscated insult the same features as the plain one', () => {
     const plain = featurizer.featurize('you idiot')[0]!.ids;
     const obfuscated = featurizer.featurize('Y0U 1d\u200B10t!!!')[0]!.ids;
