@@ -299,7 +299,7 @@ export function ensembleOf(replicas: readonly ModelParams[]): ModelParams {
   const hidden = replicas.reduce((s, r) => s + r.hidden, 0);
   const withMax = pooling === 'mean+max';
   const embedding = new Float32Array(rows * dim);
-  const w1 = new Float32Array((withMax ? 2 * dim : dim) * hidden);
+  const w1 = new Float32Array(pooledSize({ rows, dim, hidden, heads, pooling }) * hidden);
   const b1 = new Float32Array(hidden);
   const w2 = new Float32Array(hidden * heads);
   const b2 = new Float32Array(heads);
