@@ -17,6 +17,15 @@ export interface ModelShape {
   readonly heads: number;
   /** `mean` when absent. */
   readonly pooling?: Pooling;
+  /** Replicas merged by ensembleOf (1 when absent): `dim` and `hidden` split into equal blocks, w1 block-diagonal. */
+  readonly replicas?: number;
+  /**
+   * Mean pooling only: per replica, how many times a vocabulary word's row counts against its
+   * n-gram rows (the featurizer's `wordWeight`, applied here so replicas trained with different
+   * word weights share one id list). Ids below `wordIdLimit` are words. Absent = 1 for every replica.
+   */
+  readonly wordWeights?: readonly number[];
+  readonly wordIdLimit?: number;
 }
 
 /** Length of the bag vector the first layer reads: dim, or 2·dim with max pooling. */
@@ -99,7 +108,8 @@ export function forwardLogits(model: ModelParams, ids: Int32Array, act: Activati
   const withMax = model.pooling === 'mean+max';
   pooled.fill(0);
   argmax.fill(0);
-  for (let i = 0; i < ids.length; i++) {
+  if (model.wordWeights) poolWordWeighted(model, ids, pooled);
+  else for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     const base = id * dim;
     for (let d = 0; d < dim; d++) pooled[d]! += embedding[base + d]!;
@@ -113,15 +123,20 @@ export function forwardLogits(model: ModelParams, ids: Int32Array, act: Activati
       }
     }
   }
-  const inv = 1 / ids.length;
+  const inv = model.wordWeights ? 1 : 1 / ids.length;
   for (let d = 0; d < dim; d++) pooled[d]! *= keep ? inv * keep[d]! : inv;
   if (withMax && keep) for (let d = 0; d < dim; d++) pooled[dim + d]! *= keep[d]!;
   h.set(b1);
+  // A merged ensemble's w1 is block-diagonal: each pooled column feeds only its replica's units.
+  const replicas = model.replicas ?? 1;
+  const width = dim / replicas;
+  const blockHidden = hidden / replicas;
   for (let d = 0; d < pooled.length; d++) {
     const x = pooled[d]!;
     if (x === 0) continue;
     const row = d * hidden;
-    for (let j = 0; j < hidden; j++) h[j]! += x * w1[row + j]!;
+    const from = Math.floor((d % dim) / width) * blockHidden;
+    for (let j = from; j < from + blockHidden; j++) h[j]! += x * w1[row + j]!;
   }
   for (let j = 0; j < hidden; j++) if (h[j]! < 0) h[j] = 0;
   logits.set(b2);
@@ -130,6 +145,31 @@ export function forwardLogits(model: ModelParams, ids: Int32Array, act: Activati
     if (x === 0) continue;
     const row = j * heads;
     for (let k = 0; k < heads; k++) logits[k]! += x * w2[row + k]!;
+  }
+}
+
+/**
+ * The mean of a window's rows with each replica block's own word weight k: a vocabulary word's row
+ * counts k times, so block b gets Σ k_b(id)·e_id / Σ k_b(id), exactly what that replica saw when it
+ * was trained on ids with each word repeated k times.
+ */
+function poolWordWeighted(model: ModelParams, ids: Int32Array, pooled: Float32Array): void {
+  const { dim, embedding, wordWeights = [], wordIdLimit = 0 } = model;
+  const width = dim / wordWeights.length;
+  let words = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const base = id * dim;
+    const isWord = id < wordIdLimit;
+    if (isWord) words++;
+    for (let b = 0; b < wordWeights.length; b++) {
+      const k = isWord ? wordWeights[b]! : 1;
+      for (let d = b * width; d < (b + 1) * width; d++) pooled[d]! += k * embedding[base + d]!;
+    }
+  }
+  for (let b = 0; b < wordWeights.length; b++) {
+    const inv = 1 / (ids.length + (wordWeights[b]! - 1) * words);
+    for (let d = b * width; d < (b + 1) * width; d++) pooled[d]! *= inv;
   }
 }
 
@@ -287,14 +327,17 @@ export function foldCalibration(model: ModelParams, calibration: Calibration): M
  * shape, so the ONNX graph and the serving code do not change: the embedding tables side by side
  * (each replica's pooled vector is its own block of columns, since the mean over rows is linear), a
  * block-diagonal first layer, and the last layers stacked and scaled by 1/n, so the logits are the
- * mean of the replicas' logits.
+ * mean of the replicas' logits. `wordWeighting` merges replicas trained with different featurizer
+ * word weights (replica r on ids with each word repeated wordWeights[r] times): the merged model
+ * takes plain ids and weighs the words per block (poolWordWeighted), so it equals their mean too.
  */
-export function ensembleOf(replicas: readonly ModelParams[]): ModelParams {
+export function ensembleOf(replicas: readonly ModelParams[], wordWeighting?: { readonly wordWeights: readonly number[]; readonly wordIdLimit: number }): ModelParams {
   const first = replicas[0];
   if (!first) throw new Error('ensembleOf needs at least one replica');
+  if (wordWeighting && (wordWeighting.wordWeights.length !== replicas.length || (first.pooling ?? 'mean') !== 'mean')) throw new Error('word weights need one weight per replica and mean pooling');
   if (replicas.length === 1) return first;
   const { rows, heads, pooling = 'mean' } = first;
-  for (const r of replicas) if (r.rows !== rows || r.heads !== heads || (r.pooling ?? 'mean') !== pooling) throw new Error('replicas differ in rows, heads or pooling');
+  for (const r of replicas) if (r.rows !== rows || r.heads !== heads || r.dim !== first.dim || r.hidden !== first.hidden || (r.pooling ?? 'mean') !== pooling) throw new Error('replicas differ in shape or pooling');
   const dim = replicas.reduce((s, r) => s + r.dim, 0);
   const hidden = replicas.reduce((s, r) => s + r.hidden, 0);
   const withMax = pooling === 'mean+max';
@@ -319,5 +362,5 @@ export function ensembleOf(replicas: readonly ModelParams[]): ModelParams {
     dimOffset += r.dim;
     hiddenOffset += r.hidden;
   }
-  return { rows, dim, hidden, heads, pooling, embedding, w1, b1, w2, b2 };
+  return { rows, dim, hidden, heads, pooling, replicas: replicas.length, ...wordWeighting, embedding, w1, b1, w2, b2 };
 }

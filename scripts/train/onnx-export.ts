@@ -12,12 +12,15 @@
 // float and each row's scale is folded into its mean weight). For float16 and int8 the caller must
 // have rounded `model.embedding` to the stored values (roundToFloat16, roundToInt8Rows) so its
 // forward pass is the exact reference.
+// Ensembles whose replicas weigh words differently, and int4 tables (two values per byte: half of
+// int8), use groupedGraph below: same inputs and output, so serving is unchanged.
 
-import { readInitializers, floatsOf, ModelProto, ATTRIBUTE_INT, ATTRIBUTE_INTS, TENSOR_FLOAT, TENSOR_FLOAT16, TENSOR_INT8, TENSOR_INT64 } from './onnx-proto.ts';
+import { readInitializers, floatsOf, ModelProto, ATTRIBUTE_INT, ATTRIBUTE_INTS, TENSOR_FLOAT, TENSOR_FLOAT16, TENSOR_INT8, TENSOR_INT64, TENSOR_UINT8 } from './onnx-proto.ts';
 import { encodeFloat16 } from './float16.ts';
-import { dequantizeRowsInt8, quantizeRowsInt8 } from './int8.ts';
+import { dequantizeRowsInt8, INT4_LEVELS, quantizeRowsInt8 } from './int8.ts';
 import { pooledSize } from './model.ts';
 import type { ModelParams } from './model.ts';
+import type { DecodedTensor } from './onnx-proto.ts';
 
 export const ONNX_INPUT_IDS = 'ids';
 export const ONNX_INPUT_WEIGHTS = 'weights';
@@ -36,10 +39,22 @@ function int8Tensor(name: string, dims: number[], data: Int8Array) {
   return { name, dims, dataType: TENSOR_INT8, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-function int64Tensor(name: string, values: number[]) {
-  const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-  return { name, dims: [values.length], dataType: TENSOR_INT64, rawData: new Uint8Array(data.buffer) };
+function uint8Tensor(name: string, dims: number[], data: Uint8Array) {
+  return { name, dims, dataType: TENSOR_UINT8, rawData: data };
 }
+
+function int64Tensor(name: string, values: number[], dims = [values.length]) {
+  const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+  return { name, dims, dataType: TENSOR_INT64, rawData: new Uint8Array(data.buffer) };
+}
+
+const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({
+  opType,
+  input,
+  output,
+  name: `${opType}_${output[0]}`,
+  attribute,
+});
 
 function valueInfo(name: string, elemType: number, dims: Array<string | number>) {
   return {
@@ -53,19 +68,13 @@ function valueInfo(name: string, elemType: number, dims: Array<string | number>)
   };
 }
 
-export type EmbeddingStorage = 'float32' | 'float16' | 'int8';
+export type EmbeddingStorage = 'float32' | 'float16' | 'int8' | 'int4';
 
 /** Serialise a (calibration-folded) model to ONNX bytes. */
 export function exportOnnx(model: ModelParams, docString: string, options: { embedding?: EmbeddingStorage } = {}): Uint8Array {
   const storage = options.embedding ?? 'float32';
+  if (storage === 'int4' || model.wordWeights) return encodeModel(docString, groupedGraph(model, storage));
   const { rows, dim, hidden, heads } = model;
-  const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({
-    opType,
-    input,
-    output,
-    name: `${opType}_${output[0]}`,
-    attribute,
-  });
   const gather = (table: string, out: string) => node('Gather', [table, ONNX_INPUT_IDS], [out], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]);
   const toFloat = (input: string, out: string) => node('Cast', [input], [out], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]);
   // The window mean is a batched MatMul of the weights as a row ([B, 1, L]) with the gathered rows
@@ -136,6 +145,10 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
     input: [valueInfo(ONNX_INPUT_IDS, TENSOR_INT64, ['batch', 'length']), valueInfo(ONNX_INPUT_WEIGHTS, TENSOR_FLOAT, ['batch', 'length'])],
     output: [valueInfo(ONNX_OUTPUT, TENSOR_FLOAT, ['batch', heads])],
   };
+  return encodeModel(docString, graph);
+}
+
+function encodeModel(docString: string, graph: object): Uint8Array {
   const message = ModelProto.fromObject({
     irVersion: 7,
     producerName: 'guardrail-proxy-trainer',
@@ -147,6 +160,143 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
   return ModelProto.encode(message).finish();
 }
 
+/** Contiguous runs of replicas with one word weight: each run is one table and one pooling. */
+function replicaGroups(model: ModelParams): Array<{ from: number; to: number; wordWeight: number }> {
+  const replicas = model.replicas ?? 1;
+  const weights = model.wordWeights ?? new Array<number>(replicas).fill(1);
+  const groups: Array<{ from: number; to: number; wordWeight: number }> = [];
+  weights.forEach((k, r) => {
+    const last = groups.at(-1);
+    if (last && last.wordWeight === k) last.to = r + 1;
+    else groups.push({ from: r, to: r + 1, wordWeight: k });
+  });
+  return groups;
+}
+
+/**
+ * The graph for ensembles whose replicas weigh words differently and/or int4 tables (mean pooling):
+ *   per group of replicas with word weight k: weights·(1 + (k−1)·[id is a word]), renormalised per
+ *   window (k = 1 keeps the caller's count/n); × the row scale; the window mean over that group's
+ *   own columns of the table (int4: two values per byte, low nibble = column j, high = j + width/2,
+ *   both stored +8: Mod/Floor split them and −8·Σweights removes the offset);
+ *   the groups' means side by side → a block-diagonal first layer stored as blocks [n, dim/n, hidden/n]
+ *   (a broadcast MatMul: n times fewer multiplications than the dense block-diagonal matrix) →
+ *   Relu → MatMul+Add → Sigmoid.
+ * The inputs and output are the other graph's, so serving does not change.
+ */
+function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
+  if ((model.pooling ?? 'mean') !== 'mean') throw new Error('word weights and int4 tables need mean pooling');
+  const { rows, dim, hidden, heads } = model;
+  const replicas = model.replicas ?? 1;
+  const width = dim / replicas;
+  const blockHidden = hidden / replicas;
+  const nodes: object[] = [];
+  const initializer: object[] = [int64Tensor('axis_tokens', [1])];
+  const quantized = storage === 'int8' || storage === 'int4';
+  const q = quantized ? quantizeRowsInt8(model.embedding, rows, dim, storage === 'int4' ? INT4_LEVELS : 127) : null;
+  if (q) {
+    initializer.push(floatTensor('embedding_scale', [rows], q.scales));
+    nodes.push(node('Gather', ['embedding_scale', ONNX_INPUT_IDS], ['row_scale'], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]));
+  }
+  if (storage === 'int4') initializer.push(int64Tensor('axis_last', [2]), floatTensor('sixteen', [], Float32Array.of(16)), floatTensor('sixteenth', [], Float32Array.of(1 / 16)), floatTensor('eight', [], Float32Array.of(8)));
+  if (model.wordWeights) {
+    initializer.push(int64Tensor('word_id_limit', [model.wordIdLimit ?? 0], []), floatTensor('one', [], Float32Array.of(1)));
+    nodes.push(node('Less', [ONNX_INPUT_IDS, 'word_id_limit'], ['is_word_bool']), node('Cast', ['is_word_bool'], ['is_word'], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]));
+  }
+  const pooledGroups: string[] = [];
+  replicaGroups(model).forEach(({ from, to, wordWeight }, g) => {
+    const columns = (to - from) * width;
+    const firstColumn = from * width;
+    const table = new Float32Array(rows * columns);
+    const qTable = new Int8Array(q ? rows * columns : 0);
+    for (let r = 0; r < rows; r++) {
+      table.set(model.embedding.subarray(r * dim + firstColumn, r * dim + firstColumn + columns), r * columns);
+      if (q) qTable.set(q.values.subarray(r * dim + firstColumn, r * dim + firstColumn + columns), r * columns);
+    }
+    let weights = ONNX_INPUT_WEIGHTS;
+    if (wordWeight !== 1) {
+      initializer.push(floatTensor(`word_extra_${g}`, [], Float32Array.of(wordWeight - 1)));
+      nodes.push(
+        node('Mul', ['is_word', `word_extra_${g}`], [`word_extra_ids_${g}`]),
+        node('Add', [`word_extra_ids_${g}`, 'one'], [`word_factor_${g}`]),
+        node('Mul', [ONNX_INPUT_WEIGHTS, `word_factor_${g}`], [`word_weighted_${g}`]),
+        node('ReduceSum', [`word_weighted_${g}`, 'axis_tokens'], [`word_total_${g}`], [{ name: 'keepdims', i: 1, type: ATTRIBUTE_INT }]),
+        node('Div', [`word_weighted_${g}`, `word_total_${g}`], [`group_weights_${g}`]),
+      );
+      weights = `group_weights_${g}`;
+    }
+    if (q) {
+      nodes.push(node('Mul', [weights, 'row_scale'], [`scaled_weights_${g}`]));
+      weights = `scaled_weights_${g}`;
+    }
+    const row = `weights_row_${g}`;
+    nodes.push(node('Unsqueeze', [weights, 'axis_tokens'], [row]));
+    const gather = (name: string) => node('Gather', [name, ONNX_INPUT_IDS], [`gathered_raw_${g}`], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]);
+    const toFloat = node('Cast', [`gathered_raw_${g}`], [`gathered_${g}`], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]);
+    if (storage === 'int4') {
+      const half = columns / 2;
+      if (!Number.isInteger(half)) throw new Error('int4 tables need an even number of columns per group');
+      const packed = new Uint8Array(rows * half);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < half; j++) packed[r * half + j] = (qTable[r * columns + j]! + 8) | ((qTable[r * columns + half + j]! + 8) << 4);
+      }
+      initializer.push(uint8Tensor(`embedding_${g}`, [rows, half], packed));
+      nodes.push(
+        gather(`embedding_${g}`),
+        toFloat,
+        node('Mod', [`gathered_${g}`, 'sixteen'], [`low_${g}`], [{ name: 'fmod', i: 1, type: ATTRIBUTE_INT }]),
+        node('Mul', [`gathered_${g}`, 'sixteenth'], [`high_frac_${g}`]),
+        node('Floor', [`high_frac_${g}`], [`high_${g}`]),
+        node('MatMul', [row, `low_${g}`], [`mean_low_${g}`]),
+        node('MatMul', [row, `high_${g}`], [`mean_high_${g}`]),
+        node('Concat', [`mean_low_${g}`, `mean_high_${g}`], [`mean_offset_${g}`], [{ name: 'axis', i: 2, type: ATTRIBUTE_INT }]),
+        node('ReduceSum', [row, 'axis_last'], [`weight_total_${g}`], [{ name: 'keepdims', i: 1, type: ATTRIBUTE_INT }]),
+        node('Mul', [`weight_total_${g}`, 'eight'], [`offset_${g}`]),
+        node('Sub', [`mean_offset_${g}`, `offset_${g}`], [`pooled_${g}`]),
+      );
+    } else {
+      initializer.push(
+        storage === 'int8' ? int8Tensor(`embedding_${g}`, [rows, columns], qTable) : storage === 'float16' ? float16Tensor(`embedding_${g}`, [rows, columns], table) : floatTensor(`embedding_${g}`, [rows, columns], table),
+      );
+      nodes.push(gather(`embedding_${g}`), ...(storage === 'float32' ? [node('Identity', [`gathered_raw_${g}`], [`gathered_${g}`])] : [toFloat]), node('MatMul', [row, `gathered_${g}`], [`pooled_${g}`]));
+    }
+    pooledGroups.push(`pooled_${g}`);
+  });
+  nodes.push(pooledGroups.length === 1 ? node('Identity', pooledGroups, ['pooled_row']) : node('Concat', pooledGroups, ['pooled_row'], [{ name: 'axis', i: 2, type: ATTRIBUTE_INT }]));
+  // First layer: replica r's hidden units read only its own columns, so w1 is stored as its blocks.
+  const blocks = new Float32Array(replicas * width * blockHidden);
+  for (let r = 0; r < replicas; r++) {
+    for (let d = 0; d < width; d++) {
+      for (let j = 0; j < blockHidden; j++) blocks[(r * width + d) * blockHidden + j] = model.w1[(r * width + d) * hidden + r * blockHidden + j]!;
+    }
+  }
+  initializer.push(
+    int64Tensor('blocks_shape', [-1, replicas, 1, width]),
+    int64Tensor('hidden_shape', [-1, hidden]),
+    floatTensor('w1_blocks', [replicas, width, blockHidden], blocks),
+    floatTensor('b1', [hidden], model.b1),
+    floatTensor('w2', [hidden, heads], model.w2),
+    floatTensor('b2', [heads], model.b2),
+  );
+  nodes.push(
+    node('Reshape', ['pooled_row', 'blocks_shape'], ['pooled_blocks']),
+    node('MatMul', ['pooled_blocks', 'w1_blocks'], ['hidden_blocks']),
+    node('Reshape', ['hidden_blocks', 'hidden_shape'], ['hidden_mm']),
+    node('Add', ['hidden_mm', 'b1'], ['hidden_pre']),
+    node('Relu', ['hidden_pre'], ['hidden']),
+    node('MatMul', ['hidden', 'w2'], ['logits_mm']),
+    node('Add', ['logits_mm', 'b2'], ['logits']),
+    node('Sigmoid', ['logits'], [ONNX_OUTPUT]),
+  );
+  return {
+    name: 'moderation_classifier',
+    node: nodes,
+    initializer,
+    input: [valueInfo(ONNX_INPUT_IDS, TENSOR_INT64, ['batch', 'length']), valueInfo(ONNX_INPUT_WEIGHTS, TENSOR_FLOAT, ['batch', 'length'])],
+    output: [valueInfo(ONNX_OUTPUT, TENSOR_FLOAT, ['batch', heads])],
+  };
+}
+
 /** Rebuild trainer parameters from an exported file (used by the ORT-equivalence test). */
 export function importOnnx(bytes: Uint8Array): ModelParams {
   const tensors = readInitializers(bytes);
@@ -155,6 +305,7 @@ export function importOnnx(bytes: Uint8Array): ModelParams {
     if (!t) throw new Error(`ONNX initializer ${name} missing`);
     return t;
   };
+  if (tensors.has('w1_blocks')) return importGrouped(tensors, get);
   const embedding = get('embedding');
   const scales = tensors.get('embedding_scale');
   const w1 = get('w1');
@@ -167,8 +318,68 @@ export function importOnnx(bytes: Uint8Array): ModelParams {
     dim,
     hidden: w2.dims[0]!,
     heads: w2.dims[1]!,
-    embedding: scales ? dequantizeRowsInt8({ values: new Int8Array(embedding.rawData.buffer, embedding.rawData.byteOffset, embedding.rawData.byteLength), scales: floatsOf(scales) }, dim) : floatsOf(embedding),
+    embedding: scales ? dequantizeRowsInt8({ values: int8Values(embedding), scales: floatsOf(scales) }, dim) : floatsOf(embedding),
     w1: floatsOf(w1),
+    b1: floatsOf(get('b1')),
+    w2: floatsOf(w2),
+    b2: floatsOf(get('b2')),
+  };
+}
+
+const int8Values = (t: DecodedTensor) => new Int8Array(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+
+/** The grouped graph (groupedGraph) back to one table, a dense block-diagonal w1 and per-replica word weights. */
+function importGrouped(tensors: Map<string, DecodedTensor>, get: (name: string) => DecodedTensor): ModelParams {
+  const [replicas, width, blockHidden] = get('w1_blocks').dims as [number, number, number];
+  const w2 = get('w2');
+  const scales = tensors.get('embedding_scale');
+  const tables: DecodedTensor[] = [];
+  for (let g = 0; tensors.has(`embedding_${g}`); g++) tables.push(get(`embedding_${g}`));
+  const rows = tables[0]!.dims[0]!;
+  const dim = replicas * width;
+  const hidden = replicas * blockHidden;
+  // Each group's columns as int8 values (int4: unpacked) or floats, then placed side by side.
+  const values = new Int8Array(scales ? rows * dim : 0);
+  const floats = new Float32Array(scales ? 0 : rows * dim);
+  const wordWeights: number[] = [];
+  let column = 0;
+  tables.forEach((t, g) => {
+    const packed = t.dataType === TENSOR_UINT8;
+    const columns = packed ? 2 * t.dims[1]! : t.dims[1]!;
+    const extra = tensors.get(`word_extra_${g}`);
+    for (let r = 0; r < columns / width; r++) wordWeights.push(extra ? 1 + floatsOf(extra)[0]! : 1);
+    const f = scales ? null : floatsOf(t);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < columns; j++) {
+        const at = r * dim + column + j;
+        if (f) floats[at] = f[r * columns + j]!;
+        else if (packed) {
+          const half = columns / 2;
+          const byte = t.rawData[r * half + (j % half)]!;
+          values[at] = (j < half ? byte & 15 : byte >> 4) - 8;
+        } else values[at] = int8Values(t)[r * columns + j]!;
+      }
+    }
+    column += columns;
+  });
+  const blocks = floatsOf(get('w1_blocks'));
+  const w1 = new Float32Array(dim * hidden);
+  for (let r = 0; r < replicas; r++) {
+    for (let d = 0; d < width; d++) {
+      for (let j = 0; j < blockHidden; j++) w1[(r * width + d) * hidden + r * blockHidden + j] = blocks[(r * width + d) * blockHidden + j]!;
+    }
+  }
+  const limit = tensors.get('word_id_limit');
+  return {
+    pooling: 'mean',
+    rows,
+    dim,
+    hidden,
+    heads: w2.dims[1]!,
+    replicas,
+    ...(limit ? { wordWeights, wordIdLimit: Number(new BigInt64Array(Uint8Array.from(limit.rawData).buffer)[0]) } : {}),
+    embedding: scales ? dequantizeRowsInt8({ values, scales: floatsOf(scales) }, dim) : floats,
+    w1,
     b1: floatsOf(get('b1')),
     w2: floatsOf(w2),
     b2: floatsOf(get('b2')),

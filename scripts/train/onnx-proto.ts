@@ -6,9 +6,11 @@ import protobuf from 'protobufjs';
 import { fromFloat16Bits } from './float16.ts';
 
 export const TENSOR_FLOAT = 1;
+export const TENSOR_UINT8 = 2;
 export const TENSOR_INT8 = 3;
 export const TENSOR_INT64 = 7;
 export const TENSOR_FLOAT16 = 10;
+export const ATTRIBUTE_FLOAT = 1;
 export const ATTRIBUTE_INT = 2;
 export const ATTRIBUTE_INTS = 7;
 

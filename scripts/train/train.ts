@@ -23,7 +23,7 @@ import type { Calibration, ModelParams, Pooling } from './model.ts';
 import { exportOnnx, importOnnx } from './onnx-export.ts';
 import type { EmbeddingStorage } from './onnx-export.ts';
 import { roundToFloat16 } from './float16.ts';
-import { roundToInt8Rows } from './int8.ts';
+import { INT4_LEVELS, roundToInt8Rows } from './int8.ts';
 import { writeHeldoutEvalFile } from './heldout.ts';
 import { loadSeeds } from './seeds.ts';
 import { loadSources } from './sources.ts';
@@ -61,6 +61,11 @@ interface TrainOptions {
   charNgramMin: number;
   /** A vocabulary word's row is repeated this many times in a window's ids (its weight in the mean). */
   wordWeight: number;
+  /**
+   * Per replica word weights when they differ (`--word-weights 1,1,4,4`): each replica trains on its
+   * own featurizer's ids, and the exported graph applies each block's weight to one plain id list.
+   */
+  wordWeights: number[] | null;
   /** How the ONNX file stores the embedding table (weights rounded to it before calibration). */
   embedding: EmbeddingStorage;
   /** Where the held-out test split is written in moderation-eval format. */
@@ -103,6 +108,7 @@ function parseArgs(argv: string[]): TrainOptions {
     embedding: 'int8',
     charNgramMin: 3,
     wordWeight: 1,
+    wordWeights: null,
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
     seeds: join(REPO_ROOT, 'training', 'seeds'),
     compare: [],
@@ -134,7 +140,7 @@ function parseArgs(argv: string[]): TrainOptions {
     else if (flag === '--char-ngram-min') options.charNgramMin = Number(need());
     else if (flag === '--embedding') {
       const storage = need();
-      if (storage !== 'float32' && storage !== 'float16' && storage !== 'int8') throw new Error('--embedding must be float32, float16 or int8');
+      if (storage !== 'float32' && storage !== 'float16' && storage !== 'int8' && storage !== 'int4') throw new Error('--embedding must be float32, float16, int8 or int4');
       options.embedding = storage;
     }
     else if (flag === '--pooling') {
@@ -143,6 +149,7 @@ function parseArgs(argv: string[]): TrainOptions {
       options.pooling = pooling;
     }
     else if (flag === '--word-weight') options.wordWeight = Number(need());
+    else if (flag === '--word-weights') options.wordWeights = need().split(',').map(Number);
     else if (flag === '--max-lr-scale') options.maxLrScale = Number(need());
     else if (flag === '--dropout') options.dropout = Number(need());
     else if (flag === '--positive-weight-cap') options.positiveWeightCap = Number(need());
@@ -157,6 +164,16 @@ function parseArgs(argv: string[]): TrainOptions {
       options.pick = pick;
     }
     else throw new Error(`unknown option ${flag}`);
+  }
+  const weights = options.wordWeights;
+  if (weights) {
+    if (weights.length === 0 || weights.some((k) => !Number.isInteger(k) || k < 1)) throw new Error('--word-weights needs positive integers, one per replica');
+    options.replicas = weights.length;
+    // One weight for every replica is the plain featurizer setting.
+    if (weights.every((k) => k === weights[0])) {
+      options.wordWeight = weights[0]!;
+      options.wordWeights = null;
+    }
   }
   return options;
 }
@@ -497,7 +514,10 @@ function prepare(options: TrainOptions): Prepared {
 }
 
 function trainReplicaHere(options: TrainOptions, prepared: Prepared, replica: number, glove: Map<string, Float32Array> | null): ReplicaResult {
-  return trainReplica({ options, seed: options.seed + replica, glove, ...prepared });
+  const k = options.wordWeights?.[replica] ?? 1;
+  // Mixed word weights: this replica trains (and is scored) on ids with each word repeated k times.
+  const featurizer = options.wordWeights && k !== 1 ? new Featurizer({ ...prepared.settings, wordWeight: k }) : prepared.featurizer;
+  return trainReplica({ options, seed: options.seed + replica, glove, ...prepared, featurizer });
 }
 
 /** Child-process mode (`--replica-worker N`): train one replica and send its weights to the parent. */
@@ -562,7 +582,10 @@ async function main(): Promise<void> {
   const losses = replicas[0]!.losses;
   const gloveFound = replicas[0]!.gloveFound;
   log(`trained in ${trainSeconds.toFixed(0)} s`);
-  const model = ensembleOf(replicas.map((r) => r.chosen));
+  const model = ensembleOf(
+    replicas.map((r) => r.chosen),
+    options.wordWeights ? { wordWeights: options.wordWeights, wordIdLimit: prepared.vocabulary.length + 1 } : undefined,
+  );
   if (options.replicas > 1) {
     const val = splitFigures(model, featurizer, validation);
     const held = splitFigures(model, featurizer, test);
@@ -570,7 +593,7 @@ async function main(): Promise<void> {
   }
   // Calibrate and report the weights exactly as the ONNX file will hold them.
   if (options.embedding === 'float16') roundToFloat16(model.embedding);
-  if (options.embedding === 'int8') roundToInt8Rows(model.embedding, model.rows, model.dim);
+  if (options.embedding === 'int8' || options.embedding === 'int4') roundToInt8Rows(model.embedding, model.rows, model.dim, options.embedding === 'int4' ? INT4_LEVELS : 127);
 
   const validationLogits = validation.map((item) => scoreItem(model, featurizer, item));
   log(`hidden units active on validation: ${countActiveUnits(model, featurizer, validation.slice(0, 2000))} of ${model.hidden}`);
@@ -628,6 +651,7 @@ async function main(): Promise<void> {
       pooling: options.pooling,
       maxLrScale: options.maxLrScale,
       wordWeight: options.wordWeight,
+      ...(options.wordWeights ? { wordWeights: options.wordWeights } : {}),
       embeddingLrScale: options.embeddingLrScale,
       dropout: options.dropout,
       positiveWeightCap: options.positiveWeightCap,

@@ -1,15 +1,16 @@
 // The trainer's export paths (scripts/train): every embedding storage (float32, float16, per-row
-// int8), with mean or mean+max pooling, and an ensemble of replicas must run in onnxruntime-node exactly as the trainer's forward
+// int8, int4), with mean or mean+max pooling, and an ensemble of replicas (also with per-replica word weights) must run in onnxruntime-node exactly as the trainer's forward
 // pass predicts, and import back to the same parameters.
 
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { roundToFloat16 } from '../../scripts/train/float16.ts';
-import { dequantizeRowsInt8, quantizeRowsInt8, roundToInt8Rows } from '../../scripts/train/int8.ts';
+import { dequantizeRowsInt8, INT4_LEVELS, quantizeRowsInt8, roundToInt8Rows } from '../../scripts/train/int8.ts';
 import { createActivations, createRng, ensembleOf, forwardLogits, forwardProbabilities, initModel } from '../../scripts/train/model.ts';
 import type { ModelParams, Pooling } from '../../scripts/train/model.ts';
 import { exportOnnx, importOnnx } from '../../scripts/train/onnx-export.ts';
 import type { EmbeddingStorage } from '../../scripts/train/onnx-export.ts';
+import { readInitializers } from '../../scripts/train/onnx-proto.ts';
 
 const shape = { rows: 50, dim: 8, hidden: 6, heads: 3 };
 const windows = [Int32Array.from([1, 2, 3]), Int32Array.from([4, 4, 49, 7, 10]), Int32Array.from([25])];
@@ -91,5 +92,59 @@ describe('ensembleOf', () => {
       const expected = forwardProbabilities(merged, ids);
       for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[b]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
     });
+  });
+});
+
+describe('ensembles of replicas with different word weights (grouped graph)', () => {
+  const wordIdLimit = 20;
+  const wordWeights = [1, 1, 4];
+  /** What replica r saw in training: each word id repeated k times (the featurizer's wordWeight). */
+  const repeatWords = (ids: Int32Array, k: number) => Int32Array.from([...ids].flatMap((id) => (id < wordIdLimit ? new Array<number>(k).fill(id) : [id])));
+
+  it('pools each replica block with its own word weight: the logits are the mean of the replicas’ on their own ids', () => {
+    const replicas = [1, 2, 3].map((seed) => initModel(shape, createRng(seed)));
+    const merged = ensembleOf(replicas, { wordWeights, wordIdLimit });
+    for (const ids of windows) {
+      const act = createActivations(merged);
+      forwardLogits(merged, ids, act);
+      const mean = new Float32Array(shape.heads);
+      replicas.forEach((r, i) => {
+        const a = createActivations(r);
+        forwardLogits(r, repeatWords(ids, wordWeights[i]!), a);
+        a.logits.forEach((z, k) => (mean[k]! += z / replicas.length));
+      });
+      for (let k = 0; k < shape.heads; k++) expect(act.logits[k]).toBeCloseTo(mean[k]!, 5);
+    }
+  });
+
+  for (const storage of ['float32', 'int8', 'int4'] as const) {
+    it(`runs a ${storage} table in onnxruntime as the trainer's forward pass predicts and imports back`, async () => {
+      const replicas = [1, 2, 3].map((seed) => roundedModel('float32', 'mean', seed));
+      const merged = ensembleOf(replicas, { wordWeights, wordIdLimit });
+      if (storage !== 'float32') roundToInt8Rows(merged.embedding, merged.rows, merged.dim, storage === 'int4' ? INT4_LEVELS : 127);
+      const bytes = exportOnnx(merged, 'test', { embedding: storage });
+      const got = await runOnnx(bytes, windows);
+      windows.forEach((ids, b) => {
+        const expected = forwardProbabilities(merged, ids);
+        for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[b]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
+      });
+      const back = importOnnx(bytes);
+      expect([back.replicas, back.wordWeights, back.wordIdLimit]).toEqual([3, wordWeights, wordIdLimit]);
+      expect(back.embedding).toEqual(merged.embedding);
+      expect(back.w1).toEqual(merged.w1);
+    });
+  }
+
+  it('stores an int4 table in half the bytes of int8 and keeps every value within half a step', () => {
+    const merged = ensembleOf([1, 2].map((seed) => roundedModel('float32', 'mean', seed)));
+    const original = Float32Array.from(merged.embedding);
+    const q = quantizeRowsInt8(original, merged.rows, merged.dim, INT4_LEVELS);
+    for (let i = 0; i < original.length; i++) expect(Math.abs(q.values[i]!)).toBeLessThanOrEqual(7);
+    roundToInt8Rows(merged.embedding, merged.rows, merged.dim, INT4_LEVELS);
+    for (let i = 0; i < original.length; i++) expect(Math.abs(merged.embedding[i]! - original[i]!)).toBeLessThanOrEqual(q.scales[Math.floor(i / merged.dim)]! / 2 + 1e-6);
+    const int4 = exportOnnx(merged, 'test', { embedding: 'int4' });
+    expect(readInitializers(int4).get('embedding_0')!.rawData.byteLength).toBe((merged.rows * merged.dim) / 2);
+    expect(readInitializers(exportOnnx(merged, 'test', { embedding: 'int8' })).get('embedding')!.rawData.byteLength).toBe(merged.rows * merged.dim);
+    expect(importOnnx(int4).embedding).toEqual(merged.embedding);
   });
 });
