@@ -121,31 +121,36 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
             const q = quantizeRowsInt8(model.embedding, rows, dim);
             return [int8Tensor('embedding', [rows, dim], q.values), floatTensor('embedding_scale', [rows], q.scales)];
           })();
-  const graph = {
+  const graph = graphWithHead(
+    model,
+    [...lookup, ...pooling, node('MatMul', ['pooled', 'w1'], ['hidden_mm'])],
+    [
+      ...table,
+      floatTensor('w1', [pooledSize(model), hidden], model.w1),
+      int64Tensor('axis_tokens', [1]),
+      ...(withMax && storage === 'int8' ? [int64Tensor('axis_dims', [2])] : []),
+    ],
+  );
+  return encodeModel(docString, graph);
+}
+
+/** The graph from the first layer's product `hidden_mm` on: + b1 → Relu → MatMul+Add → Sigmoid, and its inputs and output. */
+function graphWithHead(model: ModelParams, nodes: object[], initializer: object[]): object {
+  const { hidden, heads } = model;
+  return {
     name: 'moderation_classifier',
     node: [
-      ...lookup,
-      ...pooling,
-      node('MatMul', ['pooled', 'w1'], ['hidden_mm']),
+      ...nodes,
       node('Add', ['hidden_mm', 'b1'], ['hidden_pre']),
       node('Relu', ['hidden_pre'], ['hidden']),
       node('MatMul', ['hidden', 'w2'], ['logits_mm']),
       node('Add', ['logits_mm', 'b2'], ['logits']),
       node('Sigmoid', ['logits'], [ONNX_OUTPUT]),
     ],
-    initializer: [
-      ...table,
-      floatTensor('w1', [pooledSize(model), hidden], model.w1),
-      floatTensor('b1', [hidden], model.b1),
-      floatTensor('w2', [hidden, heads], model.w2),
-      floatTensor('b2', [heads], model.b2),
-      int64Tensor('axis_tokens', [1]),
-      ...(withMax && storage === 'int8' ? [int64Tensor('axis_dims', [2])] : []),
-    ],
+    initializer: [...initializer, floatTensor('b1', [hidden], model.b1), floatTensor('w2', [hidden, heads], model.w2), floatTensor('b2', [heads], model.b2)],
     input: [valueInfo(ONNX_INPUT_IDS, TENSOR_INT64, ['batch', 'length']), valueInfo(ONNX_INPUT_WEIGHTS, TENSOR_FLOAT, ['batch', 'length'])],
     output: [valueInfo(ONNX_OUTPUT, TENSOR_FLOAT, ['batch', heads])],
   };
-  return encodeModel(docString, graph);
 }
 
 function encodeModel(docString: string, graph: object): Uint8Array {
@@ -186,7 +191,7 @@ function replicaGroups(model: ModelParams): Array<{ from: number; to: number; wo
  */
 function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
   if ((model.pooling ?? 'mean') !== 'mean') throw new Error('word weights and int4 tables need mean pooling');
-  const { rows, dim, hidden, heads } = model;
+  const { rows, dim, hidden } = model;
   const replicas = model.replicas ?? 1;
   const width = dim / replicas;
   const blockHidden = hidden / replicas;
@@ -270,31 +275,13 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
       for (let j = 0; j < blockHidden; j++) blocks[(r * width + d) * blockHidden + j] = model.w1[(r * width + d) * hidden + r * blockHidden + j]!;
     }
   }
-  initializer.push(
-    int64Tensor('blocks_shape', [-1, replicas, 1, width]),
-    int64Tensor('hidden_shape', [-1, hidden]),
-    floatTensor('w1_blocks', [replicas, width, blockHidden], blocks),
-    floatTensor('b1', [hidden], model.b1),
-    floatTensor('w2', [hidden, heads], model.w2),
-    floatTensor('b2', [heads], model.b2),
-  );
+  initializer.push(int64Tensor('blocks_shape', [-1, replicas, 1, width]), int64Tensor('hidden_shape', [-1, hidden]), floatTensor('w1_blocks', [replicas, width, blockHidden], blocks));
   nodes.push(
     node('Reshape', ['pooled_row', 'blocks_shape'], ['pooled_blocks']),
     node('MatMul', ['pooled_blocks', 'w1_blocks'], ['hidden_blocks']),
     node('Reshape', ['hidden_blocks', 'hidden_shape'], ['hidden_mm']),
-    node('Add', ['hidden_mm', 'b1'], ['hidden_pre']),
-    node('Relu', ['hidden_pre'], ['hidden']),
-    node('MatMul', ['hidden', 'w2'], ['logits_mm']),
-    node('Add', ['logits_mm', 'b2'], ['logits']),
-    node('Sigmoid', ['logits'], [ONNX_OUTPUT]),
   );
-  return {
-    name: 'moderation_classifier',
-    node: nodes,
-    initializer,
-    input: [valueInfo(ONNX_INPUT_IDS, TENSOR_INT64, ['batch', 'length']), valueInfo(ONNX_INPUT_WEIGHTS, TENSOR_FLOAT, ['batch', 'length'])],
-    output: [valueInfo(ONNX_OUTPUT, TENSOR_FLOAT, ['batch', heads])],
-  };
+  return graphWithHead(model, nodes, initializer);
 }
 
 /** Rebuild trainer parameters from an exported file (used by the ORT-equivalence test). */

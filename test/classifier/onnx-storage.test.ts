@@ -33,6 +33,15 @@ async function runOnnx(bytes: Uint8Array, ids: Int32Array[]): Promise<Float32Arr
   return ids.map((_, b) => data.slice(b * shape.heads, (b + 1) * shape.heads));
 }
 
+/** onnxruntime's probabilities for `windows` equal the trainer's forward pass within 1e-6. */
+async function expectOrtMatchesForward(bytes: Uint8Array, model: ModelParams): Promise<void> {
+  const got = await runOnnx(bytes, windows);
+  windows.forEach((ids, b) => {
+    const expected = forwardProbabilities(model, ids);
+    for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[b]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
+  });
+}
+
 function roundedModel(storage: EmbeddingStorage, pooling: Pooling, seed = 7): ModelParams {
   const model = initModel({ ...shape, pooling }, createRng(seed));
   // Spread the rows so quantisation is not trivially exact.
@@ -47,11 +56,7 @@ describe('ONNX export storage', () => {
     it(`runs a ${storage} table with ${pooling} pooling in onnxruntime as the trainer's forward pass predicts`, async () => {
       const model = roundedModel(storage, pooling);
       const bytes = exportOnnx(model, 'test', { embedding: storage });
-      const got = await runOnnx(bytes, windows);
-      windows.forEach((ids, b) => {
-        const expected = forwardProbabilities(model, ids);
-        for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[b]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
-      });
+      await expectOrtMatchesForward(bytes, model);
       const back = importOnnx(bytes);
       expect(back.pooling).toBe(pooling);
       expect(back.embedding).toEqual(model.embedding);
@@ -87,11 +92,7 @@ describe('ensembleOf', () => {
       }
       for (let k = 0; k < shape.heads; k++) expect(act.logits[k]).toBeCloseTo(mean[k]!, 5);
     }
-    const got = await runOnnx(exportOnnx(merged, 'test'), windows);
-    windows.forEach((ids, b) => {
-      const expected = forwardProbabilities(merged, ids);
-      for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[b]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
-    });
+    await expectOrtMatchesForward(exportOnnx(merged, 'test'), merged);
   });
 });
 
@@ -123,11 +124,7 @@ describe('ensembles of replicas with different word weights (grouped graph)', ()
       const merged = ensembleOf(replicas, { wordWeights, wordIdLimit });
       if (storage !== 'float32') roundToInt8Rows(merged.embedding, merged.rows, merged.dim, storage === 'int4' ? INT4_LEVELS : 127);
       const bytes = exportOnnx(merged, 'test', { embedding: storage });
-      const got = await runOnnx(bytes, windows);
-      windows.forEach((ids, b) => {
-        const expected = forwardProbabilities(merged, ids);
-        for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[b]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
-      });
+      await expectOrtMatchesForward(bytes, merged);
       const back = importOnnx(bytes);
       expect([back.replicas, back.wordWeights, back.wordIdLimit]).toEqual([3, wordWeights, wordIdLimit]);
       expect(back.embedding).toEqual(merged.embedding);
