@@ -72,15 +72,17 @@ interface TrainOptions {
   heldout: string;
   /** Hand-written seed examples (training split only). */
   seeds: string;
-  /** Earlier exported models (float32/float16/int8 ONNX) scored on this run's splits, for same-row comparisons. */
+  /** Earlier exported models (any storage or graph this exporter writes) scored on this run's splits, for same-row comparisons. */
   compare: string[];
-  /** Independently seeded replicas (seed, seed+1, …) exported as one network averaging their logits. */
+  /** Independently seeded replicas (seed, seed+1, …) exported as one network averaging their logits (default 8; `--word-weights` sets it too). */
   replicas: number;
-  /** Replicas trained at once, each in its own process (default: one per core). */
+  /** Child processes training replicas at once, each loading the data once (default: one per core). */
   parallel: number;
-  /** Internal: this process trains only replica N and sends its weights to the parent. */
-  worker: number | null;
+  /** Internal: this process trains only these replicas, one after another, and sends their weights to the parent. */
+  worker: number[] | null;
 }
+
+const DEFAULT_WORD_WEIGHTS = [1, 1, 1, 1, 4, 4, 4, 4];
 
 function parseArgs(argv: string[]): TrainOptions {
   const options: TrainOptions = {
@@ -104,15 +106,16 @@ function parseArgs(argv: string[]): TrainOptions {
     benignSourceWeight: 1,
     averageFrom: 2,
     pick: 'average',
-    // Round 4 (models/MODEL_CARD.md): four replicas averaged, int8 rows to stay under 25 MB.
-    embedding: 'int8',
+    // Round 6 (models/MODEL_CARD.md): eight replicas averaged, four at word weight 1 and four at 4,
+    // int4 rows to stay under 25 MB (round 4: four replicas, int8).
+    embedding: 'int4',
     charNgramMin: 3,
     wordWeight: 1,
-    wordWeights: null,
+    wordWeights: [...DEFAULT_WORD_WEIGHTS],
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
     seeds: join(REPO_ROOT, 'training', 'seeds'),
     compare: [],
-    replicas: 4,
+    replicas: DEFAULT_WORD_WEIGHTS.length,
     parallel: availableParallelism(),
     worker: null,
   };
@@ -148,16 +151,23 @@ function parseArgs(argv: string[]): TrainOptions {
       if (pooling !== 'mean' && pooling !== 'mean+max') throw new Error('--pooling must be mean or mean+max');
       options.pooling = pooling;
     }
-    else if (flag === '--word-weight') options.wordWeight = Number(need());
-    else if (flag === '--word-weights') options.wordWeights = need().split(',').map(Number);
+    else if (flag === '--word-weight') {
+      // One weight for every replica replaces the default mix.
+      options.wordWeight = Number(need());
+      options.wordWeights = null;
+    } else if (flag === '--word-weights') options.wordWeights = need().split(',').map(Number);
     else if (flag === '--max-lr-scale') options.maxLrScale = Number(need());
     else if (flag === '--dropout') options.dropout = Number(need());
     else if (flag === '--positive-weight-cap') options.positiveWeightCap = Number(need());
     else if (flag === '--benign-source-weight') options.benignSourceWeight = Number(need());
     else if (flag === '--average-from') options.averageFrom = Number(need());
-    else if (flag === '--replicas') options.replicas = Number(need());
+    else if (flag === '--replicas') {
+      // N replicas at --word-weight (default 1) unless --word-weights names one per replica.
+      options.replicas = Number(need());
+      if (!argv.includes('--word-weights')) options.wordWeights = null;
+    }
     else if (flag === '--parallel') options.parallel = Number(need());
-    else if (flag === '--replica-worker') options.worker = Number(need());
+    else if (flag === '--replica-worker') options.worker = need().split(',').map(Number);
     else if (flag === '--pick') {
       const pick = need();
       if (pick !== 'last' && pick !== 'best' && pick !== 'average') throw new Error('--pick must be last, best or average');
@@ -520,32 +530,53 @@ function trainReplicaHere(options: TrainOptions, prepared: Prepared, replica: nu
   return trainReplica({ options, seed: options.seed + replica, glove, ...prepared, featurizer });
 }
 
-/** Child-process mode (`--replica-worker N`): train one replica and send its weights to the parent. */
-function runWorker(options: TrainOptions, replica: number): void {
-  logPrefix = `[replica ${replica + 1}] `;
+/**
+ * Child-process mode (`--replica-worker 0,2,4`): load the data and GloVe once, then train those
+ * replicas one after another, sending each one's weights to the parent as it finishes.
+ */
+async function runWorker(options: TrainOptions, replicas: number[]): Promise<void> {
   const prepared = prepare(options);
-  const result = trainReplicaHere(options, prepared, replica, options.glove ? loadGlove(prepared.vocabulary) : null);
-  process.send!(result, () => process.disconnect());
+  const glove = options.glove ? loadGlove(prepared.vocabulary) : null;
+  for (const replica of replicas) {
+    logPrefix = `[replica ${replica + 1}] `;
+    const result = trainReplicaHere(options, prepared, replica, glove);
+    await new Promise<void>((done, fail) => process.send!({ replica, result } satisfies WorkerMessage, (error: Error | null) => (error ? fail(error) : done())));
+  }
+  process.disconnect();
 }
 
-/** Train replica N in a child process (same script, same options); resolves with its weights. */
-function trainInChild(argv: string[], replica: number): Promise<ReplicaResult> {
+interface WorkerMessage {
+  replica: number;
+  result: ReplicaResult;
+}
+
+/** Train `replicas` in one child process (same script, same options); resolves with their weights by replica. */
+function trainInChild(argv: string[], replicas: number[]): Promise<Map<number, ReplicaResult>> {
   return new Promise((resolvePromise, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [...argv, '--replica-worker', String(replica)], {
+    const child = fork(fileURLToPath(import.meta.url), [...argv, '--replica-worker', replicas.join(',')], {
       execArgv: process.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    let result: ReplicaResult | null = null;
+    const results = new Map<number, ReplicaResult>();
     child.on('message', (message) => {
-      result = message as ReplicaResult;
+      const { replica, result } = message as WorkerMessage;
+      results.set(replica, result);
     });
     child.on('error', reject);
-    child.on('exit', (code) => (result ? resolvePromise(result) : reject(new Error(`replica ${replica + 1} exited with code ${code}`))));
+    child.on('exit', (code) => {
+      const missing = replicas.filter((r) => !results.has(r));
+      if (missing.length === 0) resolvePromise(results);
+      else reject(new Error(`replica ${missing[0]! + 1} was not trained: its process exited with code ${code}`));
+    });
   });
 }
 
-/** Every replica, `parallel` at a time; results in replica order whatever finishes first. */
+/**
+ * Every replica, in `parallel` child processes (one per core by default), each loading the data
+ * once and training every parallel-th replica; results in replica order. A replica's weights
+ * depend only on its seed, not on which process trains it.
+ */
 async function trainReplicas(options: TrainOptions, argv: string[], prepared: Prepared): Promise<ReplicaResult[]> {
   if (options.replicas === 1 || options.parallel <= 1) {
     const glove = options.glove ? loadGlove(prepared.vocabulary) : null;
@@ -555,17 +586,11 @@ async function trainReplicas(options: TrainOptions, argv: string[], prepared: Pr
     });
   }
   if (options.glove) ensureGlove(REPO_ROOT, log); // install once, before the children race for it
-  log(`training ${options.replicas} replicas, ${Math.min(options.parallel, options.replicas)} at a time (seeds ${options.seed}…${options.seed + options.replicas - 1})`);
-  const results: ReplicaResult[] = new Array(options.replicas);
-  let next = 0;
-  const lane = async () => {
-    while (next < options.replicas) {
-      const replica = next++;
-      results[replica] = await trainInChild(argv, replica);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.parallel, options.replicas) }, lane));
-  return results;
+  const lanes = Math.min(options.parallel, options.replicas);
+  log(`training ${options.replicas} replicas in ${lanes} processes (seeds ${options.seed}…${options.seed + options.replicas - 1})`);
+  const assigned = Array.from({ length: lanes }, (_, lane) => Array.from({ length: options.replicas }, (_, r) => r).filter((r) => r % lanes === lane));
+  const byLane = await Promise.all(assigned.map((replicas) => trainInChild(argv, replicas)));
+  return Array.from({ length: options.replicas }, (_, r) => byLane[r % lanes]!.get(r)!);
 }
 
 async function main(): Promise<void> {
