@@ -10,7 +10,6 @@ export const TENSOR_UINT8 = 2;
 export const TENSOR_INT8 = 3;
 export const TENSOR_INT64 = 7;
 export const TENSOR_FLOAT16 = 10;
-export const ATTRIBUTE_FLOAT = 1;
 export const ATTRIBUTE_INT = 2;
 export const ATTRIBUTE_INTS = 7;
 
