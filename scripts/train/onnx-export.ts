@@ -55,6 +55,14 @@ const node = (opType: string, input: string[], output: string[], attribute: obje
   name: `${opType}_${output[0]}`,
   attribute,
 });
+const gather = (table: string, out: string) => node('Gather', [table, ONNX_INPUT_IDS], [out], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]);
+const toFloat = (input: string, out: string) => node('Cast', [input], [out], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]);
+
+/** Flat index of w1[replica block r: input d, unit j] in the dense block-diagonal matrix and in its stored blocks. */
+function blockIndices(r: number, d: number, j: number, shape: { width: number; blockHidden: number; hidden: number }): { dense: number; block: number } {
+  const input = r * shape.width + d;
+  return { dense: input * shape.hidden + r * shape.blockHidden + j, block: input * shape.blockHidden + j };
+}
 
 function valueInfo(name: string, elemType: number, dims: Array<string | number>) {
   return {
@@ -70,13 +78,14 @@ function valueInfo(name: string, elemType: number, dims: Array<string | number>)
 
 export type EmbeddingStorage = 'float32' | 'float16' | 'int8' | 'int4';
 
+/** Largest stored magnitude of a quantised table (int8 127, int4 7); null for float storage. */
+export const quantizationLevels = (storage: EmbeddingStorage): number | null => (storage === 'int8' ? 127 : storage === 'int4' ? INT4_LEVELS : null);
+
 /** Serialise a (calibration-folded) model to ONNX bytes. */
 export function exportOnnx(model: ModelParams, docString: string, options: { embedding?: EmbeddingStorage } = {}): Uint8Array {
   const storage = options.embedding ?? 'float32';
   if (storage === 'int4' || model.wordWeights) return encodeModel(docString, groupedGraph(model, storage));
   const { rows, dim, hidden, heads } = model;
-  const gather = (table: string, out: string) => node('Gather', [table, ONNX_INPUT_IDS], [out], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]);
-  const toFloat = (input: string, out: string) => node('Cast', [input], [out], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]);
   // The window mean is a batched MatMul of the weights as a row ([B, 1, L]) with the gathered rows
   // ([B, L, dim]): one pass over the gathered tensor, where Mul + ReduceSum made two and wrote a
   // second [B, L, dim] tensor (the gathered tensor is what a run spends its time on).
@@ -183,9 +192,10 @@ function replicaGroups(model: ModelParams): Array<{ from: number; to: number; wo
  *   per group of replicas with word weight k: weights·(1 + (k−1)·[id is a word]), renormalised per
  *   window (k = 1 keeps the caller's count/n); × the row scale; the window mean over that group's
  *   own columns of the table (int4: two values per byte, low nibble = column j, high = j + width/2,
- *   both stored +8: Mod/Floor split them and −8·Σweights removes the offset);
+ *   both stored +8: Floor(byte/16) is the high value, the low one's mean is mean(byte) − 16·mean(high),
+ *   and −8·Σweights removes the offset);
  *   the groups' means side by side → a block-diagonal first layer stored as blocks [n, dim/n, hidden/n]
- *   (a broadcast MatMul: n times fewer multiplications than the dense block-diagonal matrix) →
+ *   and run as one product per replica (n times fewer multiplications than the dense matrix) →
  *   Relu → MatMul+Add → Sigmoid.
  * The inputs and output are the other graph's, so serving does not change.
  */
@@ -197,11 +207,11 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
   const blockHidden = hidden / replicas;
   const nodes: object[] = [];
   const initializer: object[] = [int64Tensor('axis_tokens', [1])];
-  const quantized = storage === 'int8' || storage === 'int4';
-  const q = quantized ? quantizeRowsInt8(model.embedding, rows, dim, storage === 'int4' ? INT4_LEVELS : 127) : null;
+  const levels = quantizationLevels(storage);
+  const q = levels ? quantizeRowsInt8(model.embedding, rows, dim, levels) : null;
   if (q) {
     initializer.push(floatTensor('embedding_scale', [rows], q.scales));
-    nodes.push(node('Gather', ['embedding_scale', ONNX_INPUT_IDS], ['row_scale'], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]));
+    nodes.push(gather('embedding_scale', 'row_scale'));
   }
   if (storage === 'int4') initializer.push(int64Tensor('axis_last', [2]), floatTensor('sixteen', [], Float32Array.of(16)), floatTensor('sixteenth', [], Float32Array.of(1 / 16)), floatTensor('eight', [], Float32Array.of(8)));
   if (model.wordWeights) {
@@ -212,12 +222,12 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
   replicaGroups(model).forEach(({ from, to, wordWeight }, g) => {
     const columns = (to - from) * width;
     const firstColumn = from * width;
-    const table = new Float32Array(rows * columns);
-    const qTable = new Int8Array(q ? rows * columns : 0);
-    for (let r = 0; r < rows; r++) {
-      table.set(model.embedding.subarray(r * dim + firstColumn, r * dim + firstColumn + columns), r * columns);
-      if (q) qTable.set(q.values.subarray(r * dim + firstColumn, r * dim + firstColumn + columns), r * columns);
-    }
+    // This group's columns of every row, from the stored (quantised or float) table.
+    const groupColumns = <T extends Int8Array | Float32Array>(source: T, out: T): T => {
+      for (let r = 0; r < rows; r++) out.set(source.subarray(r * dim + firstColumn, r * dim + firstColumn + columns), r * columns);
+      return out;
+    };
+    const qTable = q ? groupColumns(q.values, new Int8Array(rows * columns)) : null;
     let weights = ONNX_INPUT_WEIGHTS;
     if (wordWeight !== 1) {
       initializer.push(floatTensor(`word_extra_${g}`, [], Float32Array.of(wordWeight - 1)));
@@ -236,9 +246,9 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
     }
     const row = `weights_row_${g}`;
     nodes.push(node('Unsqueeze', [weights, 'axis_tokens'], [row]));
-    const gather = (name: string) => node('Gather', [name, ONNX_INPUT_IDS], [`gathered_raw_${g}`], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]);
-    const toFloat = node('Cast', [`gathered_raw_${g}`], [`gathered_${g}`], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]);
-    if (storage === 'int4') {
+    const raw = `gathered_raw_${g}`;
+    const gathered = `gathered_${g}`;
+    if (qTable && storage === 'int4') {
       const half = columns / 2;
       if (!Number.isInteger(half)) throw new Error('int4 tables need an even number of columns per group');
       // Byte j of a row holds columns j (low nibble) and j + half (high), each stored +8. Vectorised
@@ -250,12 +260,12 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
       }
       initializer.push(uint8Tensor(`embedding_${g}`, [rows, half], packed));
       nodes.push(
-        gather(`embedding_${g}`),
-        toFloat,
-        node('Mul', [`gathered_${g}`, 'sixteenth'], [`high_frac_${g}`]),
+        gather(`embedding_${g}`, raw),
+        toFloat(raw, gathered),
+        node('Mul', [gathered, 'sixteenth'], [`high_frac_${g}`]),
         node('Floor', [`high_frac_${g}`], [`high_${g}`]),
         // mean(low) = mean(byte) − 16·mean(high): two small subtractions instead of two full passes.
-        node('MatMul', [row, `gathered_${g}`], [`mean_bytes_${g}`]),
+        node('MatMul', [row, gathered], [`mean_bytes_${g}`]),
         node('MatMul', [row, `high_${g}`], [`mean_high_${g}`]),
         node('Mul', [`mean_high_${g}`, 'sixteen'], [`mean_high_shifted_${g}`]),
         node('Sub', [`mean_bytes_${g}`, `mean_high_shifted_${g}`], [`mean_low_${g}`]),
@@ -265,10 +275,10 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
         node('Sub', [`mean_offset_${g}`, `offset_${g}`], [`pooled_${g}`]),
       );
     } else {
-      initializer.push(
-        storage === 'int8' ? int8Tensor(`embedding_${g}`, [rows, columns], qTable) : storage === 'float16' ? float16Tensor(`embedding_${g}`, [rows, columns], table) : floatTensor(`embedding_${g}`, [rows, columns], table),
-      );
-      nodes.push(gather(`embedding_${g}`), ...(storage === 'float32' ? [node('Identity', [`gathered_raw_${g}`], [`gathered_${g}`])] : [toFloat]), node('MatMul', [row, `gathered_${g}`], [`pooled_${g}`]));
+      const dims = [rows, columns];
+      const table = qTable ? null : groupColumns(model.embedding, new Float32Array(rows * columns));
+      initializer.push(qTable ? int8Tensor(`embedding_${g}`, dims, qTable) : storage === 'float16' ? float16Tensor(`embedding_${g}`, dims, table!) : floatTensor(`embedding_${g}`, dims, table!));
+      nodes.push(gather(`embedding_${g}`, raw), storage === 'float32' ? node('Identity', [raw], [gathered]) : toFloat(raw, gathered), node('MatMul', [row, gathered], [`pooled_${g}`]));
     }
     pooledGroups.push(`pooled_${g}`);
   });
@@ -277,7 +287,10 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
   const blocks = new Float32Array(replicas * width * blockHidden);
   for (let r = 0; r < replicas; r++) {
     for (let d = 0; d < width; d++) {
-      for (let j = 0; j < blockHidden; j++) blocks[(r * width + d) * blockHidden + j] = model.w1[(r * width + d) * hidden + r * blockHidden + j]!;
+      for (let j = 0; j < blockHidden; j++) {
+        const at = blockIndices(r, d, j, { width, blockHidden, hidden });
+        blocks[at.block] = model.w1[at.dense]!;
+      }
     }
   }
   initializer.push(int64Tensor('blocks_shape', [-1, replicas, width]), int64Tensor('hidden_shape', [-1, hidden]), floatTensor('w1_blocks', [replicas, width, blockHidden], blocks));
@@ -344,15 +357,17 @@ function importGrouped(tensors: Map<string, DecodedTensor>, get: (name: string) 
     const extra = tensors.get(`word_extra_${g}`);
     for (let r = 0; r < columns / width; r++) wordWeights.push(extra ? 1 + floatsOf(extra)[0]! : 1);
     const f = scales ? null : floatsOf(t);
+    const stored = scales && !packed ? int8Values(t) : null;
+    const half = columns / 2;
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < columns; j++) {
         const at = r * dim + column + j;
         if (f) floats[at] = f[r * columns + j]!;
-        else if (packed) {
-          const half = columns / 2;
+        else if (stored) values[at] = stored[r * columns + j]!;
+        else {
           const byte = t.rawData[r * half + (j % half)]!;
           values[at] = (j < half ? byte & 15 : byte >> 4) - 8;
-        } else values[at] = int8Values(t)[r * columns + j]!;
+        }
       }
     }
     column += columns;
@@ -361,7 +376,10 @@ function importGrouped(tensors: Map<string, DecodedTensor>, get: (name: string) 
   const w1 = new Float32Array(dim * hidden);
   for (let r = 0; r < replicas; r++) {
     for (let d = 0; d < width; d++) {
-      for (let j = 0; j < blockHidden; j++) w1[(r * width + d) * hidden + r * blockHidden + j] = blocks[(r * width + d) * blockHidden + j]!;
+      for (let j = 0; j < blockHidden; j++) {
+        const at = blockIndices(r, d, j, { width, blockHidden, hidden });
+        w1[at.dense] = blocks[at.block]!;
+      }
     }
   }
   const limit = tensors.get('word_id_limit');

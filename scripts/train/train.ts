@@ -20,10 +20,10 @@ import { HEAD_COUNT, UNKNOWN } from './labels.ts';
 import { averagePrecision, bestF1Threshold, fitPlatt, statsAt } from './metrics.ts';
 import { createActivations, createAdagradState, createRng, ensembleOf, foldCalibration, forwardLogits, initModel, pooledSize, sigmoid, trainStep } from './model.ts';
 import type { Calibration, ModelParams, Pooling } from './model.ts';
-import { exportOnnx, importOnnx } from './onnx-export.ts';
+import { exportOnnx, importOnnx, quantizationLevels } from './onnx-export.ts';
 import type { EmbeddingStorage } from './onnx-export.ts';
 import { roundToFloat16 } from './float16.ts';
-import { INT4_LEVELS, roundToInt8Rows } from './int8.ts';
+import { roundToInt8Rows } from './int8.ts';
 import { writeHeldoutEvalFile } from './heldout.ts';
 import { loadSeeds } from './seeds.ts';
 import { loadSources } from './sources.ts';
@@ -609,7 +609,7 @@ async function main(): Promise<void> {
   log(`trained in ${trainSeconds.toFixed(0)} s`);
   const model = ensembleOf(
     replicas.map((r) => r.chosen),
-    options.wordWeights ? { wordWeights: options.wordWeights, wordIdLimit: prepared.vocabulary.length + 1 } : undefined,
+    options.wordWeights ? { wordWeights: options.wordWeights, wordIdLimit: featurizer.bucketBase } : undefined,
   );
   if (options.replicas > 1) {
     const val = splitFigures(model, featurizer, validation);
@@ -618,7 +618,8 @@ async function main(): Promise<void> {
   }
   // Calibrate and report the weights exactly as the ONNX file will hold them.
   if (options.embedding === 'float16') roundToFloat16(model.embedding);
-  if (options.embedding === 'int8' || options.embedding === 'int4') roundToInt8Rows(model.embedding, model.rows, model.dim, options.embedding === 'int4' ? INT4_LEVELS : 127);
+  const levels = quantizationLevels(options.embedding);
+  if (levels) roundToInt8Rows(model.embedding, model.rows, model.dim, levels);
 
   const validationLogits = validation.map((item) => scoreItem(model, featurizer, item));
   log(`hidden units active on validation: ${countActiveUnits(model, featurizer, validation.slice(0, 2000))} of ${model.hidden}`);

@@ -91,7 +91,8 @@ export function tokenize(text: string): Token[] {
 export class Featurizer {
   readonly settings: FeaturizerSettings;
   private readonly wordIds: Map<string, number>;
-  private readonly bucketBase: number;
+  /** Ids below this are padding (0) or vocabulary words; hashed n-gram buckets start here. */
+  readonly bucketBase: number;
 
   constructor(settings: FeaturizerSettings) {
     this.settings = settings;

@@ -8,7 +8,7 @@ import { roundToFloat16 } from '../../scripts/train/float16.ts';
 import { dequantizeRowsInt8, INT4_LEVELS, quantizeRowsInt8, roundToInt8Rows } from '../../scripts/train/int8.ts';
 import { createActivations, createRng, ensembleOf, forwardLogits, forwardProbabilities, initModel } from '../../scripts/train/model.ts';
 import type { ModelParams, Pooling } from '../../scripts/train/model.ts';
-import { exportOnnx, importOnnx } from '../../scripts/train/onnx-export.ts';
+import { exportOnnx, importOnnx, quantizationLevels } from '../../scripts/train/onnx-export.ts';
 import type { EmbeddingStorage } from '../../scripts/train/onnx-export.ts';
 import { readInitializers } from '../../scripts/train/onnx-proto.ts';
 
@@ -122,7 +122,8 @@ describe('ensembles of replicas with different word weights (grouped graph)', ()
     it(`runs a ${storage} table in onnxruntime as the trainer's forward pass predicts and imports back`, async () => {
       const replicas = [1, 2, 3].map((seed) => roundedModel('float32', 'mean', seed));
       const merged = ensembleOf(replicas, { wordWeights, wordIdLimit });
-      if (storage !== 'float32') roundToInt8Rows(merged.embedding, merged.rows, merged.dim, storage === 'int4' ? INT4_LEVELS : 127);
+      const levels = quantizationLevels(storage);
+      if (levels) roundToInt8Rows(merged.embedding, merged.rows, merged.dim, levels);
       const bytes = exportOnnx(merged, 'test', { embedding: storage });
       await expectOrtMatchesForward(bytes, merged);
       const back = importOnnx(bytes);
