@@ -1,9 +1,9 @@
 // Benchmark of the pre-filter detectors: texts/second and p50/p99 latency per detector and for the
 // whole suite, on short (~20 words) and long (~2,000 words) inputs. Run: npm run bench:detectors
 
-import { PII_TYPES, SECRET_TYPES } from '../src/guard/detectors/config.ts';
+import { PII_TYPES, SECRET_TYPES } from '../src/policy/profiles/detector-options.ts';
 import { buildDetectors, runDetectors } from '../src/guard/detectors/index.ts';
-import { createRe2Engine } from '../src/guard/regex/re2.ts';
+import { createRe2Engine } from '../src/node/re2-engine.ts';
 import type { TextDetector } from '../src/guard/types.ts';
 
 const WORDS =

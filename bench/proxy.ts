@@ -5,7 +5,7 @@
 
 import { pino } from 'pino';
 import { startFakeUpstream } from '../fixtures/fake-upstream.ts';
-import { GUARD_DEGRADED_HEADER } from '../src/guard/report.ts';
+import { GUARD_DEGRADED_HEADER } from '../src/guardrails/report.ts';
 import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from '../src/node/classifier.ts';
 import { startProxyServer } from '../src/node/server.ts';
 

@@ -10,10 +10,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MODERATION_CATEGORIES } from '../src/categories.ts';
-import { loadOnnxClassifier } from '../src/classifier/onnx.ts';
+import { loadOnnxClassifier } from '../src/node/onnx-classifier.ts';
 import { flagThreshold } from '../src/guard/decision.ts';
-import { readPolicySources } from '../src/guard/profiles/node-files.ts';
-import { loadShippedProfiles } from '../src/guard/profiles/resolve.ts';
+import { readPolicySources } from '../src/node/profile-files.ts';
+import { loadShippedProfiles } from '../src/policy/profiles/resolve.ts';
 import { EVAL_KEYS } from './eval-format.ts';
 import { averagePrecision, statsAt } from './train/metrics.ts';
 

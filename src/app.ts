@@ -7,7 +7,7 @@ import { HttpError, INTERNAL_ERROR_ENVELOPE } from './errors.ts';
 import { resolveRequestId } from './http/request-id.ts';
 import { describeCause, type Logger } from './logging/logger.ts';
 import type { PolicyStore } from './policy/types.ts';
-import { passThroughGuardrails, type ProxyGuardrails } from './proxy/guardrails.ts';
+import { passThroughGuardrails, type ProxyGuardrails } from './guardrails/seam.ts';
 import type { FetchLike } from './proxy/upstream.ts';
 import { tenantContextMiddleware, type AppEnv } from './routes/context.ts';
 import { registerModelListRoutes } from './routes/models.ts';

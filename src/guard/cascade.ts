@@ -18,9 +18,9 @@ import {
   type Detection,
   type JudgeOutcome,
 } from './decision.ts';
-import type { DetectorSuiteOptions } from './detectors/config.ts';
-import { stageOfDetector, type ResolvedDirection, type ResolvedProfile, type StagePolicy } from './profiles/resolve.ts';
-import type { OnError } from './profiles/schema.ts';
+import type { DetectorSuiteOptions } from '../policy/profiles/detector-options.ts';
+import { stageOfDetector, type ResolvedDirection, type ResolvedProfile, type StagePolicy } from '../policy/profiles/resolve.ts';
+import type { OnError } from '../policy/profiles/schema.ts';
 import { createPlaceholderVault, redactionReplacement, redactSpans, type PlaceholderVault, type Redaction, type RedactionSpan } from './redaction.ts';
 import type { TextDetector } from './types.ts';
 

@@ -4,10 +4,10 @@
 
 import { isModerationCategory, MODERATION_CATEGORIES, type ClassifierHead, type ModerationCategory } from '../categories.ts';
 import type { Span } from '../text/normalize.ts';
-import { MINORS_CATEGORY } from './profiles/floor.ts';
-import type { ResolvedBand, ResolvedDirection, StagePolicy } from './profiles/resolve.ts';
-import { stageOfDetector } from './profiles/resolve.ts';
-import type { OnError, SensitiveDataAction } from './profiles/schema.ts';
+import { MINORS_CATEGORY } from '../policy/profiles/floor.ts';
+import type { ResolvedBand, ResolvedDirection, StagePolicy } from '../policy/profiles/resolve.ts';
+import { stageOfDetector } from '../policy/profiles/resolve.ts';
+import type { OnError, SensitiveDataAction } from '../policy/profiles/schema.ts';
 import type { DetectorName, Finding } from './types.ts';
 
 export type Decision = 'allow' | 'allow_with_redaction' | 'soft_block' | 'block';

@@ -7,7 +7,7 @@ import type { Classifier } from '../classifier/types.ts';
 import type { GuardFactory } from '../policy/types.ts';
 import type { ClassifierCache } from './cache.ts';
 import { createGuard, type Judge } from './cascade.ts';
-import type { DetectorSuiteOptions } from './detectors/config.ts';
+import type { DetectorSuiteOptions } from '../policy/profiles/detector-options.ts';
 import type { TextDetector } from './types.ts';
 
 export interface GuardFactoryDeps {

@@ -1,7 +1,7 @@
 // Node: loads the moderation classifier the guards score with. The one place the production
 // model is chosen; main.ts and demo.ts refuse to start when it fails.
 
-import { loadOnnxClassifier } from '../classifier/onnx.ts';
+import { loadOnnxClassifier } from './onnx-classifier.ts';
 import type { Classifier } from '../classifier/types.ts';
 
 export const DEFAULT_CLASSIFIER_MODEL = 'models/moderation-classifier.onnx';

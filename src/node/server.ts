@@ -9,14 +9,14 @@ import type { Classifier } from '../classifier/types.ts';
 import { createClassifierCache } from '../guard/cache.ts';
 import { buildDetectors } from '../guard/detectors/index.ts';
 import { createGuardFactory } from '../guard/guard-factory.ts';
-import { createProxyGuardrails } from '../guard/proxy-guardrails.ts';
-import { createRe2Engine } from '../guard/regex/re2.ts';
+import { createProxyGuardrails } from '../guardrails/proxy-guardrails.ts';
+import { createRe2Engine } from './re2-engine.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EnvMap } from '../policy/interpolate.ts';
 import { loadPolicySnapshot } from '../policy/load.ts';
 import { createPolicyStore } from '../policy/store.ts';
 import type { PolicyStore } from '../policy/types.ts';
-import type { ProxyGuardrails } from '../proxy/guardrails.ts';
+import type { ProxyGuardrails } from '../guardrails/seam.ts';
 import type { FetchLike } from '../proxy/upstream.ts';
 import { fileSystemPolicySource } from './policy-files.ts';
 

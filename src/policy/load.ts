@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { formatFieldPath } from '../validation/field-path.ts';
 import { fromHex, sha256, toHex } from './digest.ts';
 import { interpolateDocument, type EnvMap } from './interpolate.ts';
-import { attachProfiles } from './profiles.ts';
+import { attachProfiles } from './profiles/attach.ts';
 import { ENV_REFERENCE, tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
 import type { GuardFactory, LoadedDeployment, LoadedTenant, PolicyFile, PolicySnapshot } from './types.ts';
 

@@ -2,7 +2,7 @@
 // Built by `loadPolicySnapshot` from YAML files; swapped whole on reload, never mutated.
 
 import type { Guard } from '../guard/cascade.ts';
-import type { ProfileRegistry, ResolvedProfile } from '../guard/profiles/resolve.ts';
+import type { ProfileRegistry, ResolvedProfile } from './profiles/resolve.ts';
 import type { TenantFile } from './schema.ts';
 
 export interface LoadedUpstream {

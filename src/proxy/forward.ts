@@ -4,7 +4,7 @@
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import type { AppContext } from '../routes/context.ts';
-import type { GuardCallContext, GuardedEndpoint, ProxyGuardrails } from './guardrails.ts';
+import type { GuardCallContext, GuardedEndpoint, ProxyGuardrails } from '../guardrails/seam.ts';
 import { callUpstream, readUpstreamJson, type FetchLike } from './upstream.ts';
 
 export interface ForwardDeps {

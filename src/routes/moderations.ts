@@ -4,8 +4,8 @@
 
 import type { Hono } from 'hono';
 import { HttpError } from '../errors.ts';
-import { guardFor } from '../guard/proxy-guardrails.ts';
-import { degradedHeaderValue, GUARD_DEGRADED_HEADER, GUARD_POLICY_VERSION_HEADER, toModerationResult } from '../guard/report.ts';
+import { guardFor } from '../guardrails/proxy-guardrails.ts';
+import { degradedHeaderValue, GUARD_DEGRADED_HEADER, GUARD_POLICY_VERSION_HEADER, toModerationResult } from '../guardrails/report.ts';
 import { readGuardHeaders } from '../http/guard-headers.ts';
 import { readJsonObjectBody } from '../http/json-body.ts';
 import type { LoadedTenant } from '../policy/types.ts';

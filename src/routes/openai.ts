@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { readJsonObjectBody } from '../http/json-body.ts';
 import type { JsonObject } from '../http/json.ts';
 import { forwardModelCall, type ForwardDeps } from '../proxy/forward.ts';
-import type { GuardedEndpoint } from '../proxy/guardrails.ts';
+import type { GuardedEndpoint } from '../guardrails/seam.ts';
 import { resolveRequestModel } from '../proxy/models.ts';
 import { chatCompletionRequestSchema } from '../validation/chat.ts';
 import { completionRequestSchema } from '../validation/completions.ts';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../../src/classifier/errors.ts';
-import { loadOnnxClassifier } from '../../src/classifier/onnx.ts';
-import type { OnnxClassifier } from '../../src/classifier/onnx.ts';
+import { loadOnnxClassifier } from '../../src/node/onnx-classifier.ts';
+import type { OnnxClassifier } from '../../src/node/onnx-classifier.ts';
 
 const MODELS = join(import.meta.dirname, '..', '..', 'models');
 const MODEL = join(MODELS, 'moderation-classifier.onnx');

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/errors.ts';
-import type { ProxyGuardrails } from '../../src/proxy/guardrails.ts';
+import type { ProxyGuardrails } from '../../src/guardrails/seam.ts';
 import { ACME_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
 
 const seen: { endpoint: string; tags: string[]; stream: boolean; deployment: string }[] = [];

@@ -3,7 +3,7 @@
 // received, what the client got back, and the X-Guard-* headers.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PolicyDetections } from '../../src/guard/report.ts';
+import type { PolicyDetections } from '../../src/guardrails/report.ts';
 import { ACME_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
 
 let stack: TestStack;

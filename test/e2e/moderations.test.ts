@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
-import type { ModerationResult } from '../../src/guard/report.ts';
+import type { ModerationResult } from '../../src/guardrails/report.ts';
 import { ACME_KEY, GLOBEX_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
 
 let stack: TestStack;

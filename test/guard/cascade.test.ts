@@ -3,7 +3,7 @@ import { MODERATION_CATEGORIES } from '../../src/categories.ts';
 import { createClassifierCache } from '../../src/guard/cache.ts';
 import { createGuard, createGuards, type Judge, type JudgeRequest } from '../../src/guard/cascade.ts';
 import { enforcementOf } from '../../src/guard/decision.ts';
-import { resolveTenantProfiles, type ResolvedProfile } from '../../src/guard/profiles/resolve.ts';
+import { resolveTenantProfiles, type ResolvedProfile } from '../../src/policy/profiles/resolve.ts';
 import { createPlaceholderVault, restorePlaceholders } from '../../src/guard/redaction.ts';
 import { fakeBuildDetectors, fakeClassifier, scoresFromMarkers, shippedProfiles } from './fakes.ts';
 

@@ -5,9 +5,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClassifierHead } from '../../src/categories.ts';
 import type { Classifier, ClassifierScores } from '../../src/classifier/types.ts';
-import type { DetectorSuiteOptions } from '../../src/guard/detectors/config.ts';
+import type { DetectorSuiteOptions } from '../../src/policy/profiles/detector-options.ts';
 import { SEXUAL_MINORS_RULES } from '../../src/guard/detectors/minors.ts';
-import { loadShippedProfiles, type PolicySource, type ProfileRegistry } from '../../src/guard/profiles/resolve.ts';
+import { loadShippedProfiles, type PolicySource, type ProfileRegistry } from '../../src/policy/profiles/resolve.ts';
 import type { Finding, TextDetector } from '../../src/guard/types.ts';
 
 function matches(text: string, pattern: RegExp): Array<{ start: number; end: number }> {

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { pino } from 'pino';
 import type { AppLimits } from '../../src/app.ts';
 import { startProxyServer, type RunningProxy } from '../../src/node/server.ts';
-import type { ProxyGuardrails } from '../../src/proxy/guardrails.ts';
+import type { ProxyGuardrails } from '../../src/guardrails/seam.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.ts';
 import { createFakeClassifier, type FakeClassifier } from './fake-classifier.ts';
 

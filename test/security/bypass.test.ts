@@ -3,9 +3,9 @@
 // pre-filter detectors, asserting both the hit and the exact span in the original text.
 
 import { describe, expect, it } from 'vitest';
-import { PII_TYPES, SECRET_TYPES } from '../../src/guard/detectors/config.ts';
+import { PII_TYPES, SECRET_TYPES } from '../../src/policy/profiles/detector-options.ts';
 import { buildDetectors, runDetectors } from '../../src/guard/detectors/index.ts';
-import { createRe2Engine } from '../../src/guard/regex/re2.ts';
+import { createRe2Engine } from '../../src/node/re2-engine.ts';
 
 const detectors = buildDetectors(
   {

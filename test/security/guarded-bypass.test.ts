@@ -2,7 +2,7 @@
 // disguised prompt injections are still blocked; near-miss wording stays allowed.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModerationResult } from '../../src/guard/report.ts';
+import type { ModerationResult } from '../../src/guardrails/report.ts';
 import { ACME_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
 
 let stack: TestStack;

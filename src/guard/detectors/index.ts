@@ -3,7 +3,7 @@
 
 import type { RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import type { DetectorSuiteOptions, RegexRuleOptions } from './config.ts';
+import type { DetectorSuiteOptions, RegexRuleOptions } from '../../policy/profiles/detector-options.ts';
 import { createInjectionDetector } from './injection.ts';
 import { createKeywordDetector } from './keywords.ts';
 import { createMatchingView } from './matching-view.ts';

@@ -5,7 +5,7 @@
 import { normalizeForMatching } from '../../text/normalize.ts';
 import { RegexCompileError, type RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import type { KeywordListOptions } from './config.ts';
+import type { KeywordListOptions } from '../../policy/profiles/detector-options.ts';
 import { DetectorRuleError } from './errors.ts';
 import { createMatchingView, escapeRegexLiteral, isAsciiWordChar, matchOnView, type MatchingView } from './matching-view.ts';
 

@@ -3,7 +3,7 @@
 // Terms are chosen so that safety, health and education text ("child safety online", "sex
 // education for teenagers", "breast cancer screening") does not fire; see docs/detectors.md.
 
-import type { RegexRuleOptions } from './config.ts';
+import type { RegexRuleOptions } from '../../policy/profiles/detector-options.ts';
 
 const SEP = '[^\\p{L}\\p{N}]{1,4}';
 const OPT_SEP = `(?:${SEP})?`;

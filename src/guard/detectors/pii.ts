@@ -4,7 +4,7 @@
 import { normalizeForMatching, toOriginalSpan, type Span } from '../../text/normalize.ts';
 import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import type { PiiType } from './config.ts';
+import type { PiiType } from '../../policy/profiles/detector-options.ts';
 import { isAsciiWordChar } from './matching-view.ts';
 import {
   hasKnownCardPrefix,

@@ -4,7 +4,7 @@
 
 import { RegexCompileError, type CompiledPattern, type RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import type { RegexRuleOptions } from './config.ts';
+import type { RegexRuleOptions } from '../../policy/profiles/detector-options.ts';
 import { DetectorRuleError } from './errors.ts';
 import { createMatchingView, matchOnView, type MatchingView } from './matching-view.ts';
 

@@ -5,7 +5,7 @@ import type { Span } from '../../text/normalize.ts';
 import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
 import { decodeBase64Text } from './base64.ts';
-import type { SecretType } from './config.ts';
+import type { SecretType } from '../../policy/profiles/detector-options.ts';
 import { isAsciiWordChar } from './matching-view.ts';
 
 export interface SecretsOptions {

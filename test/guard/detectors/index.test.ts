@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PII_TYPES, SECRET_TYPES } from '../../../src/guard/detectors/config.ts';
+import { PII_TYPES, SECRET_TYPES } from '../../../src/policy/profiles/detector-options.ts';
 import { buildDetectors, DetectorRuleError, runDetectors } from '../../../src/guard/detectors/index.ts';
 import { engine } from './support.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PII_TYPES } from '../../../src/guard/detectors/config.ts';
+import { PII_TYPES } from '../../../src/policy/profiles/detector-options.ts';
 import { createPiiDetector } from '../../../src/guard/detectors/pii.ts';
 import { covered, engine, MIXED_PREFIX } from './support.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SECRET_TYPES } from '../../../src/guard/detectors/config.ts';
+import { SECRET_TYPES } from '../../../src/policy/profiles/detector-options.ts';
 import { createSecretsDetector } from '../../../src/guard/detectors/secrets.ts';
 import { covered, engine, MIXED_PREFIX } from './support.ts';
 

@@ -1,7 +1,7 @@
 // Shared helpers for detector tests: one RE2 engine, and findings rendered as the text they cover.
 
 import type { Finding } from '../../../src/guard/types.ts';
-import { createRe2Engine } from '../../../src/guard/regex/re2.ts';
+import { createRe2Engine } from '../../../src/node/re2-engine.ts';
 
 export const engine = createRe2Engine();
 

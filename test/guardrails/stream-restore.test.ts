@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPlaceholderVault } from '../../src/guard/redaction.ts';
-import { restoreStreamedPlaceholders } from '../../src/guard/stream-restore.ts';
+import { restoreStreamedPlaceholders } from '../../src/guardrails/stream-restore.ts';
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RegexCompileError } from '../../../src/guard/regex/engine.ts';
-import { createRe2Engine } from '../../../src/guard/regex/re2.ts';
+import { RegexCompileError } from '../../src/guard/regex/engine.ts';
+import { createRe2Engine } from '../../src/node/re2-engine.ts';
 
 const engine = createRe2Engine();
 

@@ -6,10 +6,10 @@
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import type { LoadedTenant } from '../policy/types.ts';
-import type { GuardCallContext, InputGuardResult, OutputGuardResult, ProxyGuardrails } from '../proxy/guardrails.ts';
-import type { Guard, Verdict } from './cascade.ts';
-import { enforcementOf } from './decision.ts';
-import { createPlaceholderVault, restorePlaceholders, type PlaceholderVault } from './redaction.ts';
+import type { GuardCallContext, InputGuardResult, OutputGuardResult, ProxyGuardrails } from './seam.ts';
+import type { Guard, Verdict } from '../guard/cascade.ts';
+import { enforcementOf } from '../guard/decision.ts';
+import { createPlaceholderVault, restorePlaceholders, type PlaceholderVault } from '../guard/redaction.ts';
 import {
   buildGuardrailsReport,
   buildPolicyDetections,

@@ -2,9 +2,9 @@
 // suite's built-in `minors.*` rules (one source, so a hit is reported once), through RE2.
 
 import { describe, expect, it } from 'vitest';
-import { buildDetectors, runDetectors } from '../../src/guard/detectors/index.ts';
-import { createRe2Engine } from '../../src/guard/regex/re2.ts';
-import { shippedProfiles } from './fakes.ts';
+import { buildDetectors, runDetectors } from '../../../src/guard/detectors/index.ts';
+import { createRe2Engine } from '../../../src/node/re2-engine.ts';
+import { shippedProfiles } from '../../guard/fakes.ts';
 
 const engine = createRe2Engine();
 const shipped = shippedProfiles();

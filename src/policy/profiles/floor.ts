@@ -3,7 +3,7 @@
 // The hard regex rules that back it are the detector suite's built-in `minors.*` set
 // (src/guard/detectors/minors.ts); every resolved direction turns them on (`requireMinorsRules`).
 
-import type { DetectorSuiteOptions } from '../detectors/config.ts';
+import type { DetectorSuiteOptions } from './detector-options.ts';
 import type { ProfileConfig } from './schema.ts';
 
 export const MINORS_CATEGORY = 'sexual/minors';

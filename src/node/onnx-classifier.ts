@@ -9,13 +9,13 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ClassifierHead } from '../categories.ts';
 import { Featurizer } from '../text/featurize.ts';
-import { ModelLoadError } from './errors.ts';
-import { MicroBatcher } from './micro-batcher.ts';
-import { defaultThresholds, modelMetadataSchema } from './model-metadata.ts';
-import type { ModelMetadata } from './model-metadata.ts';
-import type { Classifier, ClassifierScores } from './types.ts';
-import { featurizeAll, packBatches, reduceWindows } from './window-batch.ts';
-import type { WindowRef } from './window-batch.ts';
+import { ModelLoadError } from '../classifier/errors.ts';
+import { MicroBatcher } from '../classifier/micro-batcher.ts';
+import { defaultThresholds, modelMetadataSchema } from '../classifier/model-metadata.ts';
+import type { ModelMetadata } from '../classifier/model-metadata.ts';
+import type { Classifier, ClassifierScores } from '../classifier/types.ts';
+import { featurizeAll, packBatches, reduceWindows } from '../classifier/window-batch.ts';
+import type { WindowRef } from '../classifier/window-batch.ts';
 
 export interface OnnxClassifierOptions {
   /** Path of the .onnx file; its metadata JSON sits beside it with the same base name. */

@@ -3,7 +3,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PolicySource } from './resolve.ts';
+import type { PolicySource } from '../policy/profiles/resolve.ts';
 
 /** Every `*.yaml` / `*.yml` file directly in `dir`, in name order, with paths relative to `root`. */
 export async function readPolicySources(dir: string, root = ''): Promise<PolicySource[]> {

@@ -2,12 +2,12 @@
 // deployment → profile check, tenant isolation, errors naming file/line/field, guards built once.
 
 import { describe, expect, it } from 'vitest';
-import type { Guard } from '../../src/guard/cascade.ts';
-import { buildDetectors } from '../../src/guard/detectors/index.ts';
-import { createRe2Engine } from '../../src/guard/regex/re2.ts';
-import { loadPolicySnapshot, PolicyLoadError } from '../../src/policy/load.ts';
-import type { GuardFactory, PolicyFile } from '../../src/policy/types.ts';
-import { shippedProfileFiles } from '../helpers/policy-files.ts';
+import type { Guard } from '../../../src/guard/cascade.ts';
+import { buildDetectors } from '../../../src/guard/detectors/index.ts';
+import { createRe2Engine } from '../../../src/node/re2-engine.ts';
+import { loadPolicySnapshot, PolicyLoadError } from '../../../src/policy/load.ts';
+import type { GuardFactory, PolicyFile } from '../../../src/policy/types.ts';
+import { shippedProfileFiles } from '../../helpers/policy-files.ts';
 
 const PROFILES = shippedProfileFiles();
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
 import { createGuard } from '../../src/guard/cascade.ts';
-import { COMPLIANCE_MAPPINGS } from '../../src/guard/compliance.ts';
+import { COMPLIANCE_MAPPINGS } from '../../src/guardrails/compliance.ts';
 import {
   buildPolicyDetections,
   degradedHeaderValue,
   toModerationResult,
   worstDecision,
-} from '../../src/guard/report.ts';
-import { fakeBuildDetectors, fakeClassifier, scoresFromMarkers, shippedProfiles } from './fakes.ts';
+} from '../../src/guardrails/report.ts';
+import { fakeBuildDetectors, fakeClassifier, scoresFromMarkers, shippedProfiles } from '../guard/fakes.ts';
 
 const shipped = shippedProfiles();
 

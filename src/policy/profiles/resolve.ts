@@ -5,8 +5,8 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { MODERATION_CATEGORIES, type ModerationCategory } from '../../categories.ts';
-import { PII_TYPES, SECRET_TYPES, type DetectorSuiteOptions, type PiiType, type SecretType } from '../detectors/config.ts';
-import type { DetectorName } from '../types.ts';
+import { PII_TYPES, SECRET_TYPES, type DetectorSuiteOptions, type PiiType, type SecretType } from './detector-options.ts';
+import type { DetectorName } from '../../guard/types.ts';
 import { findFloorViolations, MINORS_BLOCK_CEILING, MINORS_CATEGORY, requireMinorsRules } from './floor.ts';
 import {
   ProfileSchema,

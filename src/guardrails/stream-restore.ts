@@ -4,7 +4,7 @@
 // across chunks. Events that are not JSON chunks pass through unchanged.
 
 import { isJsonObject, type JsonObject } from '../http/json.ts';
-import { createStreamingRestorer, type PlaceholderVault, type StreamingRestorer } from './redaction.ts';
+import { createStreamingRestorer, type PlaceholderVault, type StreamingRestorer } from '../guard/redaction.ts';
 
 export function restoreStreamedPlaceholders(stream: ReadableStream<Uint8Array>, vault: PlaceholderVault): ReadableStream<Uint8Array> {
   const decoder = new TextDecoder();

@@ -2,8 +2,8 @@
 // (`tenants/<tenant>/profiles/<name>.yaml`, extending a shipped one), the check that every
 // deployment names a profile its tenant can see, and the guards, built once per profile here.
 
-import type { Guard } from '../guard/cascade.ts';
-import { DetectorRuleError } from '../guard/detectors/errors.ts';
+import type { Guard } from '../../guard/cascade.ts';
+import { DetectorRuleError } from '../../guard/detectors/errors.ts';
 import {
   loadShippedProfiles,
   PolicyLoadError as ProfileLoadError,
@@ -11,9 +11,9 @@ import {
   type PolicySource as ProfileSource,
   type ProfileRegistry,
   type ResolvedProfile,
-} from '../guard/profiles/resolve.ts';
-import type { ParsedTenant, PolicyProblem } from './load.ts';
-import type { GuardFactory, LoadedTenant, PolicyFile } from './types.ts';
+} from './resolve.ts';
+import type { ParsedTenant, PolicyProblem } from '../load.ts';
+import type { GuardFactory, LoadedTenant, PolicyFile } from '../types.ts';
 
 const SHIPPED_PROFILE_FILE = /^profiles\/[^/]+\.ya?ml$/;
 const TENANT_PROFILE_FILE = /^tenants\/([^/]+)\/profiles\/([^/]+)\.ya?ml$/;

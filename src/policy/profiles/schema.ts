@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { MODERATION_CATEGORIES } from '../../categories.ts';
-import { PII_TYPES, SECRET_TYPES } from '../detectors/config.ts';
+import { PII_TYPES, SECRET_TYPES } from './detector-options.ts';
 
 const Probability = z.number().min(0).max(1);
 

@@ -3,7 +3,7 @@
 
 import { LRUCache } from 'lru-cache';
 import RE2 from 're2';
-import { RegexCompileError, type CompiledPattern, type RegexEngine, type RegexMatch } from './engine.ts';
+import { RegexCompileError, type CompiledPattern, type RegexEngine, type RegexMatch } from '../guard/regex/engine.ts';
 
 /** Flags a caller may ask for; `g` and `u` are always added (global scan, code-point semantics). */
 const ALLOWED_FLAGS = new Set(['i', 'm', 's', 'g', 'u']);

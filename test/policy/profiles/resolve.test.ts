@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MODERATION_CATEGORIES } from '../../src/categories.ts';
-import { flagThreshold } from '../../src/guard/decision.ts';
-import { readPolicySources } from '../../src/guard/profiles/node-files.ts';
+import { MODERATION_CATEGORIES } from '../../../src/categories.ts';
+import { flagThreshold } from '../../../src/guard/decision.ts';
+import { readPolicySources } from '../../../src/node/profile-files.ts';
 import {
   loadShippedProfiles,
   PolicyLoadError,
@@ -12,9 +12,9 @@ import {
   type PolicySource,
   type ProfileRegistry,
   type ResolvedBand,
-} from '../../src/guard/profiles/resolve.ts';
+} from '../../../src/policy/profiles/resolve.ts';
 
-const PROFILES_DIR = join(import.meta.dirname, '../../policies/profiles');
+const PROFILES_DIR = join(import.meta.dirname, '../../../policies/profiles');
 
 let sources: PolicySource[];
 let shipped: ProfileRegistry;
@@ -246,7 +246,7 @@ describe('tenant profiles', () => {
 
 describe('README guardrails section', () => {
   it('its annotated tenant profile example loads as documented', () => {
-    const docs = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const docs = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
     const example = docs.match(/```yaml\n(# policies\/tenants[\s\S]*?)```/)![1]!;
     const profile = resolveTenantProfiles('acme', [{ file: 'docs-example.yaml', text: example }], shipped).get('acme-kids')!;
     expect(profile.input.piiActions.email).toBe('placeholder');

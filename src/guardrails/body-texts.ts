@@ -7,7 +7,7 @@
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import { formatFieldPath } from '../validation/field-path.ts';
-import type { GuardedEndpoint } from '../proxy/guardrails.ts';
+import type { GuardedEndpoint } from './seam.ts';
 
 /** One checked text and how to write it back: `write` replaces it in a (copied) body. */
 export interface TextSlot {
