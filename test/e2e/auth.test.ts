@@ -1,17 +1,10 @@
 // End to end: proxy-key authentication, tenant isolation, and secrets that must never cross the
 // proxy (the client's key upstream; the upstream key to a client or into the logs).
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACME_KEY, ACME_SECOND_KEY, GLOBEX_KEY, UPSTREAM_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { ACME_KEY, ACME_SECOND_KEY, GLOBEX_KEY, UPSTREAM_KEY, useTestStack, type TestStack } from '../helpers/server.ts';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack.close();
-});
-beforeEach(() => stack.upstream.reset());
+const stack = useTestStack();
 
 const chat = (client: ReturnType<TestStack['client']>) =>
   client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });

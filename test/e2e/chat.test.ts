@@ -1,16 +1,9 @@
 // End to end: the official openai client → the real proxy on loopback → the fake upstream.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACME_KEY, ACME_SECOND_KEY, UPSTREAM_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { ACME_KEY, ACME_SECOND_KEY, UPSTREAM_KEY, useTestStack } from '../helpers/server.ts';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack.close();
-});
-beforeEach(() => stack.upstream.reset());
+const stack = useTestStack();
 
 describe('chat completions', () => {
   it('forwards a chat request with the deployment key and returns the upstream answer', async () => {

@@ -1,10 +1,10 @@
 // End to end for the other routes: legacy completions, models, embeddings, the Enkrypt alias,
 // request ids, and the guardrail seam's headers and extensions reaching the client.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/errors.ts';
 import type { ProxyGuardrails } from '../../src/guardrails/seam.ts';
-import { ACME_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
+import { ACME_KEY, useTestStack } from '../helpers/server.ts';
 
 const seen: { endpoint: string; tags: string[]; stream: boolean; deployment: string }[] = [];
 const recordingGuardrails: ProxyGuardrails = {
@@ -20,15 +20,8 @@ const recordingGuardrails: ProxyGuardrails = {
   },
 };
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ guardrails: recordingGuardrails });
-});
-afterAll(async () => {
-  await stack.close();
-});
+const stack = useTestStack({ guardrails: recordingGuardrails });
 beforeEach(() => {
-  stack.upstream.reset();
   seen.length = 0;
 });
 

@@ -2,17 +2,10 @@
 // status, and a client that hangs up mid-stream makes the proxy abort the upstream request.
 
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACME_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { ACME_KEY, useTestStack } from '../helpers/server.ts';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ limits: { maxBodyBytes: 2048 } });
-});
-afterAll(async () => {
-  await stack.close();
-});
-beforeEach(() => stack.upstream.reset());
+const stack = useTestStack({ limits: { maxBodyBytes: 2048 } });
 
 function post(path: string, body: string, headers: Record<string, string> = {}) {
   return fetch(`${stack.baseURL}${path}`, {

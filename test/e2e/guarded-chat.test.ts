@@ -2,21 +2,11 @@
 // pre-filters over RE2, the fake classifier) → the fake upstream. Asserts what the upstream
 // received, what the client got back, and the X-Guard-* headers.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PolicyDetections } from '../../src/guardrails/report.ts';
-import { ACME_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
+import { ACME_KEY, useTestStack } from '../helpers/server.ts';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack.close();
-});
-beforeEach(() => {
-  stack.upstream.reset();
-  stack.classifier.setFailure('none');
-});
+const stack = useTestStack();
 
 type Guarded = { policy_detections: PolicyDetections };
 

@@ -2,19 +2,12 @@
 // categories, our extensions, one classifier batch per request, honest image handling, and
 // profiles scoped to the caller's tenant.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
 import type { ModerationResult } from '../../src/guardrails/report.ts';
-import { ACME_KEY, GLOBEX_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
+import { ACME_KEY, GLOBEX_KEY, useTestStack } from '../helpers/server.ts';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack.close();
-});
-beforeEach(() => stack.classifier.setFailure('none'));
+const stack = useTestStack();
 
 /** Texts the classifier has not seen yet, so the shared cache cannot answer for it. */
 let counter = 0;

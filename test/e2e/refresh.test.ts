@@ -1,22 +1,16 @@
 // `X-Guard-Refresh-Cache: true` reloads the policy files before the request; a broken edit keeps
 // the previous policies in force.
 
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACME_KEY, TWO_TENANTS_DIR, startTestStack, type TestStack } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { ACME_KEY, TWO_TENANTS_DIR, useTestStack } from '../helpers/server.ts';
 
-let stack: TestStack;
-let policyDir: string;
-beforeAll(async () => {
-  policyDir = await mkdtemp(join(tmpdir(), 'policies-'));
-  await cp(TWO_TENANTS_DIR, policyDir, { recursive: true });
-  stack = await startTestStack({ policyDir });
-});
-afterAll(async () => {
-  await stack.close();
-});
+const policyDir = mkdtempSync(join(tmpdir(), 'policies-'));
+cpSync(TWO_TENANTS_DIR, policyDir, { recursive: true });
+const stack = useTestStack({ policyDir });
 
 describe('policy refresh', () => {
   it('sees a new deployment only after a refresh request', async () => {

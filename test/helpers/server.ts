@@ -1,11 +1,14 @@
 // Starts the fake upstream and the real proxy on loopback (same wiring as `npm start`), with pino
 // writing into memory so tests can inspect the logs, and hands out official `openai` clients.
+// `useTestStack` registers a suite's start, per-test reset and close.
 
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { AppLimits } from '../../src/app.ts';
+import type { Classifier } from '../../src/classifier/types.ts';
 import { startProxyServer, type RunningProxy } from '../../src/node/server.ts';
 import type { ProxyGuardrails } from '../../src/guardrails/seam.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.ts';
@@ -20,11 +23,11 @@ export const UPSTREAM_KEY = 'sk-upstream-secret-key-do-not-leak-42';
 export const TWO_TENANTS_DIR = fileURLToPath(new URL('../../fixtures/policies/two-tenants', import.meta.url));
 export const SHIPPED_PROFILES_DIR = fileURLToPath(new URL('../../policies/profiles', import.meta.url));
 
-export interface TestStack {
+export interface TestStack<C extends Classifier = FakeClassifier> {
   upstream: FakeUpstream;
   proxy: RunningProxy;
-  /** The fake classifier every guard scores with. */
-  classifier: FakeClassifier;
+  /** The classifier every guard scores with: the fake unless the options named a model. */
+  classifier: C;
   /** `http://127.0.0.1:<port>/v1` */
   baseURL: string;
   /** Raw JSON log lines the proxy wrote. */
@@ -37,6 +40,8 @@ export interface TestStack {
    * the `error` member of a 400 body, not `policy_detections` beside it.
    */
   postJson<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<{ response: Response; body: T }>;
+  /** A clean slate between tests: the upstream's recorded requests and knobs, the fake classifier's failure mode. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -47,11 +52,46 @@ export interface TestStackOptions {
   guardrails?: ProxyGuardrails;
 }
 
-export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+/** A stack over a real model instead of the fake: loaded once the policies checked out, closed with the stack. */
+export interface ModelStackOptions<C extends Classifier> extends TestStackOptions {
+  classifier: () => Promise<C>;
+}
+
+type AnyStackOptions = TestStackOptions & { classifier?: () => Promise<Classifier> };
+
+export function startTestStack(options?: TestStackOptions): Promise<TestStack>;
+export function startTestStack<C extends Classifier>(options: ModelStackOptions<C>): Promise<TestStack<C>>;
+export function startTestStack(options: AnyStackOptions = {}): Promise<TestStack<Classifier>> {
+  return launch(options);
+}
+
+/**
+ * The suite's stack: started before its first test, reset before each, closed after the last.
+ * The handle reaches the running stack, so it may only be used inside tests and hooks.
+ */
+export function useTestStack(options?: TestStackOptions): TestStack;
+export function useTestStack<C extends Classifier>(options: ModelStackOptions<C>): TestStack<C>;
+export function useTestStack(options: AnyStackOptions = {}): TestStack<Classifier> {
+  let running: TestStack<Classifier> | undefined;
+  beforeAll(async () => {
+    running = await launch(options);
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  beforeEach(() => running?.reset());
+  const started = (): TestStack<Classifier> => {
+    if (!running) throw new Error('The test stack is reachable only inside tests and hooks, once it started.');
+    return running;
+  };
+  return new Proxy({} as TestStack<Classifier>, { get: (_target, property) => Reflect.get(started(), property) });
+}
+
+async function launch(options: AnyStackOptions): Promise<TestStack<Classifier>> {
   const upstream = await startFakeUpstream({ apiKey: UPSTREAM_KEY });
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  const classifier = createFakeClassifier();
+  const classifier = options.classifier ?? createFakeClassifier();
   const proxy = await startProxyServer({
     classifier,
     policyDir: options.policyDir ?? TWO_TENANTS_DIR,
@@ -60,6 +100,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       ACME_PROXY_KEYS: `${ACME_KEY}, ${ACME_SECOND_KEY}`,
       FAKE_UPSTREAM_URL: upstream.baseUrl,
       FAKE_UPSTREAM_KEY: UPSTREAM_KEY,
+      // What the shipped tenant (policies/tenants/default.yaml) reads.
+      UPSTREAM_BASE_URL: upstream.baseUrl,
+      UPSTREAM_API_KEY: UPSTREAM_KEY,
       WRONG_UPSTREAM_KEY: 'sk-wrong-upstream-key-0000',
       UNREACHABLE_UPSTREAM_URL: `http://127.0.0.1:${await unusedPort()}/v1`,
       ...options.env,
@@ -69,12 +112,16 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     logger,
     limits: options.limits,
     guardrails: options.guardrails,
+  }).catch(async (error: unknown) => {
+    // A model or policy that fails to load must not leave the upstream listening.
+    await upstream.close();
+    throw error;
   });
   const baseURL = `${proxy.url}/v1`;
   return {
     upstream,
     proxy,
-    classifier,
+    classifier: proxy.classifier,
     baseURL,
     logLines,
     url: proxy.url,
@@ -86,6 +133,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         body: JSON.stringify(body),
       });
       return { response, body: (await response.json()) as T };
+    },
+    reset() {
+      upstream.reset();
+      if (typeof classifier !== 'function') classifier.setFailure('none');
     },
     async close() {
       await proxy.close();

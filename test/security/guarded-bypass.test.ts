@@ -1,17 +1,11 @@
 // Bypass tricks through the whole stack (POST /v1/moderations → guard → real RE2 pre-filters):
 // disguised prompt injections are still blocked; near-miss wording stays allowed.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ModerationResult } from '../../src/guardrails/report.ts';
-import { ACME_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
+import { ACME_KEY, useTestStack } from '../helpers/server.ts';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack.close();
-});
+const stack = useTestStack();
 
 async function moderate(input: string): Promise<ModerationResult> {
   const { results } = await stack.client(ACME_KEY).moderations.create({ input });

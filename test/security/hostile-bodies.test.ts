@@ -2,18 +2,11 @@
 // Content-Length and invalid UTF-8 all get an OpenAI error envelope, never a 500, and nothing
 // reaches the upstream.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH, jsonNestingDepth } from '../../src/http/json-body.ts';
-import { ACME_KEY, startTestStack, type TestStack } from '../helpers/server.ts';
+import { ACME_KEY, useTestStack } from '../helpers/server.ts';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ limits: { maxBodyBytes: 64 * 1024 } });
-});
-afterAll(async () => {
-  await stack.close();
-});
-beforeEach(() => stack.upstream.reset());
+const stack = useTestStack({ limits: { maxBodyBytes: 64 * 1024 } });
 
 async function post(body: string | Uint8Array, headers: Record<string, string> = {}) {
   const response = await fetch(`${stack.url}/v1/chat/completions`, {
