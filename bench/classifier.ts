@@ -6,7 +6,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { loadOnnxClassifier } from '../src/node/onnx-classifier.ts';
-import type { OnnxClassifier } from '../src/node/onnx-classifier.ts';
+import type { OnnxClassifier } from '../src/classifier/onnx-session.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);

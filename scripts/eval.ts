@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { MODERATION_CATEGORIES } from '../src/categories.ts';
 import { loadOnnxClassifier } from '../src/node/onnx-classifier.ts';
 import { flagThreshold } from '../src/guard/decision.ts';
-import { readPolicySources } from '../src/node/profile-files.ts';
+import { readPolicyFiles } from '../src/node/policy-files.ts';
 import { loadShippedProfiles } from '../src/policy/profiles/resolve.ts';
 import { EVAL_KEYS } from './eval-format.ts';
 import { averagePrecision, statsAt } from './train/metrics.ts';
@@ -50,7 +50,7 @@ function parseArgs(argv: string[]) {
 
 /** Where a shipped profile starts acting on each category (input side): the score at which it flags. */
 async function profileThresholds(name: string): Promise<Partial<Record<string, number>>> {
-  const sources = await readPolicySources(join(REPO_ROOT, 'policies', 'profiles'), 'policies/profiles');
+  const sources = await readPolicyFiles(join(REPO_ROOT, 'policies', 'profiles'), 'policies/profiles');
   const profile = loadShippedProfiles(sources).get(name);
   if (!profile) throw new Error(`--profile ${name}: no such shipped profile`);
   const thresholds: Partial<Record<string, number>> = {};

@@ -6,7 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HttpError, INTERNAL_ERROR_ENVELOPE } from './errors.ts';
 import { resolveRequestId } from './http/request-id.ts';
 import { describeCause, type Logger } from './logging/logger.ts';
-import type { PolicyStore } from './policy/types.ts';
+import type { GuardedPolicyStore } from './guard/types.ts';
 import { passThroughGuardrails, type ProxyGuardrails } from './guardrails/seam.ts';
 import type { FetchLike } from './proxy/upstream.ts';
 import { tenantContextMiddleware, type AppEnv } from './routes/context.ts';
@@ -22,7 +22,7 @@ export interface AppLimits {
 export const DEFAULT_LIMITS: AppLimits = { maxBodyBytes: 4 * 1024 * 1024 };
 
 export interface AppDeps {
-  policies: PolicyStore;
+  policies: GuardedPolicyStore;
   /** Used for every upstream call; injected so tests and runtimes choose their own. */
   fetch: FetchLike;
   logger: Logger;

@@ -2,7 +2,7 @@
 // header) is hashed and compared in constant time against each tenant's stored digests.
 
 import { HttpError } from '../errors.ts';
-import { constantTimeEqual, sha256 } from '../policy/digest.ts';
+import { constantTimeEqual, sha256 } from '../digest.ts';
 import type { LoadedTenant, PolicySnapshot } from '../policy/types.ts';
 
 /** Reads the presented proxy key from `Authorization: Bearer ...`, falling back to `apikey`. */
@@ -17,7 +17,7 @@ export function readPresentedKey(headers: Headers): string | null {
 }
 
 /** Resolves the calling tenant, or throws the 401 envelope OpenAI uses for a bad key. */
-export async function authenticateTenant(snapshot: PolicySnapshot, presentedKey: string | null): Promise<LoadedTenant> {
+export async function authenticateTenant<G>(snapshot: PolicySnapshot<G>, presentedKey: string | null): Promise<LoadedTenant<G>> {
   if (!snapshot.authEnabled) {
     if (snapshot.anonymousTenant) return snapshot.anonymousTenant;
     throw new HttpError(401, 'Authentication is off but no single default tenant is configured.', { code: 'invalid_api_key' });
@@ -25,8 +25,8 @@ export async function authenticateTenant(snapshot: PolicySnapshot, presentedKey:
   if (!presentedKey) {
     throw new HttpError(401, "You didn't provide an API key. Send it as 'Authorization: Bearer <proxy key>'.", { code: 'invalid_api_key' });
   }
-  const digest = await sha256(presentedKey);
-  let found: LoadedTenant | null = null;
+  const digest = sha256(presentedKey);
+  let found: LoadedTenant<G> | null = null;
   // Visit every stored digest, so the time taken does not depend on which tenant matched.
   for (const tenant of snapshot.tenants.values()) {
     for (const stored of tenant.apiKeyHashes) {

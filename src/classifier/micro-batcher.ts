@@ -11,6 +11,9 @@ export interface MicroBatcherOptions<In, Out> {
   readonly maxWaitMs: number;
 }
 
+/** Node's setImmediate where the runtime has one (read off globalThis: this module is runtime-free). */
+const runAfterIo = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+
 interface Pending<In, Out> {
   readonly inputs: readonly In[];
   readonly resolve: (outputs: Out[]) => void;
@@ -42,7 +45,7 @@ export class MicroBatcher<In, Out> {
     this.scheduled = true;
     if (this.options.maxWaitMs > 0) this.timer = setTimeout(() => this.flush(), this.options.maxWaitMs);
     // setImmediate runs after pending I/O callbacks of this turn (Node); setTimeout(0) elsewhere.
-    else if (typeof setImmediate === 'function') setImmediate(() => this.flush());
+    else if (runAfterIo) runAfterIo(() => this.flush());
     else this.timer = setTimeout(() => this.flush(), 0);
   }
 

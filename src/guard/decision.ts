@@ -3,46 +3,11 @@
 // soft_block | block. Monitor mode evaluates and reports but never enforces.
 
 import { isModerationCategory, MODERATION_CATEGORIES, type ClassifierHead, type ModerationCategory } from '../categories.ts';
-import type { Span } from '../text/normalize.ts';
 import { MINORS_CATEGORY } from '../policy/profiles/floor.ts';
 import type { ResolvedBand, ResolvedDirection, StagePolicy } from '../policy/profiles/resolve.ts';
-import { stageOfDetector } from '../policy/profiles/resolve.ts';
-import type { OnError, SensitiveDataAction } from '../policy/profiles/schema.ts';
-import type { DetectorName, Finding } from './types.ts';
-
-export type Decision = 'allow' | 'allow_with_redaction' | 'soft_block' | 'block';
-
-/**
- * What the policy does with a detection. `report`: reported only (a `monitor` action). For a
- * detection in a monitor-mode stage or category, `action` is what it would have done and
- * `enforced` is false.
- */
-export type DetectionAction = 'block' | 'soft_block' | 'redact' | 'placeholder' | 'report';
-
-export interface Detection {
-  readonly detector: DetectorName;
-  readonly ruleId: string;
-  readonly category: string;
-  readonly score: number;
-  readonly span: Span | null;
-  readonly action: DetectionAction;
-  readonly enforced: boolean;
-}
-
-/** A stage that errored or ran past its budget, and what its on_error made of that. */
-export interface DegradedCheck {
-  readonly stage: DetectorName | 'classifier';
-  readonly reason: 'error' | 'timeout' | 'over_budget';
-  readonly onError: OnError;
-  /** blocked: failed closed. passed: failed open. fell_back: handed to the next stage. completed: finished late, results used. */
-  readonly outcome: 'blocked' | 'passed' | 'fell_back' | 'completed';
-}
-
-export interface JudgeOutcome {
-  readonly decision: 'allow' | 'soft_block' | 'block';
-  /** False when the judge runs in monitor mode: its opinion is reported, not applied. */
-  readonly enforced: boolean;
-}
+import type { SensitiveDataAction } from '../policy/profiles/schema.ts';
+import type { Span } from '../text/normalize.ts';
+import type { Decision, DegradedCheck, Detection, DetectorName, Finding, JudgeOutcome } from './types.ts';
 
 /** The report family a classifier category belongs to (seed 004 detail keys). */
 export function detectorForCategory(category: ModerationCategory): DetectorName {
@@ -91,16 +56,15 @@ function ruleFor(direction: ResolvedDirection, ruleId: string) {
 }
 
 /**
- * How `direction` treats one pre-filter finding; null when the policy ignores it. A sexual/minors
- * finding always blocks, from any detector, in any mode (the floor).
+ * How `direction` treats one pre-filter finding, under `stage` (the policy of the stage that ran its
+ * detector, resolved at load); null when the policy ignores it. A sexual/minors finding always
+ * blocks, from any detector, in any mode (the floor).
  */
-export function detectionForFinding(direction: ResolvedDirection, finding: Finding): Detection | null {
+export function detectionForFinding(direction: ResolvedDirection, finding: Finding, stage: StagePolicy | undefined): Detection | null {
   const span = finding.span ?? null;
   if (finding.category === MINORS_CATEGORY) {
     return { detector: finding.detector, ruleId: finding.ruleId, category: finding.category, score: finding.score, span, action: 'block', enforced: true };
   }
-  const stageName = stageOfDetector(finding.detector);
-  const stage = stageName ? direction.stages[stageName] : undefined;
   switch (finding.detector) {
     case 'pii':
       return sensitiveDataDetection(finding, direction.piiActions[finding.category.replace(/^pii\//, '') as keyof typeof direction.piiActions], stage);

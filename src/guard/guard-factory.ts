@@ -4,11 +4,11 @@
 // pre-filters is the expensive part of a load and identical options build identical detectors.
 
 import type { Classifier } from '../classifier/types.ts';
+import type { DetectorSuiteOptions } from '../policy/profiles/detector-options.ts';
 import type { GuardFactory } from '../policy/types.ts';
 import type { ClassifierCache } from './cache.ts';
-import { createGuard, type Judge } from './cascade.ts';
-import type { DetectorSuiteOptions } from '../policy/profiles/detector-options.ts';
-import type { TextDetector } from './types.ts';
+import { createGuard } from './cascade.ts';
+import type { Guard, Judge, TextDetector } from './types.ts';
 
 export interface GuardFactoryDeps {
   readonly classifier: Classifier;
@@ -20,7 +20,7 @@ export interface GuardFactoryDeps {
   readonly maxDetectorSets?: number;
 }
 
-export function createGuardFactory(deps: GuardFactoryDeps): GuardFactory {
+export function createGuardFactory(deps: GuardFactoryDeps): GuardFactory<Guard> {
   const built = new Map<string, TextDetector[]>();
   const limit = deps.maxDetectorSets ?? 64;
   const buildDetectors = (options: DetectorSuiteOptions): TextDetector[] => {

@@ -1,7 +1,15 @@
-// Shared vocabulary of the guard cascade: what a pre-filter detector reports, and the seam the
-// proxy calls before and after the upstream request.
+// Shared vocabulary of the guard engine: what a pre-filter reports, what the policy makes of it,
+// the judge contract, and the Guard built once per profile at policy load with the Verdict it
+// returns. Knows neither HTTP nor OpenAI bodies (the adapter in src/guardrails/ maps those).
 
+import type { AuxiliaryHead, ModerationCategory } from '../categories.ts';
+import type { ResolvedProfile } from '../policy/profiles/resolve.ts';
+import type { OnError } from '../policy/profiles/schema.ts';
+import type { LoadedTenant, PolicySnapshot, PolicyStore } from '../policy/types.ts';
 import type { Span } from '../text/normalize.ts';
+import type { PlaceholderVault, Redaction } from './redaction.ts';
+
+export type Direction = 'input' | 'output';
 
 /** Detector families, named as in Enkrypt's GuardrailsDetectionResponse details (seed 004). */
 export type DetectorName =
@@ -34,3 +42,105 @@ export interface TextDetector {
   readonly name: DetectorName;
   detect(text: string): Finding[];
 }
+
+// ---- What the policy makes of findings and scores ---------------------------------------------
+
+export type Decision = 'allow' | 'allow_with_redaction' | 'soft_block' | 'block';
+
+/**
+ * What the policy does with a detection. `report`: reported only (a `monitor` action). For a
+ * detection in a monitor-mode stage or category, `action` is what it would have done and
+ * `enforced` is false.
+ */
+export type DetectionAction = 'block' | 'soft_block' | 'redact' | 'placeholder' | 'report';
+
+export interface Detection {
+  readonly detector: DetectorName;
+  readonly ruleId: string;
+  readonly category: string;
+  readonly score: number;
+  readonly span: Span | null;
+  readonly action: DetectionAction;
+  readonly enforced: boolean;
+}
+
+/** A stage that errored or ran past its budget, and what its on_error made of that. */
+export interface DegradedCheck {
+  readonly stage: DetectorName | 'classifier';
+  readonly reason: 'error' | 'timeout' | 'over_budget';
+  readonly onError: OnError;
+  /** blocked: failed closed. passed: failed open. fell_back: handed to the next stage. completed: finished late, results used. */
+  readonly outcome: 'blocked' | 'passed' | 'fell_back' | 'completed';
+}
+
+// ---- The judge contract (the LLM judge itself is its own issue) --------------------------------
+
+export interface JudgeRequest {
+  readonly text: string;
+  readonly direction: Direction;
+  readonly profile: string;
+  /** All 13 category scores (0 where the classifier gave none). */
+  readonly scores: Readonly<Record<ModerationCategory, number>>;
+  /** Categories in their gray band; empty when the classifier was unavailable. */
+  readonly grayCategories: readonly ModerationCategory[];
+  readonly reason: 'gray_band' | 'classifier_unavailable';
+  /** Aborted when the judge's time budget runs out. */
+  readonly signal: AbortSignal;
+}
+
+export interface JudgeResult {
+  readonly decision: 'allow' | 'soft_block' | 'block';
+  readonly rationale?: string;
+}
+
+export interface Judge {
+  /** null: no opinion (the verdict stays as the cascade left it). */
+  review(request: JudgeRequest): Promise<JudgeResult | null>;
+}
+
+export interface JudgeOutcome {
+  readonly decision: JudgeResult['decision'];
+  /** False when the judge runs in monitor mode: its opinion is reported, not applied. */
+  readonly enforced: boolean;
+}
+
+// ---- The guard and its verdict ----------------------------------------------------------------
+
+export interface Verdict {
+  readonly decision: Decision;
+  readonly direction: Direction;
+  readonly profile: string;
+  readonly policyVersion: string;
+  /** Every reason: rule ids, scores, spans, what each did and whether it was enforced. */
+  readonly detections: readonly Detection[];
+  /** All 13 categories: the classifier's score, raised to any pre-filter score for the same category. */
+  readonly categoryScores: Readonly<Record<ModerationCategory, number>>;
+  /** Auxiliary heads the classifier returned (toxicity, insult, prompt_injection...). */
+  readonly auxiliaryScores: Readonly<Partial<Record<AuxiliaryHead, number>>>;
+  /** Categories at or above their review threshold (or hit by a hard rule), enforced or not. */
+  readonly flaggedCategories: readonly ModerationCategory[];
+  /** Applied redactions, offsets into the original text. */
+  readonly redactions: readonly Redaction[];
+  readonly redactedText: string;
+  readonly degraded: readonly DegradedCheck[];
+  readonly classifier: { readonly status: 'scored' | 'cached' | 'skipped' | 'unavailable'; readonly version: string };
+  readonly judge: (JudgeResult & { readonly enforced: boolean }) | null;
+}
+
+export interface CheckOptions {
+  /** Shared by all checks of one request, so the same email gets the same placeholder everywhere. */
+  readonly vault?: PlaceholderVault;
+}
+
+/** The engine for one resolved profile: `check` is the one entry point every route goes through. */
+export interface Guard {
+  readonly profile: ResolvedProfile;
+  readonly policyVersion: string;
+  /** Check a batch of texts in one direction; texts that reach the classifier go in ONE classify call. */
+  check(texts: readonly string[], direction: Direction, options?: CheckOptions): Promise<Verdict[]>;
+}
+
+/** The policy wing's snapshot with a Guard built for every profile. */
+export type GuardedTenant = LoadedTenant<Guard>;
+export type GuardedSnapshot = PolicySnapshot<Guard>;
+export type GuardedPolicyStore = PolicyStore<Guard>;

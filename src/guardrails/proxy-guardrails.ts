@@ -5,9 +5,8 @@
 
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
-import type { LoadedTenant } from '../policy/types.ts';
 import type { GuardCallContext, InputGuardResult, OutputGuardResult, ProxyGuardrails } from './seam.ts';
-import type { Guard, Verdict } from '../guard/cascade.ts';
+import type { Guard, GuardedTenant, Verdict } from '../guard/types.ts';
 import { enforcementOf } from '../guard/decision.ts';
 import { createPlaceholderVault, restorePlaceholders, type PlaceholderVault } from '../guard/redaction.ts';
 import {
@@ -28,7 +27,7 @@ export const GUARD_WARNING_HEADER = 'X-Guard-Warning';
 export const GUARD_OUTPUT_HEADER = 'X-Guard-Output';
 
 /** The guard a tenant built at policy load for `profile`; a missing one fails closed. */
-export function guardFor(tenant: LoadedTenant, profile: string): Guard {
+export function guardFor(tenant: GuardedTenant, profile: string): Guard {
   const guard = tenant.guards.get(profile);
   if (!guard) {
     throw new HttpError(503, 'Guardrails are not available for this deployment; the request was not forwarded.', { code: 'guardrails_unavailable' });

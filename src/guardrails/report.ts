@@ -7,9 +7,9 @@
 
 import { AUXILIARY_HEADS, MODERATION_CATEGORIES, isModerationCategory, type ModerationCategory } from '../categories.ts';
 import type { Span } from '../text/normalize.ts';
-import type { Direction, Verdict } from '../guard/cascade.ts';
 import { complianceMappingFor, type ComplianceMapping } from './compliance.ts';
-import { detectorForCategory, type Decision, type DegradedCheck, type Detection } from '../guard/decision.ts';
+import { detectorForCategory } from '../guard/decision.ts';
+import type { Decision, DegradedCheck, Detection, Direction, Verdict } from '../guard/types.ts';
 import type { Redaction } from '../guard/redaction.ts';
 
 // ---- Shared wire pieces ----------------------------------------------------------------------------

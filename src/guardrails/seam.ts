@@ -1,14 +1,15 @@
 // The seam where guardrails plug into the proxy path: one hook before the upstream call (may
 // rewrite the request or block it by throwing an HttpError) and one after it for non-streamed
-// answers. The cascade's implementation is src/guard/proxy-guardrails.ts.
+// answers. The cascade's implementation is proxy-guardrails.ts beside it.
 
 import type { JsonObject } from '../http/json.ts';
-import type { LoadedDeployment, LoadedTenant } from '../policy/types.ts';
+import type { GuardedTenant } from '../guard/types.ts';
+import type { LoadedDeployment } from '../policy/types.ts';
 
 export type GuardedEndpoint = 'chat.completions' | 'completions' | 'embeddings';
 
 export interface GuardCallContext {
-  tenant: LoadedTenant;
+  tenant: GuardedTenant;
   deployment: LoadedDeployment;
   endpoint: GuardedEndpoint;
   requestId: string;

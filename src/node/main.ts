@@ -2,7 +2,7 @@
 // down gracefully on SIGTERM/SIGINT. Exits non-zero with a clear message on a bad configuration.
 
 import { pino } from 'pino';
-import { PolicyLoadError } from '../policy/load.ts';
+import { PolicyLoadError } from '../policy/errors.ts';
 import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from './classifier.ts';
 import { InsecureListenError, startProxyServer } from './server.ts';
 

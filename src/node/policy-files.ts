@@ -1,6 +1,7 @@
-// File-system PolicySource for Node: every *.yaml / *.yml under the policy directory, with paths
-// relative to it (`tenants/default.yaml`), read afresh on each load so reloads see edits. The
-// shipped profiles may come from another directory (a custom POLICY_DIR reusing ours).
+// Policy files from the file system, for Node: the PolicySource over every *.yaml / *.yml under the
+// policy directory, with paths relative to it (`tenants/default.yaml`), read afresh on each load so
+// reloads see edits; the shipped profiles may come from another directory (a custom POLICY_DIR
+// reusing ours). The only policy code that touches the file system.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -39,4 +40,10 @@ async function listYamlFiles(directory: string): Promise<string[]> {
     else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) found.push(path);
   }
   return found.sort();
+}
+
+/** The `*.yaml` / `*.yml` files directly in `dir`, in name order, named `<prefix>/<file name>`. */
+export async function readPolicyFiles(dir: string, prefix: string): Promise<PolicyFile[]> {
+  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  return Promise.all(names.map(async (name) => ({ path: `${prefix}/${name}`, content: await readFile(join(dir, name), 'utf8') })));
 }

@@ -9,13 +9,13 @@ import type { Classifier } from '../classifier/types.ts';
 import { createClassifierCache } from '../guard/cache.ts';
 import { buildDetectors } from '../guard/detectors/index.ts';
 import { createGuardFactory } from '../guard/guard-factory.ts';
+import type { GuardedPolicyStore } from '../guard/types.ts';
 import { createProxyGuardrails } from '../guardrails/proxy-guardrails.ts';
 import { createRe2Engine } from './re2-engine.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EnvMap } from '../policy/interpolate.ts';
 import { loadPolicySnapshot } from '../policy/load.ts';
 import { createPolicyStore } from '../policy/store.ts';
-import type { PolicyStore } from '../policy/types.ts';
 import type { ProxyGuardrails } from '../guardrails/seam.ts';
 import type { FetchLike } from '../proxy/upstream.ts';
 import { fileSystemPolicySource } from './policy-files.ts';
@@ -46,7 +46,7 @@ export interface RunningProxy {
   /** e.g. `http://127.0.0.1:8080` */
   url: string;
   port: number;
-  policies: PolicyStore;
+  policies: GuardedPolicyStore;
   classifier: Classifier;
   close(): Promise<void>;
 }
@@ -78,7 +78,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     cache: createClassifierCache(),
     buildDetectors: (detectorOptions) => buildDetectors(detectorOptions, engine),
   });
-  let policies: PolicyStore;
+  let policies: GuardedPolicyStore;
   try {
     policies = await createPolicyStore(source, options.env, { buildGuard });
   } catch (error) {

@@ -4,60 +4,28 @@
 // builds every guard through the injected factory. No file system here, so the Workers build can
 // feed it bundled files. Every problem names the file, line, column and field path.
 
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
-import { formatFieldPath } from '../validation/field-path.ts';
-import { fromHex, sha256, toHex } from './digest.ts';
+import { fromHex, sha256, toHex } from '../digest.ts';
+import { PolicyLoadError, type PolicyProblem } from './errors.ts';
 import { interpolateDocument, type EnvMap } from './interpolate.ts';
 import { attachProfiles } from './profiles/attach.ts';
 import { ENV_REFERENCE, tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
-import type { GuardFactory, LoadedDeployment, LoadedTenant, PolicyFile, PolicySnapshot } from './types.ts';
-
-export interface PolicyProblem {
-  file: string;
-  line: number | null;
-  column: number | null;
-  /** Field path like `deployments[0].upstream.timeout_ms`; empty for the whole file. */
-  field: string;
-  message: string;
-}
-
-export class PolicyLoadError extends Error {
-  readonly problems: readonly PolicyProblem[];
-
-  constructor(problems: PolicyProblem[]) {
-    super(`Invalid policy files:\n${problems.map(formatProblem).join('\n')}`);
-    this.name = 'PolicyLoadError';
-    this.problems = problems;
-  }
-}
-
-export function formatProblem(problem: PolicyProblem): string {
-  const where = problem.line === null ? problem.file : `${problem.file}:${problem.line}:${problem.column ?? 1}`;
-  return problem.field ? `${where}: ${problem.field}: ${problem.message}` : `${where}: ${problem.message}`;
-}
+import type { GuardFactory, LoadedDeployment, ParsedTenant, PolicyFile, PolicySnapshot } from './types.ts';
+import { describeSchemaIssue, parsePolicyFile, type ParsedPolicyFile } from './yaml.ts';
 
 const TENANT_FILE = /^tenants\/([^/]+)\.ya?ml$/;
 
-export interface LoadPolicyOptions {
+export interface LoadPolicyOptions<G> {
   /** Builds each profile's guard at load; without it tenants get no guards (tests of the loader alone). */
-  buildGuard?: GuardFactory;
-}
-
-/** A parsed tenant file before its profiles are attached, with a locator for later problems. */
-export interface ParsedTenant {
-  readonly tenant: Omit<LoadedTenant, 'profiles' | 'guards'>;
-  /** Line, column and field of `path` in the tenant's file. */
-  readonly locate: (path: readonly PropertyKey[], message: string) => PolicyProblem;
+  buildGuard?: GuardFactory<G>;
 }
 
 /**
  * Parses every policy file and builds the guards. Throws PolicyLoadError listing every problem
  * found; files outside the known locations count towards the version only.
  */
-export async function loadPolicySnapshot(files: readonly PolicyFile[], env: EnvMap, options: LoadPolicyOptions = {}): Promise<PolicySnapshot> {
+export async function loadPolicySnapshot<G = never>(files: readonly PolicyFile[], env: EnvMap, options: LoadPolicyOptions<G> = {}): Promise<PolicySnapshot<G>> {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const version = toHex(await sha256(sorted.map((file) => `${file.path}\0${file.content}\0`).join('')));
+  const version = toHex(sha256(sorted.map((file) => `${file.path}\0${file.content}\0`).join('')));
   const problems: PolicyProblem[] = [];
   const parsed = new Map<string, ParsedTenant>();
 
@@ -95,23 +63,17 @@ async function loadTenantFile(
   env: EnvMap,
   problems: PolicyProblem[],
 ): Promise<ParsedTenant | null> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(file.content, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      const position = lineCounter.linePos(error.pos[0]);
-      problems.push({ file: file.path, line: position.line, column: position.col, field: '', message: error.message.split('\n')[0] ?? 'YAML syntax error' });
-    }
+  let parsedFile: ParsedPolicyFile;
+  try {
+    parsedFile = parsePolicyFile(file);
+  } catch (error) {
+    if (!(error instanceof PolicyLoadError)) throw error;
+    problems.push(...error.problems);
     return null;
   }
-  const locate = (path: readonly PropertyKey[], message: string): PolicyProblem => ({
-    file: file.path,
-    ...locateNode(doc, lineCounter, path),
-    field: formatFieldPath(path),
-    message,
-  });
+  const locate = (path: readonly PropertyKey[], message: string): PolicyProblem => parsedFile.problemAt(path, message);
 
-  const interpolated = interpolateDocument(doc.toJS(), { env, isVerbatim: isSecretPath });
+  const interpolated = interpolateDocument(parsedFile.data, { env, isVerbatim: isSecretPath });
   for (const problem of interpolated.problems) problems.push(locate(problem.path, problem.message));
   if (interpolated.problems.length > 0) return null;
 
@@ -119,9 +81,8 @@ async function loadTenantFile(
   const parsed = tenantFileSchema.safeParse(interpolated.value, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      // Point an unknown field at the offending key itself, not at its parent.
-      const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]!] : issue.path;
-      problems.push(locate(path, describeIssue(issue)));
+      const { path, message } = describeSchemaIssue(issue);
+      problems.push(locate(path, message));
     }
     return null;
   }
@@ -194,7 +155,7 @@ async function resolveProxyKeyHashes(definition: TenantFile, env: EnvMap): Promi
     }
     for (const key of readReference(entry, env).split(',')) {
       const trimmed = key.trim();
-      if (trimmed !== '') hashes.push(await sha256(trimmed));
+      if (trimmed !== '') hashes.push(sha256(trimmed));
     }
   }
   return hashes;
@@ -203,23 +164,4 @@ async function resolveProxyKeyHashes(definition: TenantFile, env: EnvMap): Promi
 function readReference(reference: string, env: EnvMap): string {
   const variable = ENV_REFERENCE.exec(reference)?.[1];
   return variable ? (env[variable] ?? '') : '';
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')} (a typo?)`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return issue.message;
-}
-
-/** Line and column of the node at `path`, or of its nearest existing ancestor (for missing fields). */
-function locateNode(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): { line: number | null; column: number | null } {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (range) {
-      const position = lineCounter.linePos(range[0]);
-      return { line: position.line, column: position.col };
-    }
-  }
-  return { line: null, column: null };
 }

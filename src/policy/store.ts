@@ -4,12 +4,12 @@
 
 import type { EnvMap } from './interpolate.ts';
 import { loadPolicySnapshot, type LoadPolicyOptions } from './load.ts';
-import type { PolicySnapshot, PolicySource, PolicyStore } from './types.ts';
+import type { PolicyFile, PolicySnapshot, PolicySource, PolicyStore } from './types.ts';
 
 /** `options.buildGuard` builds every profile's guard at each load, so a reload rebuilds them. */
-export async function createPolicyStore(source: PolicySource, env: EnvMap, options: LoadPolicyOptions = {}): Promise<PolicyStore> {
+export async function createPolicyStore<G = never>(source: PolicySource, env: EnvMap, options: LoadPolicyOptions<G> = {}): Promise<PolicyStore<G>> {
   let snapshot = await loadPolicySnapshot(await source.read(), env, options);
-  let pending: Promise<PolicySnapshot> | null = null;
+  let pending: Promise<PolicySnapshot<G>> | null = null;
   return {
     current: () => snapshot,
     reload() {
@@ -27,6 +27,6 @@ export async function createPolicyStore(source: PolicySource, env: EnvMap, optio
 }
 
 /** A fixed in-memory source, for tests and for bundled policies. */
-export function staticPolicySource(files: readonly { path: string; content: string }[]): PolicySource {
+export function staticPolicySource(files: readonly PolicyFile[]): PolicySource {
   return { read: async () => files.map((file) => ({ ...file })) };
 }

@@ -1,7 +1,9 @@
-// The loaded, immutable policy snapshot the app serves from: tenants, their key hashes and deployments.
-// Built by `loadPolicySnapshot` from YAML files; swapped whole on reload, never mutated.
+// The loaded, immutable policy snapshot the app serves from: tenants, their key hashes, deployments
+// and profiles. Built by `loadPolicySnapshot` from YAML files; swapped whole on reload, never mutated.
+// `G` is what the injected factory builds per profile at load (the guard engine's Guard on a
+// server); the policy wing never looks inside it.
 
-import type { Guard } from '../guard/cascade.ts';
+import type { PolicyProblem } from './errors.ts';
 import type { ProfileRegistry, ResolvedProfile } from './profiles/resolve.ts';
 import type { TenantFile } from './schema.ts';
 
@@ -40,7 +42,7 @@ export interface LoadedDeployment {
   readonly guardrails: LoadedGuardrails;
 }
 
-export interface LoadedTenant {
+export interface LoadedTenant<G = unknown> {
   readonly name: string;
   /** The policy file it came from, relative to the policy directory. */
   readonly file: string;
@@ -53,21 +55,31 @@ export interface LoadedTenant {
   /** Shipped profiles plus the tenant's own (`tenants/<tenant>/profiles/*.yaml`); never another tenant's. */
   readonly profiles: ProfileRegistry;
   /** One guard per profile in `profiles`, built at load; empty when the loader had no guard factory. */
-  readonly guards: ReadonlyMap<string, Guard>;
+  readonly guards: ReadonlyMap<string, G>;
 }
 
-/** Builds the cascade for one resolved profile, at policy load (the runtime wires classifier and regex engine). */
-export type GuardFactory = (profile: ResolvedProfile, policyVersion: string) => Guard;
+/**
+ * Builds the guard for one resolved profile, at policy load (the runtime wires classifier and regex
+ * engine). Throws ProfileBuildError for a profile it cannot build.
+ */
+export type GuardFactory<G> = (profile: ResolvedProfile, policyVersion: string) => G;
 
-export interface PolicySnapshot {
+/** A parsed tenant file before its profiles are attached, with a locator for later problems. */
+export interface ParsedTenant {
+  readonly tenant: Omit<LoadedTenant, 'profiles' | 'guards'>;
+  /** A problem at `path` of the tenant's file. */
+  readonly locate: (path: readonly PropertyKey[], message: string) => PolicyProblem;
+}
+
+export interface PolicySnapshot<G = unknown> {
   /** sha256 over every loaded file (sorted by path): changes whenever any policy byte changes. */
   readonly version: string;
   readonly loadedAt: Date;
-  readonly tenants: ReadonlyMap<string, LoadedTenant>;
+  readonly tenants: ReadonlyMap<string, LoadedTenant<G>>;
   /** False when no tenant has any proxy key: requests are then served as `anonymousTenant`. */
   readonly authEnabled: boolean;
   /** With auth off: the tenant named `default`, else the only tenant; null otherwise. */
-  readonly anonymousTenant: LoadedTenant | null;
+  readonly anonymousTenant: LoadedTenant<G> | null;
 }
 
 /** One policy file as read from disk (or bundled): path relative to the policy root, and its text. */
@@ -82,7 +94,7 @@ export interface PolicySource {
 }
 
 /** Holds the current snapshot; `reload()` re-reads the source and swaps it atomically. */
-export interface PolicyStore {
-  current(): PolicySnapshot;
-  reload(): Promise<PolicySnapshot>;
+export interface PolicyStore<G = unknown> {
+  current(): PolicySnapshot<G>;
+  reload(): Promise<PolicySnapshot<G>>;
 }

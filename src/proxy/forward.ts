@@ -1,10 +1,12 @@
 // The proxy path for model calls: input guardrail hook, upstream call, then either the SSE stream
-// relayed as it arrives or the JSON answer through the output guardrail hook.
+// relayed as it arrives or the JSON answer through the output guardrail hook. Plain input and
+// output, no HTTP framework: the route renders the result.
 
 import { HttpError } from '../errors.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
-import type { AppContext } from '../routes/context.ts';
+import type { GuardedTenant } from '../guard/types.ts';
 import type { GuardCallContext, GuardedEndpoint, ProxyGuardrails } from '../guardrails/seam.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
+import type { LoadedDeployment } from '../policy/types.ts';
 import { callUpstream, readUpstreamJson, type FetchLike } from './upstream.ts';
 
 export interface ForwardDeps {
@@ -12,7 +14,13 @@ export interface ForwardDeps {
   guardrails: ProxyGuardrails;
 }
 
-export interface ForwardRequest {
+export interface ForwardInput {
+  tenant: GuardedTenant;
+  deployment: LoadedDeployment;
+  requestId: string;
+  tags: string[];
+  /** Aborted when the client goes away; aborts the upstream call. */
+  clientSignal: AbortSignal;
   endpoint: GuardedEndpoint;
   /** Path under the deployment's base URL. */
   path: string;
@@ -21,29 +29,32 @@ export interface ForwardRequest {
   flavor: GuardCallContext['flavor'];
 }
 
-export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request: ForwardRequest): Promise<Response> {
-  const deployment = c.get('deployment');
+/** A relayed stream, or a JSON answer for the route to send. */
+export type ForwardResult =
+  | { readonly kind: 'stream'; readonly response: Response }
+  | { readonly kind: 'json'; readonly status: number; readonly body: JsonObject; readonly headers: Record<string, string> };
+
+export async function forwardModelCall(deps: ForwardDeps, request: ForwardInput): Promise<ForwardResult> {
   const stream = request.body['stream'] === true;
-  c.set('stream', stream);
   const ctx: GuardCallContext = {
-    tenant: c.get('tenant'),
-    deployment,
+    tenant: request.tenant,
+    deployment: request.deployment,
     endpoint: request.endpoint,
-    requestId: c.get('requestId'),
-    tags: c.get('tags'),
+    requestId: request.requestId,
+    tags: request.tags,
     stream,
     flavor: request.flavor,
   };
   const input = await deps.guardrails.beforeUpstream(ctx, request.body);
   const call = await callUpstream({
     fetch: deps.fetch,
-    deployment,
+    deployment: request.deployment,
     method: 'POST',
     path: request.path,
     body: input.body,
     requestId: ctx.requestId,
     accept: stream ? 'text/event-stream' : 'application/json',
-    clientSignal: c.req.raw.signal,
+    clientSignal: request.clientSignal,
   });
 
   const upstreamType = call.response.headers.get('content-type') ?? '';
@@ -51,8 +62,8 @@ export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request
     // The timeout bounds the wait for the stream to start; a long answer may then take its time.
     // A client disconnect aborts the upstream through the signal and by cancelling this body.
     call.clearTimeout();
-    const relayed = relayStream(call.response.body, c.req.raw.signal);
-    return new Response(input.transformStream ? input.transformStream(relayed) : relayed, {
+    const relayed = relayStream(call.response.body, request.clientSignal);
+    const response = new Response(input.transformStream ? input.transformStream(relayed) : relayed, {
       status: call.response.status,
       headers: {
         ...input.headers,
@@ -62,9 +73,10 @@ export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request
         'x-request-id': ctx.requestId,
       },
     });
+    return { kind: 'stream', response };
   }
 
-  const answer = await readUpstreamJson(call, deployment);
+  const answer = await readUpstreamJson(call, request.deployment);
   if (!isJsonObject(answer)) {
     throw new HttpError(502, 'The upstream returned a response that is not a JSON object.', { code: 'upstream_invalid_response' });
   }
@@ -72,7 +84,7 @@ export async function forwardModelCall(c: AppContext, deps: ForwardDeps, request
   // The upstream's answer first (id, choices, usage), then our extensions it does not already carry.
   const body: JsonObject = { ...output.body };
   for (const [key, value] of Object.entries(input.extensions ?? {})) if (!(key in body)) body[key] = value as JsonValue;
-  return c.json(body, call.response.status as 200, { ...input.headers, ...output.headers });
+  return { kind: 'json', status: call.response.status, body, headers: { ...input.headers, ...output.headers } };
 }
 
 /**

@@ -6,14 +6,17 @@ import { authenticateTenant, readPresentedKey } from '../auth/proxy-keys.ts';
 import { HttpError } from '../errors.ts';
 import { readGuardHeaders } from '../http/guard-headers.ts';
 import { describeCause, type Logger } from '../logging/logger.ts';
-import type { LoadedDeployment, LoadedTenant, PolicyStore } from '../policy/types.ts';
+import type { GuardedPolicyStore, GuardedTenant } from '../guard/types.ts';
+import type { LoadedDeployment } from '../policy/types.ts';
 
 export interface AppEnv {
   Variables: {
     requestId: string;
     tags: string[];
-    tenant: LoadedTenant;
+    tenant: GuardedTenant;
     deployment: LoadedDeployment;
+    /** Whether the request named its deployment (X-Guard-Deployment / X-Enkrypt-Deployment). */
+    namedDeployment: boolean;
     /** Set once known, for the access log. */
     model: string;
     stream: boolean;
@@ -22,7 +25,7 @@ export interface AppEnv {
 
 export type AppContext = Context<AppEnv>;
 
-export function tenantContextMiddleware(options: { policies: PolicyStore; logger: Logger }): MiddlewareHandler<AppEnv> {
+export function tenantContextMiddleware(options: { policies: GuardedPolicyStore; logger: Logger }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const guardHeaders = readGuardHeaders(c.req.raw.headers);
     c.set('tags', guardHeaders.tags);
@@ -42,12 +45,13 @@ export function tenantContextMiddleware(options: { policies: PolicyStore; logger
     }
     c.set('tenant', tenant);
     c.set('deployment', resolveDeployment(tenant, guardHeaders.deployment));
+    c.set('namedDeployment', guardHeaders.deployment !== null);
     await next();
   };
 }
 
 /** Unknown and other tenants' deployments get the same answer: existence is never revealed. */
-function resolveDeployment(tenant: LoadedTenant, name: string | null): LoadedDeployment {
+function resolveDeployment(tenant: GuardedTenant, name: string | null): LoadedDeployment {
   if (name === null) return tenant.defaultDeployment;
   const deployment = tenant.deployments.get(name);
   if (!deployment) {

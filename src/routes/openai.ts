@@ -51,10 +51,17 @@ async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: Model
   assertValid(route.schema, body);
   const model = resolveRequestModel(deployment, body['model'] as string);
   c.set('model', model);
-  return forwardModelCall(c, deps, {
+  c.set('stream', body['stream'] === true);
+  const result = await forwardModelCall(deps, {
+    tenant: c.get('tenant'),
+    deployment,
+    requestId: c.get('requestId'),
+    tags: c.get('tags'),
+    clientSignal: c.req.raw.signal,
     endpoint: route.endpoint,
     path: route.upstreamPath,
     body: model === body['model'] ? body : { ...body, model },
     flavor: route.flavor,
   });
+  return result.kind === 'stream' ? result.response : c.json(result.body, result.status as 200, result.headers);
 }

@@ -1,5 +1,6 @@
 // Turns zod issues into OpenAI's 400 envelope with `param` set to the offending field path
 // (`messages[2].content`), descending into union branches to find the field that actually failed.
+// `resolveIssue` is the one issue formatter: policy files (src/policy/yaml.ts) word theirs with it too.
 
 import type { z } from 'zod';
 import { HttpError } from '../errors.ts';
@@ -34,7 +35,8 @@ export function resolveIssue(issue: Issue, base: readonly PropertyKey[] = []): R
 
 function describe(issue: Issue): string {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
+  // Request schemas keep unknown fields (they are forwarded); policy schemas are strict.
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')} (a typo?)`;
   return issue.message.replace(/^Invalid input: /, '');
 }
 
@@ -47,8 +49,14 @@ export function validationError(error: z.ZodError): HttpError {
   return new HttpError(400, param ? `Invalid '${param}': ${message}.` : `Invalid request body: ${message}.`, { param });
 }
 
-/** Parses with `schema`, throwing the OpenAI-shaped 400 on failure. The caller forwards the original. */
-export function assertValid(schema: z.ZodType, body: unknown): void {
+/** Parses with `schema`, throwing the OpenAI-shaped 400 on failure. */
+export function parseValid<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body);
   if (!result.success) throw validationError(result.error);
+  return result.data;
+}
+
+/** Validates with `schema`, throwing the OpenAI-shaped 400 on failure; the caller forwards the original. */
+export function assertValid(schema: z.ZodType, body: unknown): void {
+  parseValid(schema, body);
 }

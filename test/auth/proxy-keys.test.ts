@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { authenticateTenant, readPresentedKey } from '../../src/auth/proxy-keys.ts';
-import { constantTimeEqual, sha256, toHex } from '../../src/policy/digest.ts';
+import { constantTimeEqual, sha256, toHex } from '../../src/digest.ts';
 import { loadPolicySnapshot } from '../../src/policy/load.ts';
 import { shippedProfileFiles } from '../helpers/policy-files.ts';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxClassifier } from '../../src/node/onnx-classifier.ts';
-import type { OnnxClassifier } from '../../src/node/onnx-classifier.ts';
+import type { OnnxClassifier } from '../../src/classifier/onnx-session.ts';
 import { Featurizer } from '../../src/text/featurize.ts';
 import { forwardProbabilities } from '../../scripts/train/model.ts';
 import { importOnnx } from '../../scripts/train/onnx-export.ts';

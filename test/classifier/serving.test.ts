@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../../src/classifier/errors.ts';
 import { loadOnnxClassifier } from '../../src/node/onnx-classifier.ts';
-import type { OnnxClassifier } from '../../src/node/onnx-classifier.ts';
+import type { OnnxClassifier } from '../../src/classifier/onnx-session.ts';
 
 const MODELS = join(import.meta.dirname, '..', '..', 'models');
 const MODEL = join(MODELS, 'moderation-classifier.onnx');

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ClassifierScores } from '../../src/classifier/types.ts';
-import { classifierCacheKey, classifyThroughCache, createClassifierCache, sha256Hex } from '../../src/guard/cache.ts';
+import { classifierCacheKey, classifyThroughCache, createClassifierCache } from '../../src/guard/cache.ts';
+import { sha256Hex } from '../../src/digest.ts';
 
 function nodeSha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
 import { createClassifierCache } from '../../src/guard/cache.ts';
-import { createGuard, createGuards, type Judge, type JudgeRequest } from '../../src/guard/cascade.ts';
+import { createGuard } from '../../src/guard/cascade.ts';
+import type { Judge, JudgeRequest } from '../../src/guard/types.ts';
+import { loadPolicySnapshot } from '../../src/policy/load.ts';
+import { profileFile, shippedProfileFiles } from '../helpers/policy-files.ts';
 import { enforcementOf } from '../../src/guard/decision.ts';
 import { resolveTenantProfiles, type ResolvedProfile } from '../../src/policy/profiles/resolve.ts';
 import { createPlaceholderVault, restorePlaceholders } from '../../src/guard/redaction.ts';
@@ -11,7 +14,7 @@ const shipped = shippedProfiles();
 
 function tenantProfile(data: Record<string, unknown>): ResolvedProfile {
   const name = 'acme-test';
-  return resolveTenantProfiles('acme', [{ file: 'acme.yaml', data: { profile: name, ...data } }], shipped).get(name)!;
+  return resolveTenantProfiles('acme', [profileFile('acme.yaml', { profile: name, ...data })], shipped).get(name)!;
 }
 
 function guardFor(profile: ResolvedProfile | string, options: { fail?: 'throw' | 'hang'; judge?: Judge; throwing?: string[]; cache?: boolean; now?: () => number } = {}) {
@@ -39,9 +42,14 @@ describe('createGuard', () => {
     expect(built[1]!.injection).toBeUndefined();
   });
 
-  it('createGuards builds one guard per profile up front', () => {
+  it('the policy load builds one guard per profile up front', async () => {
     const detectors = fakeBuildDetectors();
-    const guards = createGuards({ profiles: shipped, buildDetectors: detectors.build, classifier: fakeClassifier(() => ({})).classifier, policyVersion: 'v' });
+    const classifier = fakeClassifier(() => ({})).classifier;
+    const tenantFile = { path: 'tenants/acme.yaml', content: 'tenant: acme\ndefault_deployment: d\ndeployments:\n  - name: d\n    upstream: { base_url: "http://127.0.0.1:1/v1" }\n' };
+    const snapshot = await loadPolicySnapshot([tenantFile, ...shippedProfileFiles()], {}, {
+      buildGuard: (profile, policyVersion) => createGuard({ profile, buildDetectors: detectors.build, classifier, policyVersion }),
+    });
+    const guards = snapshot.tenants.get('acme')!.guards;
     expect([...guards.keys()].sort()).toEqual([...shipped.keys()].sort());
     expect(guards.get('kids')!.profile.name).toBe('kids');
     expect(detectors.built).toHaveLength(2 * shipped.size);

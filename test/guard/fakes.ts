@@ -1,13 +1,12 @@
 // Test doubles for the cascade: small pre-filters that honour DetectorSuiteOptions the way the real
 // suite does (only configured types run), and a scripted classifier that records its calls.
 
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ClassifierHead } from '../../src/categories.ts';
 import type { Classifier, ClassifierScores } from '../../src/classifier/types.ts';
 import type { DetectorSuiteOptions } from '../../src/policy/profiles/detector-options.ts';
 import { SEXUAL_MINORS_RULES } from '../../src/guard/detectors/minors.ts';
-import { loadShippedProfiles, type PolicySource, type ProfileRegistry } from '../../src/policy/profiles/resolve.ts';
+import { loadShippedProfiles, type ProfileRegistry } from '../../src/policy/profiles/resolve.ts';
+import { shippedProfileFiles } from '../helpers/policy-files.ts';
 import type { Finding, TextDetector } from '../../src/guard/types.ts';
 
 function matches(text: string, pattern: RegExp): Array<{ start: number; end: number }> {
@@ -103,14 +102,6 @@ export function scoresFromMarkers(text: string): Partial<Record<ClassifierHead, 
   return scores;
 }
 
-export function shippedSources(): PolicySource[] {
-  const dir = join(import.meta.dirname, '../../policies/profiles');
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.yaml'))
-    .sort()
-    .map((name) => ({ file: `policies/profiles/${name}`, text: readFileSync(join(dir, name), 'utf8') }));
-}
-
 export function shippedProfiles(): ProfileRegistry {
-  return loadShippedProfiles(shippedSources());
+  return loadShippedProfiles(shippedProfileFiles());
 }

@@ -2,8 +2,9 @@
 // line and field so whoever edits a policy can find the mistake.
 
 import { describe, expect, it } from 'vitest';
-import { sha256, toHex } from '../../src/policy/digest.ts';
-import { loadPolicySnapshot, PolicyLoadError } from '../../src/policy/load.ts';
+import { sha256, toHex } from '../../src/digest.ts';
+import { PolicyLoadError } from '../../src/policy/errors.ts';
+import { loadPolicySnapshot } from '../../src/policy/load.ts';
 import { tenantFileSchema } from '../../src/policy/schema.ts';
 import { shippedProfileFiles } from '../helpers/policy-files.ts';
 

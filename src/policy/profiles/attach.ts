@@ -2,41 +2,32 @@
 // (`tenants/<tenant>/profiles/<name>.yaml`, extending a shipped one), the check that every
 // deployment names a profile its tenant can see, and the guards, built once per profile here.
 
-import type { Guard } from '../../guard/cascade.ts';
-import { DetectorRuleError } from '../../guard/detectors/errors.ts';
-import {
-  loadShippedProfiles,
-  PolicyLoadError as ProfileLoadError,
-  resolveTenantProfiles,
-  type PolicySource as ProfileSource,
-  type ProfileRegistry,
-  type ResolvedProfile,
-} from './resolve.ts';
-import type { ParsedTenant, PolicyProblem } from '../load.ts';
-import type { GuardFactory, LoadedTenant, PolicyFile } from '../types.ts';
+import { PolicyLoadError, ProfileBuildError, type PolicyProblem } from '../errors.ts';
+import type { GuardFactory, LoadedTenant, ParsedTenant, PolicyFile } from '../types.ts';
+import { loadShippedProfiles, resolveTenantProfiles, type ProfileRegistry, type ResolvedProfile } from './resolve.ts';
 
 const SHIPPED_PROFILE_FILE = /^profiles\/[^/]+\.ya?ml$/;
 const TENANT_PROFILE_FILE = /^tenants\/([^/]+)\/profiles\/([^/]+)\.ya?ml$/;
 const UNDER_TENANTS = /^tenants\/[^/]+\//;
 
-export interface AttachProfilesInput {
+export interface AttachProfilesInput<G> {
   /** Every policy file, sorted by path. */
   readonly files: readonly PolicyFile[];
   readonly tenants: ReadonlyMap<string, ParsedTenant>;
   /** Problems are appended here; nothing is built once there is one. */
   readonly problems: PolicyProblem[];
   readonly version: string;
-  readonly buildGuard: GuardFactory | undefined;
+  readonly buildGuard: GuardFactory<G> | undefined;
 }
 
 /** The tenants with their profile registries and guards; an empty map when there were problems. */
-export function attachProfiles(input: AttachProfilesInput): Map<string, LoadedTenant> {
+export function attachProfiles<G>(input: AttachProfilesInput<G>): Map<string, LoadedTenant<G>> {
   const { files, tenants, problems } = input;
-  const shippedSources: ProfileSource[] = [];
-  const tenantSources = new Map<string, ProfileSource[]>();
+  const shippedSources: PolicyFile[] = [];
+  const tenantSources = new Map<string, PolicyFile[]>();
   for (const file of files) {
     if (SHIPPED_PROFILE_FILE.test(file.path)) {
-      shippedSources.push({ file: file.path, text: file.content });
+      shippedSources.push(file);
       continue;
     }
     const match = TENANT_PROFILE_FILE.exec(file.path);
@@ -47,7 +38,7 @@ export function attachProfiles(input: AttachProfilesInput): Map<string, LoadedTe
         continue;
       }
       const list = tenantSources.get(owner) ?? [];
-      list.push({ file: file.path, text: file.content });
+      list.push(file);
       tenantSources.set(owner, list);
     } else if (UNDER_TENANTS.test(file.path)) {
       // A misplaced profile would otherwise be silently ignored.
@@ -69,18 +60,18 @@ export function attachProfiles(input: AttachProfilesInput): Map<string, LoadedTe
   }
   if (problems.length > 0) return new Map();
 
-  const guardsByProfile = new Map<ResolvedProfile, Guard>();
-  const loaded = new Map<string, LoadedTenant>();
+  const guardsByProfile = new Map<ResolvedProfile, G>();
+  const loaded = new Map<string, LoadedTenant<G>>();
   for (const [name, parsed] of tenants) {
     const registry = registries.get(name)!;
-    const guards = new Map<string, Guard>();
+    const guards = new Map<string, G>();
     if (input.buildGuard) {
       for (const [profileName, profile] of registry) {
         // Shipped profiles are the same objects in every tenant's registry: one guard serves all.
-        let guard = guardsByProfile.get(profile) ?? null;
-        if (!guard) {
+        let guard = guardsByProfile.get(profile);
+        if (guard === undefined) {
           guard = buildGuardOrReport(input.buildGuard, profile, input.version, problems);
-          if (!guard) continue;
+          if (guard === undefined) continue;
           guardsByProfile.set(profile, guard);
         }
         guards.set(profileName, guard);
@@ -95,8 +86,8 @@ function capture<T>(problems: PolicyProblem[], load: () => T): T | null {
   try {
     return load();
   } catch (error) {
-    if (!(error instanceof ProfileLoadError)) throw error;
-    problems.push({ file: error.file, line: error.line, column: error.column, field: error.field ?? '', message: error.reason });
+    if (!(error instanceof PolicyLoadError)) throw error;
+    problems.push(...error.problems);
     return null;
   }
 }
@@ -127,13 +118,13 @@ function checkDeploymentProfiles(parsed: ParsedTenant, registry: ProfileRegistry
   });
 }
 
-function buildGuardOrReport(build: GuardFactory, profile: ResolvedProfile, version: string, problems: PolicyProblem[]): Guard | null {
+function buildGuardOrReport<G>(build: GuardFactory<G>, profile: ResolvedProfile, version: string, problems: PolicyProblem[]): G | undefined {
   try {
     return build(profile, version);
   } catch (error) {
-    // A tenant pattern RE2 rejects: a load error naming the profile file and the rule.
-    if (!(error instanceof DetectorRuleError)) throw error;
-    problems.push({ file: profile.files[0] ?? `profile ${profile.name}`, line: null, column: null, field: `rule ${error.ruleId}`, message: error.message });
-    return null;
+    // e.g. a tenant pattern RE2 rejects: a load error naming the profile file and the rule.
+    if (!(error instanceof ProfileBuildError)) throw error;
+    problems.push({ file: profile.files[0] ?? `profile ${profile.name}`, line: null, column: null, field: error.field, message: error.message });
+    return undefined;
   }
 }

@@ -1,12 +1,12 @@
-// Loads threshold profiles: parses the shipped profiles and tenants' overrides (YAML text or parsed
-// objects, no file system), deep-merges `extends`, enforces the sexual/minors floor, and resolves
-// each profile ONCE into thresholds, detector options and actions the cascade uses as they are.
+// Loads threshold profiles: parses the shipped profiles and tenants' overrides (policy files' text,
+// no file system), deep-merges `extends`, enforces the sexual/minors floor, and resolves each
+// profile ONCE into thresholds, detector options and actions the cascade uses as they are.
 
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
 import { MODERATION_CATEGORIES, type ModerationCategory } from '../../categories.ts';
+import { PolicyLoadError } from '../errors.ts';
+import type { PolicyFile } from '../types.ts';
+import { describeSchemaIssue, parsePolicyFile, type FieldPath, type ParsedPolicyFile } from '../yaml.ts';
 import { PII_TYPES, SECRET_TYPES, type DetectorSuiteOptions, type PiiType, type SecretType } from './detector-options.ts';
-import type { DetectorName } from '../../guard/types.ts';
 import { findFloorViolations, MINORS_BLOCK_CEILING, MINORS_CATEGORY, requireMinorsRules } from './floor.ts';
 import {
   ProfileSchema,
@@ -21,34 +21,6 @@ import {
 } from './schema.ts';
 
 export const SHIPPED_PROFILE_NAMES = ['default', 'strict', 'kids', 'research', 'internal'] as const;
-
-/** One policy file: its name (for errors and the policy version) and its YAML text or parsed content. */
-export interface PolicySource {
-  readonly file: string;
-  readonly text?: string;
-  readonly data?: unknown;
-}
-
-export class PolicyLoadError extends Error {
-  readonly file: string;
-  readonly line: number | null;
-  readonly column: number | null;
-  /** Dotted field path, e.g. `categories.sexual/minors.block`. */
-  readonly field: string | null;
-  /** What is wrong, without the location prefix. */
-  readonly reason: string;
-
-  constructor(options: { file: string; reason: string; line?: number | null; column?: number | null; field?: string | null; cause?: unknown }) {
-    const where = options.line ? `${options.file}:${options.line}` : options.file;
-    super(`${where}: ${options.field ? `${options.field}: ` : ''}${options.reason}`, { cause: options.cause });
-    this.name = 'PolicyLoadError';
-    this.file = options.file;
-    this.line = options.line ?? null;
-    this.column = options.column ?? null;
-    this.field = options.field ?? null;
-    this.reason = options.reason;
-  }
-}
 
 // ---- Resolved shape --------------------------------------------------------------------------
 
@@ -127,79 +99,24 @@ const DEFAULT_SPONGE = { maxChars: 20_000, maxRepeatedRatio: 0.5 };
 // answer whose placeholders were restored and is now sent back). system/developer come from the app.
 const DEFAULT_INPUT_ROLES: readonly ChatRole[] = ['user', 'assistant', 'tool'];
 
-// ---- Parsing and error location ------------------------------------------------------------
-
-interface ParsedSource {
-  readonly file: string;
-  readonly data: unknown;
-  readonly document: Document | null;
-  readonly lines: LineCounter | null;
-}
-
-function parseSource(source: PolicySource): ParsedSource {
-  if (source.text === undefined) return { file: source.file, data: source.data, document: null, lines: null };
-  const lines = new LineCounter();
-  const document = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const first = document.errors[0];
-  if (first) {
-    const pos = lines.linePos(first.pos[0]);
-    throw new PolicyLoadError({ file: source.file, line: pos.line, column: pos.col, reason: `invalid YAML: ${first.message.split('\n')[0]}`, cause: first });
-  }
-  return { file: source.file, data: document.toJS(), document, lines };
-}
-
-type FieldPath = ReadonlyArray<PropertyKey>;
-
-function fieldName(path: FieldPath): string | null {
-  return path.length > 0 ? path.map(String).join('.') : null;
-}
-
-/** How much of `path` exists in the document, and the position of the deepest node that does. */
-function locate(parsed: ParsedSource, path: FieldPath): { depth: number; line: number | null; column: number | null } {
-  if (!parsed.document || !parsed.lines) return { depth: existsDepth(parsed.data, path), line: null, column: null };
-  for (let depth = path.length; depth > 0; depth--) {
-    const node = parsed.document.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) {
-      const pos = parsed.lines.linePos(node.range[0]);
-      return { depth, line: pos.line, column: pos.col };
-    }
-  }
-  return { depth: 0, line: 1, column: 1 };
-}
-
-function existsDepth(data: unknown, path: FieldPath): number {
-  let current = data;
-  let depth = 0;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object' || !(String(key) in (current as object))) break;
-    current = (current as Record<string, unknown>)[String(key)];
-    depth++;
-  }
-  return depth;
-}
+// ---- Error location ----------------------------------------------------------------------------
 
 /** Error at `path`, blamed on the file (nearest first) where most of that path is written. */
-function errorAt(chain: readonly ParsedSource[], path: FieldPath, reason: string, cause?: unknown): PolicyLoadError {
-  let best = { source: chain[0]!, depth: -1, line: null as number | null, column: null as number | null };
+function errorAt(chain: readonly ParsedPolicyFile[], path: FieldPath, message: string): PolicyLoadError {
+  let best = { source: chain[0]!, depth: -1 };
   for (const source of chain) {
-    const found = locate(source, path);
-    if (found.depth > best.depth) best = { source, ...found };
+    const { depth } = source.locate(path);
+    if (depth > best.depth) best = { source, depth };
   }
-  return new PolicyLoadError({ file: best.source.file, line: best.line, column: best.column, field: fieldName(path), reason, cause });
+  return new PolicyLoadError([best.source.problemAt(path, message)]);
 }
 
-function validate(merged: unknown, chain: readonly ParsedSource[]): ProfileConfig {
-  const result = ProfileSchema.safeParse(merged);
+function validate(merged: unknown, chain: readonly ParsedPolicyFile[]): ProfileConfig {
+  // reportInput: an issue then says whether the field was missing or had the wrong type.
+  const result = ProfileSchema.safeParse(merged, { reportInput: true });
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path = issueFieldPath(issue);
-  throw errorAt(chain, path, issue.message, result.error);
-}
-
-function issueFieldPath(issue: z.core.$ZodIssue): FieldPath {
-  // An unknown key is reported on its parent; point at the key itself.
-  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) return [...issue.path, issue.keys[0]!];
-  return issue.path;
+  const { path, message } = describeSchemaIssue(result.error.issues[0]!);
+  throw errorAt(chain, path, message);
 }
 
 // ---- Merging -----------------------------------------------------------------------------------
@@ -222,7 +139,7 @@ function stage(config: { mode?: Mode; on_error?: OnError; timeout_ms?: number } 
   return { timeoutMs: config?.timeout_ms ?? defaults.timeoutMs, onError: config?.on_error ?? defaults.onError, mode: config?.mode ?? defaults.mode };
 }
 
-function resolveBands(config: ProfileConfig, direction: 'input' | 'output', chain: readonly ParsedSource[]): Record<ModerationCategory, ResolvedBand> {
+function resolveBands(config: ProfileConfig, direction: 'input' | 'output', chain: readonly ParsedPolicyFile[]): Record<ModerationCategory, ResolvedBand> {
   const bands = {} as Record<ModerationCategory, ResolvedBand>;
   for (const category of MODERATION_CATEGORIES) {
     const base = config.categories?.[category];
@@ -240,7 +157,7 @@ function resolveBands(config: ProfileConfig, direction: 'input' | 'output', chai
   return bands;
 }
 
-function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', chain: readonly ParsedSource[]): ResolvedDirection {
+function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', chain: readonly ParsedPolicyFile[]): ResolvedDirection {
   const policy = config[direction];
   const detectors: DetectorsConfig = policy?.detectors ?? {};
   const options: DetectorSuiteOptions = {};
@@ -319,7 +236,7 @@ function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', 
   };
 }
 
-function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; lineage: string[]; chain: readonly ParsedSource[] }): ResolvedProfile {
+function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; lineage: string[]; chain: readonly ParsedPolicyFile[] }): ResolvedProfile {
   const violation = findFloorViolations(config)[0];
   if (violation) throw errorAt(meta.chain, violation.path, violation.message);
   return {
@@ -327,7 +244,7 @@ function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; li
     description: config.description ?? '',
     tenant: meta.tenant,
     lineage: meta.lineage,
-    files: meta.chain.map((source) => source.file),
+    files: meta.chain.map((source) => source.path),
     softBlock: config.soft_block ?? 'block',
     judge: { ...stage(config.judge, DEFAULT_JUDGE), enabled: config.judge?.enabled ?? false, model: config.judge?.model ?? null },
     input: resolveDirection(config, 'input', meta.chain),
@@ -339,7 +256,7 @@ function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; li
 
 interface LoadedProfile {
   readonly raw: unknown;
-  readonly chain: readonly ParsedSource[];
+  readonly chain: readonly ParsedPolicyFile[];
   readonly resolved: ResolvedProfile;
 }
 
@@ -350,10 +267,10 @@ const rawByRegistry = new WeakMap<ProfileRegistry, ReadonlyMap<string, LoadedPro
  * Load the shipped profiles (policies/profiles/*.yaml). Each must be complete (no `extends`) and
  * all five names must be present.
  */
-export function loadShippedProfiles(sources: readonly PolicySource[]): ProfileRegistry {
+export function loadShippedProfiles(sources: readonly PolicyFile[]): ProfileRegistry {
   const loaded = new Map<string, LoadedProfile>();
   for (const source of sources) {
-    const parsed = parseSource(source);
+    const parsed = parsePolicyFile(source);
     const config = validate(parsed.data, [parsed]);
     if (config.extends !== undefined) throw errorAt([parsed], ['extends'], 'shipped profiles are complete and cannot extend another');
     if (loaded.has(config.profile)) throw errorAt([parsed], ['profile'], `profile '${config.profile}' is defined twice`);
@@ -361,7 +278,7 @@ export function loadShippedProfiles(sources: readonly PolicySource[]): ProfileRe
     loaded.set(config.profile, { raw: parsed.data, chain: [parsed], resolved });
   }
   const missing = SHIPPED_PROFILE_NAMES.filter((name) => !loaded.has(name));
-  if (missing.length > 0) throw new PolicyLoadError({ file: 'policies/profiles', reason: `missing shipped profile(s): ${missing.join(', ')}` });
+  if (missing.length > 0) throw new PolicyLoadError([{ file: 'policies/profiles', line: null, column: null, field: '', message: `missing shipped profile(s): ${missing.join(', ')}` }]);
   return registryOf(loaded);
 }
 
@@ -371,12 +288,12 @@ export function loadShippedProfiles(sources: readonly PolicySource[]): ProfileRe
  * complete on its own. A tenant profile may reuse a shipped name to replace it for that tenant.
  * The result holds the shipped profiles plus the tenant's.
  */
-export function resolveTenantProfiles(tenant: string, sources: readonly PolicySource[], shipped: ProfileRegistry): ProfileRegistry {
+export function resolveTenantProfiles(tenant: string, sources: readonly PolicyFile[], shipped: ProfileRegistry): ProfileRegistry {
   const base = rawByRegistry.get(shipped);
   if (!base) throw new Error('resolveTenantProfiles needs the registry returned by loadShippedProfiles');
-  const pending = new Map<string, ParsedSource>();
+  const pending = new Map<string, ParsedPolicyFile>();
   for (const source of sources) {
-    const parsed = parseSource(source);
+    const parsed = parsePolicyFile(source);
     const name = isPlainObject(parsed.data) ? parsed.data.profile : undefined;
     if (typeof name !== 'string') throw errorAt([parsed], ['profile'], 'a profile file needs a `profile:` name');
     if (pending.has(name)) throw errorAt([parsed], ['profile'], `profile '${name}' is defined twice for tenant '${tenant}'`);
@@ -395,7 +312,7 @@ export function resolveTenantProfiles(tenant: string, sources: readonly PolicySo
     const data = parsed.data as Record<string, unknown>;
     const parentName = data.extends;
     let merged: unknown = data;
-    let chain: readonly ParsedSource[] = [parsed];
+    let chain: readonly ParsedPolicyFile[] = [parsed];
     let lineage = [name];
     if (parentName !== undefined) {
       if (typeof parentName !== 'string') throw errorAt([parsed], ['extends'], 'extends names a profile');
@@ -422,18 +339,4 @@ function registryOf(loaded: Map<string, LoadedProfile>): ProfileRegistry {
   const registry: ProfileRegistry = new Map([...loaded].map(([name, entry]) => [name, entry.resolved]));
   rawByRegistry.set(registry, loaded);
   return registry;
-}
-
-/** The stage name a detector's findings are governed by. */
-export function stageOfDetector(name: DetectorName): PrefilterStage | null {
-  const stages: Partial<Record<DetectorName, PrefilterStage>> = {
-    input_sanity: 'input_sanity',
-    pii: 'pii',
-    secrets: 'secrets',
-    injection_attack: 'injection_attack',
-    sponge_attack: 'sponge_attack',
-    keyword_detector: 'keyword_detector',
-    regex: 'regex',
-  };
-  return stages[name] ?? null;
 }

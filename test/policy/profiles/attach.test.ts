@@ -2,10 +2,11 @@
 // deployment → profile check, tenant isolation, errors naming file/line/field, guards built once.
 
 import { describe, expect, it } from 'vitest';
-import type { Guard } from '../../../src/guard/cascade.ts';
+import type { Guard } from '../../../src/guard/types.ts';
 import { buildDetectors } from '../../../src/guard/detectors/index.ts';
 import { createRe2Engine } from '../../../src/node/re2-engine.ts';
-import { loadPolicySnapshot, PolicyLoadError } from '../../../src/policy/load.ts';
+import { PolicyLoadError } from '../../../src/policy/errors.ts';
+import { loadPolicySnapshot } from '../../../src/policy/load.ts';
 import type { GuardFactory, PolicyFile } from '../../../src/policy/types.ts';
 import { shippedProfileFiles } from '../../helpers/policy-files.ts';
 
@@ -27,7 +28,7 @@ async function loadError(files: PolicyFile[]): Promise<PolicyLoadError> {
 function recordingFactory() {
   const built: string[] = [];
   const versions = new Set<string>();
-  const factory: GuardFactory = (resolved, version) => {
+  const factory: GuardFactory<Guard> = (resolved, version) => {
     built.push(`${resolved.tenant ?? 'shipped'}/${resolved.name}`);
     versions.add(version);
     return { profile: resolved, policyVersion: version, check: async () => [] } satisfies Guard;

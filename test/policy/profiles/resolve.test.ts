@@ -3,24 +3,25 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../../src/categories.ts';
 import { flagThreshold } from '../../../src/guard/decision.ts';
-import { readPolicySources } from '../../../src/node/profile-files.ts';
+import { readPolicyFiles } from '../../../src/node/policy-files.ts';
+import { PolicyLoadError } from '../../../src/policy/errors.ts';
+import type { PolicyFile } from '../../../src/policy/types.ts';
+import { profileFile } from '../../helpers/policy-files.ts';
 import {
   loadShippedProfiles,
-  PolicyLoadError,
   resolveTenantProfiles,
   SHIPPED_PROFILE_NAMES,
-  type PolicySource,
   type ProfileRegistry,
   type ResolvedBand,
 } from '../../../src/policy/profiles/resolve.ts';
 
 const PROFILES_DIR = join(import.meta.dirname, '../../../policies/profiles');
 
-let sources: PolicySource[];
+let sources: PolicyFile[];
 let shipped: ProfileRegistry;
 
 beforeAll(async () => {
-  sources = await readPolicySources(PROFILES_DIR, 'policies/profiles');
+  sources = await readPolicyFiles(PROFILES_DIR, 'policies/profiles');
   shipped = loadShippedProfiles(sources);
 });
 
@@ -118,17 +119,17 @@ describe('shipped profiles', () => {
   it('rejects a missing shipped profile and an unknown key with file, line and field', () => {
     expect(loadError(() => loadShippedProfiles(sources.slice(1))).message).toMatch(/missing shipped profile/);
     const bad = sources.map((s) =>
-      s.file.endsWith('strict.yaml') ? { ...s, text: s.text!.replace('soft_block: block', 'soft_block: block\nsoft_blok: warn') } : s,
+      s.path.endsWith('strict.yaml') ? { ...s, content: s.content.replace('soft_block: block', 'soft_block: block\nsoft_blok: warn') } : s,
     );
     const error = loadError(() => loadShippedProfiles(bad));
     expect(error.file).toBe('policies/profiles/strict.yaml');
     expect(error.field).toBe('soft_blok');
-    const lineOfTypo = bad.find((s) => s.file.endsWith('strict.yaml'))!.text!.split('\n').findIndex((l) => l.startsWith('soft_blok')) + 1;
+    const lineOfTypo = bad.find((s) => s.path.endsWith('strict.yaml'))!.content.split('\n').findIndex((l) => l.startsWith('soft_blok')) + 1;
     expect(error.line).toBe(lineOfTypo);
   });
 
   it('reports invalid YAML with its line', () => {
-    const bad = sources.map((s) => (s.file.endsWith('kids.yaml') ? { ...s, text: 'profile: kids\ncategories: [\n' } : s));
+    const bad = sources.map((s) => (s.path.endsWith('kids.yaml') ? { ...s, content: 'profile: kids\ncategories: [\n' } : s));
     const error = loadError(() => loadShippedProfiles(bad));
     expect(error.file).toBe('policies/profiles/kids.yaml');
     expect(error.message).toMatch(/invalid YAML/);
@@ -153,7 +154,7 @@ describe('tenant profiles', () => {
       '      lists:',
       '        - { id: acme.competitors, category: brand/competitor, action: redact, keywords: [globex, initech] }',
     ].join('\n');
-    const registry = resolveTenantProfiles('acme', [{ file: tenantFile, text }], shipped);
+    const registry = resolveTenantProfiles('acme', [{ path: tenantFile, content: text }], shipped);
     const profile = registry.get('acme-kids')!;
     expect(profile.tenant).toBe('acme');
     expect(profile.lineage).toEqual(['acme-kids', 'kids']);
@@ -172,8 +173,8 @@ describe('tenant profiles', () => {
     const registry = resolveTenantProfiles(
       'acme',
       [
-        { file: 'b.yaml', data: { profile: 'acme-strictest', extends: 'acme-strict', categories: { hate: { block: 0.5 } } } },
-        { file: 'a.yaml', data: { profile: 'acme-strict', extends: 'strict', soft_block: 'warn' } },
+        profileFile('b.yaml', { profile: 'acme-strictest', extends: 'acme-strict', categories: { hate: { block: 0.5 } } }),
+        profileFile('a.yaml', { profile: 'acme-strict', extends: 'strict', soft_block: 'warn' }),
       ],
       shipped,
     );
@@ -184,7 +185,7 @@ describe('tenant profiles', () => {
   });
 
   it('lets a tenant replace a shipped name for itself', () => {
-    const registry = resolveTenantProfiles('acme', [{ file: 'd.yaml', data: { profile: 'default', extends: 'default', soft_block: 'block' } }], shipped);
+    const registry = resolveTenantProfiles('acme', [profileFile('d.yaml', { profile: 'default', extends: 'default', soft_block: 'block' })], shipped);
     expect(registry.get('default')!.softBlock).toBe('block');
     expect(registry.get('default')!.tenant).toBe('acme');
     expect(shipped.get('default')!.softBlock).toBe('warn');
@@ -192,7 +193,7 @@ describe('tenant profiles', () => {
 
   it('floor: a tenant raising the sexual/minors block threshold is a load error naming file, line and field', () => {
     const text = 'profile: acme-lax\nextends: default\ncategories:\n  sexual/minors: { block: 0.5 }\n';
-    const error = loadError(() => resolveTenantProfiles('acme', [{ file: tenantFile, text }], shipped));
+    const error = loadError(() => resolveTenantProfiles('acme', [{ path: tenantFile, content: text }], shipped));
     expect(error.file).toBe(tenantFile);
     expect(error.field).toBe('categories.sexual/minors.block');
     expect(error.line).toBe(4);
@@ -207,38 +208,38 @@ describe('tenant profiles', () => {
       [{ input: { detectors: { regex: { on_error: 'allow', rules: [] } } } }, 'input.detectors.regex.on_error'],
       [
         { input: { detectors: { regex: { rules: [{ id: 'x.minor', category: 'sexual/minors', action: 'monitor', pattern: 'x' }] } } } },
-        'input.detectors.regex.rules.0.action',
+        'input.detectors.regex.rules[0].action',
       ],
     ];
     for (const [override, field] of cases) {
       const data = { profile: 'acme-lax', extends: 'research', ...(override as object) };
-      const error = loadError(() => resolveTenantProfiles('acme', [{ file: 'lax.yaml', data }], shipped));
+      const error = loadError(() => resolveTenantProfiles('acme', [profileFile('lax.yaml', data)], shipped));
       expect(error.field, field).toBe(field);
       expect(error.file).toBe('lax.yaml');
     }
   });
 
   it('floor holds for shipped profiles too', () => {
-    const bad = sources.map((s) => (s.file.endsWith('research.yaml') ? { ...s, text: s.text!.replace('sexual/minors:           { block: 0.10 }', 'sexual/minors:           { block: 0.30 }') } : s));
+    const bad = sources.map((s) => (s.path.endsWith('research.yaml') ? { ...s, content: s.content.replace('sexual/minors:           { block: 0.10 }', 'sexual/minors:           { block: 0.30 }') } : s));
     const error = loadError(() => loadShippedProfiles(bad));
     expect(error.file).toBe('policies/profiles/research.yaml');
     expect(error.field).toBe('categories.sexual/minors.block');
   });
 
   it('a stricter sexual/minors setting is fine', () => {
-    const registry = resolveTenantProfiles('acme', [{ file: 'x.yaml', data: { profile: 'acme-x', extends: 'default', categories: { 'sexual/minors': { review: 0.02, block: 0.04 } } } }], shipped);
+    const registry = resolveTenantProfiles('acme', [profileFile('x.yaml', { profile: 'acme-x', extends: 'default', categories: { 'sexual/minors': { review: 0.02, block: 0.04 } } })], shipped);
     expect(registry.get('acme-x')!.output.bands['sexual/minors']).toEqual({ review: 0.02, block: 0.04, mode: 'enforce' });
   });
 
   it('blames a bad value on the tenant file, and unknown parents and review above block clearly', () => {
-    const typo = loadError(() => resolveTenantProfiles('acme', [{ file: 't.yaml', text: 'profile: t\nextends: default\ninput:\n  detectors:\n    pii: { emial: redact }\n' }], shipped));
+    const typo = loadError(() => resolveTenantProfiles('acme', [{ path: 't.yaml', content: 'profile: t\nextends: default\ninput:\n  detectors:\n    pii: { emial: redact }\n' }], shipped));
     expect(typo).toMatchObject({ file: 't.yaml', field: 'input.detectors.pii.emial', line: 5 });
-    const parent = loadError(() => resolveTenantProfiles('acme', [{ file: 't.yaml', data: { profile: 't', extends: 'nope' } }], shipped));
+    const parent = loadError(() => resolveTenantProfiles('acme', [profileFile('t.yaml', { profile: 't', extends: 'nope' })], shipped));
     expect(parent.message).toMatch(/unknown profile 'nope'/);
-    const inverted = loadError(() => resolveTenantProfiles('acme', [{ file: 't.yaml', data: { profile: 't', extends: 'default', categories: { hate: { review: 0.95 } } } }], shipped));
+    const inverted = loadError(() => resolveTenantProfiles('acme', [profileFile('t.yaml', { profile: 't', extends: 'default', categories: { hate: { review: 0.95 } } })], shipped));
     expect(inverted.field).toBe('categories.hate.review');
     const cycle = loadError(() =>
-      resolveTenantProfiles('acme', [{ file: 'a.yaml', data: { profile: 'a', extends: 'b' } }, { file: 'b.yaml', data: { profile: 'b', extends: 'a' } }], shipped),
+      resolveTenantProfiles('acme', [profileFile('a.yaml', { profile: 'a', extends: 'b' }), profileFile('b.yaml', { profile: 'b', extends: 'a' })], shipped),
     );
     expect(cycle.message).toMatch(/cycle/);
   });
@@ -248,7 +249,7 @@ describe('README guardrails section', () => {
   it('its annotated tenant profile example loads as documented', () => {
     const docs = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
     const example = docs.match(/```yaml\n(# policies\/tenants[\s\S]*?)```/)![1]!;
-    const profile = resolveTenantProfiles('acme', [{ file: 'docs-example.yaml', text: example }], shipped).get('acme-kids')!;
+    const profile = resolveTenantProfiles('acme', [{ path: 'docs-example.yaml', content: example }], shipped).get('acme-kids')!;
     expect(profile.input.piiActions.email).toBe('placeholder');
     expect(profile.input.stages.pii).toEqual({ timeoutMs: 20, onError: 'block', mode: 'enforce' });
     expect(profile.input.bands.hate.mode).toBe('monitor');

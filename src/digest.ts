@@ -1,9 +1,20 @@
-// SHA-256 through Web Crypto (global on Node 20 and on Workers), plus a constant-time comparison.
+// SHA-256 for the whole proxy (proxy-key digests, the policy version, classifier cache keys), with
+// hex helpers and a constant-time comparison. @noble/hashes is synchronous and runtime-free, so
+// the same code runs on Node and Workers (Web Crypto's digest is async, which would make every
+// cache lookup a promise).
+
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 
 const encoder = new TextEncoder();
 
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+/** SHA-256 of the UTF-8 encoding of `text`. */
+export function sha256(text: string): Uint8Array {
+  return nobleSha256(encoder.encode(text));
+}
+
+/** Hex SHA-256 of the UTF-8 encoding of `text`. */
+export function sha256Hex(text: string): string {
+  return toHex(sha256(text));
 }
 
 export function toHex(bytes: Uint8Array): string {

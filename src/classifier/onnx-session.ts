@@ -1,0 +1,81 @@
+// The ONNX classifier's serving logic, runtime-free: model metadata checked by its schema, texts
+// featurized into sliding windows, packed into padded batches and run through an injected session,
+// then reduced to a per-head max over each text's windows with the worst window's span. Concurrent
+// calls are micro-batched into one run. Node (onnxruntime-node) and Workers (onnxruntime-web)
+// supply only the session.
+
+import type { ClassifierHead } from '../categories.ts';
+import { Featurizer } from '../text/featurize.ts';
+import { ModelLoadError } from './errors.ts';
+import { MicroBatcher } from './micro-batcher.ts';
+import { defaultThresholds, modelMetadataSchema, type ModelMetadata } from './model-metadata.ts';
+import type { Classifier, ClassifierScores } from './types.ts';
+import { featurizeAll, packBatches, reduceWindows, type PackedBatch, type WindowRef } from './window-batch.ts';
+
+/** One loaded model in some ONNX runtime. */
+export interface OnnxSession {
+  /** Runs one packed batch through the graph; the output probabilities, row-major [batch, heads]. */
+  run(batch: PackedBatch): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+export interface ClassifierServingOptions {
+  /** Most texts scored in one micro-batch. Default 64. */
+  readonly maxBatch?: number;
+  /** How long a lone request waits for others; 0 = until the current event-loop turn ends. */
+  readonly maxWaitMs?: number;
+  /** Most id cells (windows × padded length) per ONNX run. Default 262,144. */
+  readonly maxCellsPerRun?: number;
+  /** Called once per ONNX run with its window count (metrics, tests). */
+  readonly onRun?: (windows: number) => void;
+}
+
+export interface OnnxClassifier extends Classifier {
+  readonly metadata: ModelMetadata;
+  /** Default per-head thresholds chosen at training time. */
+  readonly thresholds: Readonly<Partial<Record<ClassifierHead, number>>>;
+  close(): Promise<void>;
+}
+
+/** The metadata file's JSON text, checked by its schema; `path` names it in errors. */
+export function parseModelMetadata(text: string, path: string): ModelMetadata {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ModelLoadError(path, 'metadata file is not valid JSON', { cause: error });
+  }
+  const parsed = modelMetadataSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ModelLoadError(path, `metadata field ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+export function createOnnxClassifier(metadata: ModelMetadata, session: OnnxSession, options: ClassifierServingOptions = {}): OnnxClassifier {
+  const featurizer = new Featurizer(metadata.featurizer);
+  const heads = metadata.heads;
+  const maxCells = options.maxCellsPerRun ?? 262_144;
+
+  async function score(texts: readonly string[]): Promise<ClassifierScores[]> {
+    const refs = featurizeAll(featurizer, texts);
+    const results: Array<{ refs: readonly WindowRef[]; probabilities: Float32Array }> = [];
+    for (const batch of packBatches(refs, { maxBatch: 1024, maxCells })) {
+      const probabilities = await session.run(batch);
+      options.onRun?.(batch.batch);
+      results.push({ refs: batch.refs, probabilities });
+    }
+    return reduceWindows({ textCount: texts.length, heads, batches: results });
+  }
+
+  const batcher = new MicroBatcher<string, ClassifierScores>({ run: score, maxBatch: options.maxBatch ?? 64, maxWaitMs: options.maxWaitMs ?? 0 });
+  return {
+    version: metadata.version,
+    heads,
+    metadata,
+    thresholds: defaultThresholds(metadata),
+    classify: (texts) => batcher.submit(texts),
+    close: () => session.release(),
+  };
+}

@@ -1,0 +1,47 @@
+// The classifier stage of one direction: every text the pre-filters did not already block, scored
+// in ONE batch through the LRU cache under the stage's time budget; band crossings become detections.
+
+import type { Classifier } from '../../classifier/types.ts';
+import type { ResolvedDirection } from '../../policy/profiles/resolve.ts';
+import { classifyThroughCache, type ClassifierCache } from '../cache.ts';
+import { detectionsForScores } from '../decision.ts';
+import { failureOutcome, failureReason, withTimeout } from '../timeout.ts';
+import { isHardBlocked, type TextState } from './state.ts';
+
+export interface ClassifierStageDeps {
+  readonly direction: ResolvedDirection;
+  readonly classifier: Classifier;
+  readonly cache?: ClassifierCache;
+}
+
+export interface ClassifierStageRunner {
+  run(states: readonly TextState[]): Promise<void>;
+}
+
+export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStageRunner {
+  const { direction, classifier, cache } = deps;
+  const policy = direction.classifier;
+  const classify = (texts: readonly string[]) => withTimeout(classifier.classify(texts), { ms: policy.timeoutMs, stage: 'classifier' });
+  return {
+    async run(states) {
+      const pending = states.filter((state) => !isHardBlocked(state));
+      for (const state of states) if (!pending.includes(state)) state.classifierStatus = 'skipped';
+      if (pending.length === 0) return;
+      try {
+        const results = await classifyThroughCache({ classifierVersion: classifier.version, cache, texts: pending.map((state) => state.text), classify });
+        results.forEach((entry, i) => {
+          const state = pending[i]!;
+          state.scores = entry.result;
+          state.classifierStatus = entry.fromCache ? 'cached' : 'scored';
+          state.detections.push(...detectionsForScores({ direction, scores: entry.result.scores, span: entry.result.worstSpan ?? null }));
+        });
+      } catch (error) {
+        const reason = failureReason(error);
+        for (const state of pending) {
+          state.classifierStatus = 'unavailable';
+          state.degraded.push({ stage: 'classifier', reason, onError: policy.onError, outcome: failureOutcome(policy.onError) });
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// Time budgets for the asynchronous stages (classifier, judge): a race against a timer that is
+// always cleared, and what a stage's on_error makes of a failure.
+
+import type { OnError } from '../policy/profiles/schema.ts';
+import type { DegradedCheck } from './types.ts';
+
+export class StageTimeoutError extends Error {
+  constructor(stage: string, ms: number) {
+    super(`${stage} did not answer within ${ms} ms`);
+    this.name = 'StageTimeoutError';
+  }
+}
+
+/** Race `work` against a timer that is always cleared; aborts `controller` on timeout. */
+export async function withTimeout<T>(work: Promise<T>, options: { ms: number; stage: string; controller?: AbortController }): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The losing promise may still reject later; that must not become an unhandled rejection.
+  work.catch(() => {});
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          options.controller?.abort();
+          reject(new StageTimeoutError(options.stage, options.ms));
+        }, options.ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function failureReason(error: unknown): 'timeout' | 'error' {
+  return error instanceof StageTimeoutError ? 'timeout' : 'error';
+}
+
+export function failureOutcome(onError: OnError): DegradedCheck['outcome'] {
+  return onError === 'block' ? 'blocked' : onError === 'allow' ? 'passed' : 'fell_back';
+}
