@@ -6,7 +6,7 @@
 import { AUXILIARY_HEADS, MODERATION_CATEGORIES, type AuxiliaryHead } from '../categories.ts';
 import type { Classifier } from '../classifier/types.ts';
 import type { DetectorSuiteOptions } from '../policy/profiles/detector-options.ts';
-import type { ResolvedProfile } from '../policy/profiles/resolve.ts';
+import type { ResolvedProfile } from '../policy/profiles/types.ts';
 import type { Span } from '../text/normalize.ts';
 import type { ClassifierCache } from './cache.ts';
 import { decide, flagThreshold } from './decision.ts';

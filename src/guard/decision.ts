@@ -4,7 +4,7 @@
 
 import { isModerationCategory, MODERATION_CATEGORIES, type ClassifierHead, type ModerationCategory } from '../categories.ts';
 import { MINORS_CATEGORY } from '../policy/profiles/floor.ts';
-import type { ResolvedBand, ResolvedDirection, StagePolicy } from '../policy/profiles/resolve.ts';
+import type { ResolvedBand, ResolvedDirection, StagePolicy } from '../policy/profiles/types.ts';
 import type { SensitiveDataAction } from '../policy/profiles/schema.ts';
 import type { Span } from '../text/normalize.ts';
 import type { Decision, DegradedCheck, Detection, DetectorName, Finding, JudgeOutcome } from './types.ts';

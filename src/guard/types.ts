@@ -3,7 +3,7 @@
 // returns. Knows neither HTTP nor OpenAI bodies (the adapter in src/guardrails/ maps those).
 
 import type { AuxiliaryHead, ModerationCategory } from '../categories.ts';
-import type { ResolvedProfile } from '../policy/profiles/resolve.ts';
+import type { ResolvedProfile } from '../policy/profiles/types.ts';
 import type { OnError } from '../policy/profiles/schema.ts';
 import type { LoadedTenant, PolicySnapshot, PolicyStore } from '../policy/types.ts';
 import type { Span } from '../text/normalize.ts';

@@ -4,7 +4,7 @@
 // server); the policy wing never looks inside it.
 
 import type { PolicyProblem } from './errors.ts';
-import type { ProfileRegistry, ResolvedProfile } from './profiles/resolve.ts';
+import type { ProfileRegistry, ResolvedProfile } from './profiles/types.ts';
 import type { TenantFile } from './schema.ts';
 
 export interface LoadedUpstream {

@@ -6,7 +6,8 @@ import type { Judge, JudgeRequest } from '../../src/guard/types.ts';
 import { loadPolicySnapshot } from '../../src/policy/load.ts';
 import { profileFile, shippedProfileFiles } from '../helpers/policy-files.ts';
 import { enforcementOf } from '../../src/guard/decision.ts';
-import { resolveTenantProfiles, type ResolvedProfile } from '../../src/policy/profiles/resolve.ts';
+import { resolveTenantProfiles } from '../../src/policy/profiles/resolve.ts';
+import type { ResolvedProfile } from '../../src/policy/profiles/types.ts';
 import { createPlaceholderVault, restorePlaceholders } from '../../src/guard/redaction.ts';
 import { fakeBuildDetectors, fakeClassifier, scoresFromMarkers, shippedProfiles } from './fakes.ts';
 

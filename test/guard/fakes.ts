@@ -5,7 +5,8 @@ import type { ClassifierHead } from '../../src/categories.ts';
 import type { Classifier, ClassifierScores } from '../../src/classifier/types.ts';
 import type { DetectorSuiteOptions } from '../../src/policy/profiles/detector-options.ts';
 import { SEXUAL_MINORS_RULES } from '../../src/guard/detectors/minors.ts';
-import { loadShippedProfiles, type ProfileRegistry } from '../../src/policy/profiles/resolve.ts';
+import { loadShippedProfiles } from '../../src/policy/profiles/resolve.ts';
+import type { ProfileRegistry } from '../../src/policy/profiles/types.ts';
 import { shippedProfileFiles } from '../helpers/policy-files.ts';
 import type { Finding, TextDetector } from '../../src/guard/types.ts';
 

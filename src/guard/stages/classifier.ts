@@ -2,7 +2,7 @@
 // in ONE batch through the LRU cache under the stage's time budget; band crossings become detections.
 
 import type { Classifier } from '../../classifier/types.ts';
-import type { ResolvedDirection } from '../../policy/profiles/resolve.ts';
+import type { ResolvedDirection } from '../../policy/profiles/types.ts';
 import { classifyThroughCache, type ClassifierCache } from '../cache.ts';
 import { detectionsForScores } from '../decision.ts';
 import { failureOutcome, failureReason, withTimeout } from '../timeout.ts';

@@ -2,7 +2,7 @@
 // band, or when the classifier failed with on_error: fallback; under the judge's time budget.
 
 import { MODERATION_CATEGORIES } from '../../categories.ts';
-import type { ResolvedDirection, ResolvedJudgePolicy } from '../../policy/profiles/resolve.ts';
+import type { ResolvedDirection, ResolvedJudgePolicy } from '../../policy/profiles/types.ts';
 import { bandAction, isGrayBandOnly } from '../decision.ts';
 import { failureOutcome, failureReason, withTimeout } from '../timeout.ts';
 import type { Direction, Judge, JudgeRequest, JudgeResult } from '../types.ts';

@@ -1,7 +1,7 @@
 // The pre-filter stage of one direction: its detectors (synchronous, compiled at load), each with
 // the stage policy (budget, on_error, mode) that governs it resolved once when the guard is built.
 
-import type { PrefilterStage, ResolvedDirection, StagePolicy } from '../../policy/profiles/resolve.ts';
+import type { PrefilterStage, ResolvedDirection, StagePolicy } from '../../policy/profiles/types.ts';
 import { detectionForFinding } from '../decision.ts';
 import { failureOutcome } from '../timeout.ts';
 import type { DetectorName, TextDetector } from '../types.ts';

@@ -4,7 +4,8 @@
 
 import { PolicyLoadError, ProfileBuildError, type PolicyProblem } from '../errors.ts';
 import type { GuardFactory, LoadedTenant, ParsedTenant, PolicyFile } from '../types.ts';
-import { loadShippedProfiles, resolveTenantProfiles, type ProfileRegistry, type ResolvedProfile } from './resolve.ts';
+import { loadShippedProfiles, resolveTenantProfiles } from './resolve.ts';
+import type { ProfileRegistry, ResolvedProfile } from './types.ts';
 
 const SHIPPED_PROFILE_FILE = /^profiles\/[^/]+\.ya?ml$/;
 const TENANT_PROFILE_FILE = /^tenants\/([^/]+)\/profiles\/([^/]+)\.ya?ml$/;

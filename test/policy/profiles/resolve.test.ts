@@ -7,13 +7,8 @@ import { readPolicyFiles } from '../../../src/node/policy-files.ts';
 import { PolicyLoadError } from '../../../src/policy/errors.ts';
 import type { PolicyFile } from '../../../src/policy/types.ts';
 import { profileFile } from '../../helpers/policy-files.ts';
-import {
-  loadShippedProfiles,
-  resolveTenantProfiles,
-  SHIPPED_PROFILE_NAMES,
-  type ProfileRegistry,
-  type ResolvedBand,
-} from '../../../src/policy/profiles/resolve.ts';
+import { loadShippedProfiles, resolveTenantProfiles, SHIPPED_PROFILE_NAMES } from '../../../src/policy/profiles/resolve.ts';
+import type { ProfileRegistry, ResolvedBand } from '../../../src/policy/profiles/types.ts';
 
 const PROFILES_DIR = join(import.meta.dirname, '../../../policies/profiles');
 

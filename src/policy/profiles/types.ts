@@ -1,0 +1,70 @@
+// The resolved shape of a threshold profile: what resolve.ts turns a profile file into, once per
+// load, and what the guard engine reads as it is (thresholds, stage policies, actions, rules).
+
+import type { ModerationCategory } from '../../categories.ts';
+import type { DetectorSuiteOptions, PiiType, SecretType } from './detector-options.ts';
+import type { ChatRole, MatchAction, Mode, OnError, RuleAction, SensitiveDataAction } from './schema.ts';
+
+export interface StagePolicy {
+  readonly timeoutMs: number;
+  readonly onError: OnError;
+  readonly mode: Mode;
+}
+
+export interface ResolvedBand {
+  /** Gray band start (soft_block, judge); null: no gray band. */
+  readonly review: number | null;
+  /** Block at or above; null: the score alone never blocks. */
+  readonly block: number | null;
+  readonly mode: Mode;
+}
+
+/** How a keyword or regex rule's findings are treated. */
+export interface ResolvedRule {
+  readonly id: string;
+  readonly category: string;
+  readonly action: MatchAction;
+}
+
+export type PrefilterStage = 'input_sanity' | 'pii' | 'secrets' | 'injection_attack' | 'sponge_attack' | 'keyword_detector' | 'regex';
+
+export interface ResolvedDirection {
+  readonly direction: 'input' | 'output';
+  readonly bands: Readonly<Record<ModerationCategory, ResolvedBand>>;
+  /** What `buildDetectors` gets for this direction. */
+  readonly detectorOptions: DetectorSuiteOptions;
+  /** Time budget, on_error and mode per pre-filter stage that runs. */
+  readonly stages: Readonly<Partial<Record<PrefilterStage, StagePolicy>>>;
+  readonly classifier: StagePolicy;
+  readonly piiActions: Readonly<Record<PiiType, SensitiveDataAction>>;
+  readonly secretActions: Readonly<Record<SecretType, SensitiveDataAction>>;
+  readonly injection: { readonly action: RuleAction; readonly threshold: number };
+  readonly sponge: { readonly action: RuleAction };
+  readonly sanity: { readonly action: RuleAction };
+  /** Keyword lists and tenant regex rules by id. The built-in `minors.*` rules need no entry: any sexual/minors finding blocks. */
+  readonly rules: Readonly<Record<string, ResolvedRule>>;
+  /** Input only: which chat roles are checked. Output checks the assistant's answer. */
+  readonly roles: readonly ChatRole[];
+}
+
+export interface ResolvedJudgePolicy extends StagePolicy {
+  readonly enabled: boolean;
+  readonly model: string | null;
+}
+
+export interface ResolvedProfile {
+  readonly name: string;
+  readonly description: string;
+  /** null for a shipped profile. */
+  readonly tenant: string | null;
+  /** This profile and its bases, nearest first: ['acme-kids', 'kids']. */
+  readonly lineage: readonly string[];
+  /** Files it was built from, for error messages and audits. */
+  readonly files: readonly string[];
+  readonly softBlock: 'block' | 'warn';
+  readonly judge: ResolvedJudgePolicy;
+  readonly input: ResolvedDirection;
+  readonly output: ResolvedDirection;
+}
+
+export type ProfileRegistry = ReadonlyMap<string, ResolvedProfile>;
