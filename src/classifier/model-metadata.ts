@@ -1,5 +1,6 @@
 // Schema of the JSON written beside the ONNX file (models/moderation-classifier.json): heads in
-// output order, featurizer settings, default thresholds and the ONNX file's content hash.
+// output order, featurizer settings, default thresholds and the ONNX file's content hash; and the
+// trainer's full view of the same file (calibration, run settings, held-out figures).
 
 import { z } from 'zod';
 import { CLASSIFIER_HEADS } from '../categories.ts';
@@ -29,6 +30,69 @@ export const modelMetadataSchema = z.object({
 });
 
 export type ModelMetadata = z.infer<typeof modelMetadataSchema>;
+
+const count = z.number().int().nonnegative();
+/** A figure over no heads (0/0) is NaN, which JSON writes as null. */
+const figure = z.number().nullable();
+
+/**
+ * The whole file as the trainer writes it (scripts/train/metadata.ts): the fields above plus the
+ * calibration, the training run's settings and sizes, and its held-out figures. Serving reads only
+ * `modelMetadataSchema` (unknown keys stripped, not refused); the trainer checks what it writes with this.
+ */
+export const trainedModelMetadataSchema = modelMetadataSchema.extend({
+  calibration: z.object({ a: z.array(z.number()), b: z.array(z.number()), note: z.string() }),
+  training: z.object({
+    seed: z.number().int(),
+    epochs: z.number().int().positive(),
+    lr: z.number().positive(),
+    hidden: z.number().int().positive(),
+    pooling: z.enum(['mean', 'mean+max']),
+    maxLrScale: z.number().nonnegative(),
+    wordWeight: z.number().int().positive(),
+    /** Present only when the replicas' word weights differ. */
+    wordWeights: z.array(z.number().int().positive()).optional(),
+    embeddingLrScale: z.number().nonnegative(),
+    dropout: z.number().min(0).lt(1),
+    positiveWeightCap: z.number().positive(),
+    benignSourceWeight: z.number().nonnegative(),
+    averageFrom: count,
+    pick: z.enum(['last', 'best', 'average']),
+    replicas: z.number().int().positive(),
+    embedding: z.enum(['float32', 'float16', 'int8', 'int4']),
+    dim: z.number().int().positive(),
+    rows: z.number().int().positive(),
+    gloveRows: count,
+    examples: z.object({ unique: count, train: count, validation: count, test: count }),
+    trainSeconds: count,
+    totalSeconds: count,
+    epochLosses: z.array(figure),
+    bySource: z.record(z.string(), z.object({ train: count, validation: count, test: count, duplicates: count })),
+  }),
+  heldout: z.object({
+    meanAuprcCovered: figure,
+    validationMeanAuprcCovered: figure,
+    coveredHeads: z.array(headSchema),
+    meanAuprcMeasurable: figure,
+    meanAuprcWithinSource: figure,
+    withinSource: z.array(z.object({ head: headSchema, source: z.string(), auprc: z.number() })),
+    measurableHeads: z.array(headSchema),
+    perHead: z.array(
+      z.object({
+        head: headSchema,
+        auprc: figure,
+        validationAuprc: figure,
+        precision: z.number(),
+        recall: z.number(),
+        threshold: z.number(),
+        positives: count,
+        negatives: count,
+      }),
+    ),
+  }),
+});
+
+export type TrainedModelMetadata = z.infer<typeof trainedModelMetadataSchema>;
 
 /** Default thresholds per head (the "default" profile's starting point). */
 export function defaultThresholds(metadata: ModelMetadata): Partial<Record<ClassifierHead, number>> {

@@ -5,7 +5,7 @@
 import type { AuxiliaryHead, ModerationCategory } from '../categories.ts';
 import type { ResolvedProfile } from '../policy/profiles/types.ts';
 import type { OnError } from '../policy/profiles/schema.ts';
-import type { LoadedTenant, PolicySnapshot, PolicyStore } from '../policy/types.ts';
+import type { LoadedTenant, PolicyStore } from '../policy/types.ts';
 import type { Span } from '../text/normalize.ts';
 import type { PlaceholderVault, Redaction } from './redaction.ts';
 
@@ -142,5 +142,4 @@ export interface Guard {
 
 /** The policy wing's snapshot with a Guard built for every profile. */
 export type GuardedTenant = LoadedTenant<Guard>;
-export type GuardedSnapshot = PolicySnapshot<Guard>;
 export type GuardedPolicyStore = PolicyStore<Guard>;

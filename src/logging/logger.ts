@@ -10,13 +10,6 @@ export interface Logger {
   error(fields: LogFields, message?: string): void;
 }
 
-export const silentLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-};
-
 /** A safe description of a failure for logs: its name, code and message, without any stack. */
 export function describeCause(cause: unknown): LogFields {
   if (!(cause instanceof Error)) return { error: String(cause) };

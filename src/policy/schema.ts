@@ -67,4 +67,3 @@ export const tenantFileSchema = z.strictObject({
 
 export type TenantFile = z.infer<typeof tenantFileSchema>;
 export type DeploymentDefinition = z.infer<typeof deploymentSchema>;
-export type DeploymentGuardrails = z.infer<typeof deploymentGuardrailsSchema>;

@@ -24,8 +24,6 @@ export interface UpstreamCall {
   response: Response;
   /** Stops the timeout timer; call once headers (streaming) or the whole body (otherwise) arrived. */
   clearTimeout(): void;
-  /** Aborts the upstream request (e.g. on client disconnect). */
-  abort(): void;
   signal: AbortSignal;
 }
 
@@ -87,7 +85,6 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCa
   return {
     response,
     clearTimeout: clearTimer,
-    abort: () => controller.abort(new Error('aborted by the proxy')),
     signal: controller.signal,
   };
 }

@@ -128,4 +128,3 @@ export const chatCompletionRequestSchema = z
     }
   });
 
-export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;

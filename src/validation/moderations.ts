@@ -18,4 +18,3 @@ export const moderationRequestSchema = z.looseObject({
 });
 
 export type ModerationRequest = z.infer<typeof moderationRequestSchema>;
-export type ModerationPart = z.infer<typeof moderationPartSchema>;

@@ -14,17 +14,6 @@ import { createSanityDetector } from './sanity.ts';
 import { createSecretsDetector } from './secrets.ts';
 import { createSpongeDetector } from './sponge.ts';
 
-export { DetectorRuleError } from './errors.ts';
-export { createInjectionDetector, INJECTION_RULES } from './injection.ts';
-export { createKeywordDetector } from './keywords.ts';
-export { createMatchingView, type MatchingView } from './matching-view.ts';
-export { SEXUAL_MINORS_RULES } from './minors.ts';
-export { createPiiDetector } from './pii.ts';
-export { createRegexDetector } from './regex.ts';
-export { createSanityDetector } from './sanity.ts';
-export { createSecretsDetector } from './secrets.ts';
-export { createSpongeDetector } from './sponge.ts';
-
 /**
  * Build the detectors `options` enables, in cascade order (cheap sanity first). The built-in
  * sexual/minors rules are on unless `minors.enabled` is false. Throws DetectorRuleError (naming the

@@ -34,7 +34,6 @@ export const CategoryBandSchema = z
     message: 'review must not be above block',
     path: ['review'],
   });
-export type CategoryBandConfig = z.infer<typeof CategoryBandSchema>;
 
 export const CategoriesSchema = z.partialRecord(z.enum(MODERATION_CATEGORIES), CategoryBandSchema);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PII_TYPES, SECRET_TYPES } from '../../../src/policy/profiles/detector-options.ts';
-import { buildDetectors, DetectorRuleError, runDetectors } from '../../../src/guard/detectors/index.ts';
+import { DetectorRuleError } from '../../../src/guard/detectors/errors.ts';
+import { buildDetectors, runDetectors } from '../../../src/guard/detectors/index.ts';
 import { engine } from './support.ts';
 
 describe('buildDetectors', () => {
