@@ -1,4 +1,4 @@
-// The guard cascade plugged into the proxy seam (src/proxy/guardrails.ts): picks the deployment's
+// The guard cascade plugged into the proxy seam (seam.ts): picks the deployment's
 // input and output guards, extracts the texts to check from OpenAI request and response bodies (body-texts.ts),
 // writes redactions back where they came from, blocks with `content_policy_violation`, and adds
 // `policy_detections` and the X-Guard-* headers. Pure glue: no HTTP framework, no runtime.

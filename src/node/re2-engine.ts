@@ -31,7 +31,7 @@ class Re2Pattern implements CompiledPattern {
     const matches: RegexMatch[] = [];
     regex.lastIndex = 0;
     // node-re2 reports `index` and `lastIndex` in UTF-16 code units for JS strings (verified in
-    // test/guard/regex/re2.test.ts with astral characters before the match), so no conversion here.
+    // test/node/re2-engine.test.ts with astral characters before the match), so no conversion here.
     for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
       const start = m.index;
       const matched = m[0];
