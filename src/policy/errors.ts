@@ -35,6 +35,17 @@ export class PolicyLoadError extends Error {
   }
 }
 
+/** Runs `load`; a PolicyLoadError it throws adds its problems to `problems`, and null is returned. */
+export function collectProblems<T>(problems: PolicyProblem[], load: () => T): T | null {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof PolicyLoadError)) throw error;
+    problems.push(...error.problems);
+    return null;
+  }
+}
+
 /**
  * Thrown by a guard factory for a profile it cannot build (e.g. a tenant pattern RE2 rejects); the
  * loader reports it as a problem of the profile's file at `field`.

@@ -5,12 +5,12 @@
 // feed it bundled files. Every problem names the file, line, column and field path.
 
 import { fromHex, sha256, toHex } from '../digest.ts';
-import { PolicyLoadError, type PolicyProblem } from './errors.ts';
+import { collectProblems, PolicyLoadError, type PolicyProblem } from './errors.ts';
 import { interpolateDocument, type EnvMap } from './interpolate.ts';
 import { attachProfiles } from './profiles/attach.ts';
 import { ENV_REFERENCE, tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
 import type { GuardFactory, LoadedDeployment, ParsedTenant, PolicyFile, PolicySnapshot } from './types.ts';
-import { describeSchemaIssue, parsePolicyFile, type ParsedPolicyFile } from './yaml.ts';
+import { describeSchemaIssue, parsePolicyFile } from './yaml.ts';
 
 const TENANT_FILE = /^tenants\/([^/]+)\.ya?ml$/;
 
@@ -63,14 +63,8 @@ async function loadTenantFile(
   env: EnvMap,
   problems: PolicyProblem[],
 ): Promise<ParsedTenant | null> {
-  let parsedFile: ParsedPolicyFile;
-  try {
-    parsedFile = parsePolicyFile(file);
-  } catch (error) {
-    if (!(error instanceof PolicyLoadError)) throw error;
-    problems.push(...error.problems);
-    return null;
-  }
+  const parsedFile = collectProblems(problems, () => parsePolicyFile(file));
+  if (!parsedFile) return null;
   const locate = (path: readonly PropertyKey[], message: string): PolicyProblem => parsedFile.problemAt(path, message);
 
   const interpolated = interpolateDocument(parsedFile.data, { env, isVerbatim: isSecretPath });

@@ -2,7 +2,7 @@
 // (`tenants/<tenant>/profiles/<name>.yaml`, extending a shipped one), the check that every
 // deployment names a profile its tenant can see, and the guards, built once per profile here.
 
-import { PolicyLoadError, ProfileBuildError, type PolicyProblem } from '../errors.ts';
+import { collectProblems, ProfileBuildError, type PolicyProblem } from '../errors.ts';
 import type { GuardFactory, LoadedTenant, ParsedTenant, PolicyFile } from '../types.ts';
 import { loadShippedProfiles, resolveTenantProfiles } from './resolve.ts';
 import type { ProfileRegistry, ResolvedProfile } from './types.ts';
@@ -48,12 +48,12 @@ export function attachProfiles<G>(input: AttachProfilesInput<G>): Map<string, Lo
   }
   if (problems.length > 0) return new Map();
 
-  const shipped = capture(problems, () => loadShippedProfiles(shippedSources));
+  const shipped = collectProblems(problems, () => loadShippedProfiles(shippedSources));
   if (!shipped) return new Map();
 
   const registries = new Map<string, ProfileRegistry>();
   for (const [name, parsed] of tenants) {
-    const registry = capture(problems, () => resolveTenantProfiles(name, tenantSources.get(name) ?? [], shipped));
+    const registry = collectProblems(problems, () => resolveTenantProfiles(name, tenantSources.get(name) ?? [], shipped));
     if (!registry) continue;
     checkProfileFileNames(registry, name, problems);
     checkDeploymentProfiles(parsed, registry, problems);
@@ -81,16 +81,6 @@ export function attachProfiles<G>(input: AttachProfilesInput<G>): Map<string, Lo
     loaded.set(name, Object.freeze({ ...parsed.tenant, profiles: registry, guards }));
   }
   return problems.length > 0 ? new Map() : loaded;
-}
-
-function capture<T>(problems: PolicyProblem[], load: () => T): T | null {
-  try {
-    return load();
-  } catch (error) {
-    if (!(error instanceof PolicyLoadError)) throw error;
-    problems.push(...error.problems);
-    return null;
-  }
 }
 
 /** `tenants/acme/profiles/acme-kids.yaml` must define `profile: acme-kids`, as tenant files match their names. */
