@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/ai-proxy/*', tenantContext);
   registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes });
   registerModelListRoutes(app, { fetch: deps.fetch });
-  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes });
+  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, logger });
 
   app.notFound((c) => {
     const error = new HttpError(404, `Invalid URL (${c.req.method} ${c.req.path})`);

@@ -9,7 +9,7 @@ import type { ModerationRequest } from '../validation/moderations.ts';
 import { degradedHeaderValue, GUARD_DEGRADED_HEADER, GUARD_POLICY_VERSION_HEADER, toModerationResult, type ModerationResult } from './report.ts';
 
 /** One input as the guard sees it, plus what was not classified. */
-interface ModerationInput {
+export interface ModerationInput {
   readonly text: string;
   readonly hasText: boolean;
   readonly imageParts: number;
@@ -20,7 +20,7 @@ interface ModerationInput {
  * (as in OpenAI's API): its text parts are joined with "\n" (offsets refer to that joined text)
  * and its images are counted, not classified.
  */
-function toInputs(input: ModerationRequest['input']): ModerationInput[] {
+export function toInputs(input: ModerationRequest['input']): ModerationInput[] {
   if (typeof input === 'string') return [{ text: input, hasText: true, imageParts: 0 }];
   if (input.every((item): item is string => typeof item === 'string')) return input.map((text) => ({ text, hasText: true, imageParts: 0 }));
   const parts = input.filter((item) => typeof item !== 'string');
@@ -48,6 +48,11 @@ export function moderationProfile(choice: ModerationProfileChoice): string {
     return requested;
   }
   return choice.namedDeployment ? choice.deployment.guardrails.inputProfile : 'default';
+}
+
+/** A moderation answer's `id`: `modr-` and 32 hex digits, like OpenAI's. */
+export function newModerationId(): string {
+  return `modr-${crypto.randomUUID().replace(/-/g, '')}`;
 }
 
 /** Every input checked by `guard` in one batch: OpenAI-shaped results and the X-Guard-* headers. */

@@ -53,9 +53,14 @@ function round(value: number): number {
 
 const DECISION_RANK: Readonly<Record<Decision, number>> = { allow: 0, allow_with_redaction: 1, soft_block: 2, block: 3 };
 
+/** The more severe of two decisions. */
+export function worseDecision(a: Decision, b: Decision): Decision {
+  return DECISION_RANK[b] > DECISION_RANK[a] ? b : a;
+}
+
 /** The most severe decision of a set of verdicts (one request's messages). */
 export function worstDecision(verdicts: readonly Verdict[]): Decision {
-  return verdicts.reduce<Decision>((worst, v) => (DECISION_RANK[v.decision] > DECISION_RANK[worst] ? v.decision : worst), 'allow');
+  return verdicts.reduce<Decision>((worst, v) => worseDecision(worst, v.decision), 'allow');
 }
 
 // ---- policy_detections -------------------------------------------------------------------------

@@ -1,22 +1,58 @@
-// POST /v1/moderations, OpenAI-compatible and extended: the body validated once, the profile chosen
-// for the caller, and every input checked in one batch by the adapter (src/guardrails/moderation.ts).
+// POST /v1/moderations, OpenAI-compatible and extended, and POST /v1/moderations/stream, the same
+// check as Server-Sent Events: the body validated once, the profile chosen for the caller, and
+// the inputs checked by the adapters (src/guardrails/moderation.ts, moderation-stream.ts).
 
 import type { Hono } from 'hono';
-import { moderateInputs, moderationProfile } from '../guardrails/moderation.ts';
+import type { Guard } from '../guard/types.ts';
+import { moderateInputs, moderationProfile, newModerationId } from '../guardrails/moderation.ts';
+import { moderationEventStream } from '../guardrails/moderation-stream.ts';
 import { guardFor } from '../guardrails/proxy-guardrails.ts';
+import { GUARD_POLICY_VERSION_HEADER } from '../guardrails/report.ts';
 import { readJsonObjectBody } from '../http/json-body.ts';
+import { describeCause, type Logger } from '../logging/logger.ts';
 import { parseValid } from '../validation/issues.ts';
-import { DEFAULT_MODERATION_MODEL, moderationRequestSchema } from '../validation/moderations.ts';
-import type { AppEnv } from './context.ts';
+import { DEFAULT_MODERATION_MODEL, moderationRequestSchema, type ModerationRequest } from '../validation/moderations.ts';
+import type { AppContext, AppEnv } from './context.ts';
 
-export function registerModerationRoutes(app: Hono<AppEnv>, deps: { maxBodyBytes: number }): void {
+interface ModerationRouteDeps {
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+/** What both routes do before checking: read and validate the body, pick the profile's guard. */
+async function readModerationRequest(c: AppContext, maxBodyBytes: number): Promise<{ input: ModerationRequest['input']; model: string; guard: Guard }> {
+  const request = parseValid(moderationRequestSchema, await readJsonObjectBody(c.req.raw, maxBodyBytes));
+  const model = request.model ?? DEFAULT_MODERATION_MODEL;
+  c.set('model', model);
+  const tenant = c.get('tenant');
+  const profile = moderationProfile({ tenant, deployment: c.get('deployment'), namedDeployment: c.get('namedDeployment'), requested: request.model_extras?.profile });
+  return { input: request.input, model, guard: guardFor(tenant, profile) };
+}
+
+export function registerModerationRoutes(app: Hono<AppEnv>, deps: ModerationRouteDeps): void {
   app.post('/v1/moderations', async (c) => {
-    const request = parseValid(moderationRequestSchema, await readJsonObjectBody(c.req.raw, deps.maxBodyBytes));
-    const model = request.model ?? DEFAULT_MODERATION_MODEL;
-    c.set('model', model);
-    const tenant = c.get('tenant');
-    const profile = moderationProfile({ tenant, deployment: c.get('deployment'), namedDeployment: c.get('namedDeployment'), requested: request.model_extras?.profile });
-    const { results, headers } = await moderateInputs(guardFor(tenant, profile), request.input);
-    return c.json({ id: `modr-${crypto.randomUUID().replace(/-/g, '')}`, model, results }, 200, headers);
+    const { input, model, guard } = await readModerationRequest(c, deps.maxBodyBytes);
+    const { results, headers } = await moderateInputs(guard, input);
+    return c.json({ id: newModerationId(), model, results }, 200, headers);
+  });
+
+  app.post('/v1/moderations/stream', async (c) => {
+    // Everything that can refuse the request happens here, before the stream: JSON error envelopes.
+    const { input, model, guard } = await readModerationRequest(c, deps.maxBodyBytes);
+    c.set('stream', true);
+    const requestId = c.get('requestId');
+    const body = moderationEventStream({
+      guard,
+      input,
+      model,
+      id: newModerationId(),
+      onError: (cause) => deps.logger.error({ requestId, ...describeCause(cause) }, 'moderation stream failed'),
+    });
+    // X-Guard-Degraded cannot precede the checks: a degraded check shows in the final results' `degraded`.
+    return c.body(body, 200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      [GUARD_POLICY_VERSION_HEADER]: guard.policyVersion,
+    });
   });
 }
