@@ -2,7 +2,8 @@
 // redacted text back to exactly that field. The rule: every text the model reads from a checked
 // message is checked (content and its text/refusal parts, `name`, `refusal`, tool-call arguments,
 // legacy `function_call`), content it cannot read is refused rather than passed, and every text
-// of every answer choice the client (or its tool runner) reads is checked on the way back.
+// of every answer choice the client (or its tool runner) reads is checked on the way back,
+// reasoning included.
 
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
@@ -144,6 +145,21 @@ export interface AnswerChoice {
   readonly slots: TextSlot[];
 }
 
+/**
+ * Reasoning an answer's `message` carries beside its content, which the client reads too: not
+ * OpenAI's shape, but what reasoning upstreams return: `reasoning_content` (DeepSeek, vLLM),
+ * `reasoning` (OpenRouter, Ollama) and OpenRouter's `reasoning_details` parts (`text` of
+ * `reasoning.text`, `summary` of `reasoning.summary`; `reasoning.encrypted` data nobody can read).
+ */
+function reasoningSlots(body: JsonObject, at: FieldPath, message: JsonObject): TextSlot[] {
+  const slots = [...stringSlot(body, [...at, 'reasoning_content']), ...stringSlot(body, [...at, 'reasoning'])];
+  const details = message['reasoning_details'];
+  if (Array.isArray(details)) {
+    details.forEach((_detail, j) => slots.push(...stringSlot(body, [...at, 'reasoning_details', j, 'text']), ...stringSlot(body, [...at, 'reasoning_details', j, 'summary'])));
+  }
+  return slots;
+}
+
 /** Every choice of a chat or completions answer (all `n` of them) with its texts. */
 export function answerChoices(endpoint: GuardedEndpoint, body: JsonObject): AnswerChoice[] {
   const choices = body['choices'];
@@ -152,13 +168,16 @@ export function answerChoices(endpoint: GuardedEndpoint, body: JsonObject): Answ
     if (!isJsonObject(choice)) return [];
     if (endpoint === 'completions') return [{ choice, slots: stringSlot(body, ['choices', k, 'text']) }];
     const message = choice['message'];
-    return isJsonObject(message) ? [{ choice, slots: chatMessageSlots(body, ['choices', k, 'message'], message) }] : [];
+    if (!isJsonObject(message)) return [];
+    const at: FieldPath = ['choices', k, 'message'];
+    return [{ choice, slots: [...chatMessageSlots(body, at, message), ...reasoningSlots(body, at, message)] }];
   });
 }
 
 /**
  * Replaces a blocked choice by `message`: nothing of the original is kept that a client or its
- * tool runner would act on (tool calls, function call, audio), and `finish_reason` says why.
+ * tool runner would act on or read (tool calls, function call, audio, reasoning), and
+ * `finish_reason` says why.
  */
 export function blockChoice(endpoint: GuardedEndpoint, choice: JsonObject, message: string): void {
   if (endpoint === 'completions') choice['text'] = message;
