@@ -19,11 +19,11 @@ import {
   type PolicyDetections,
 } from './report.ts';
 import { answerChoices, blockChoice, dropLogprobs, inputTextSlots } from './body-texts.ts';
-import { restoreStreamedPlaceholders } from './stream-restore.ts';
+import { guardStreamedAnswer } from './stream-guard.ts';
 
 export const GUARD_DECISION_HEADER = 'X-Guard-Decision';
 export const GUARD_WARNING_HEADER = 'X-Guard-Warning';
-/** On a relayed stream: its output was not checked by the output guardrails. */
+/** On a streamed answer: how its output is guarded (`moderated` as it is relayed, or `buffered`). */
 export const GUARD_OUTPUT_HEADER = 'X-Guard-Output';
 
 /** The guard a tenant built at policy load for `profile`; a missing one fails closed. */
@@ -72,6 +72,10 @@ function readState(input: InputGuardResult): InputState | null {
 export function createProxyGuardrails(): ProxyGuardrails {
   return {
     async beforeUpstream(ctx, received) {
+      const { streamMode } = ctx.deployment.guardrails;
+      if (ctx.stream && streamMode === 'refuse') {
+        throw new HttpError(400, 'Streaming is not enabled for this deployment; send the request without stream: true.', { param: 'stream', code: 'stream_not_supported' });
+      }
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.inputProfile);
       const softBlock = ctx.deployment.guardrails.softBlock ?? guard.profile.softBlock;
       const slots = inputTextSlots(ctx.endpoint, received, guard.profile.input.roles);
@@ -105,10 +109,20 @@ export function createProxyGuardrails(): ProxyGuardrails {
         state,
         headers: guardHeaders({ input: verdicts }, guard.policyVersion, warned),
         extensions: detectionsExtension(ctx, buildPolicyDetections({ input: verdicts }, { input: inputParams })),
-        // Streamed answers get input guardrails only (output moderation of streams is its own
-        // issue), and say so; placeholders are still put back as the deltas pass.
-        streamHeaders: { [GUARD_OUTPUT_HEADER]: 'unchecked' },
-        transformStream: vault.size > 0 ? (stream) => restoreStreamedPlaceholders(stream, vault) : undefined,
+        streamHeaders: { [GUARD_OUTPUT_HEADER]: streamMode === 'buffer' ? 'buffered' : 'moderated' },
+        transformStream: (stream) => {
+          const output = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
+          return guardStreamedAnswer(stream, {
+            guard: output,
+            endpoint: ctx.endpoint,
+            softBlock: ctx.deployment.guardrails.softBlock ?? output.profile.softBlock,
+            vault,
+            holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
+            idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
+            choices: typeof received['n'] === 'number' ? received['n'] : 1,
+            extensions: (verdicts, params) => detectionsExtension(ctx, buildPolicyDetections({ input: state.verdicts, output: verdicts }, { input: inputParams, output: params })),
+          });
+        },
       };
     },
 

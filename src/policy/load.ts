@@ -124,6 +124,7 @@ function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, en
       baseUrl: deployment.upstream.base_url.replace(/\/+$/, ''),
       apiKey: apiKey === '' ? null : apiKey,
       timeoutMs: deployment.upstream.timeout_ms,
+      streamIdleTimeoutMs: deployment.upstream.stream_idle_timeout_ms ?? deployment.upstream.timeout_ms,
     }),
     models: Object.freeze({
       allow: Object.freeze(deployment.models.override ? [] : (deployment.models.allow ?? ['*'])),
@@ -135,6 +136,7 @@ function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, en
       inputProfile: deployment.guardrails.input_policy ?? deployment.guardrails.profile,
       outputProfile: deployment.guardrails.output_policy ?? deployment.guardrails.profile,
       softBlock: deployment.guardrails.soft_block ?? null,
+      streamMode: deployment.guardrails.stream_mode,
     }),
   });
 }

@@ -26,6 +26,8 @@ export const upstreamSchema = z.strictObject({
     .regex(ENV_REFERENCE, 'must be an environment reference "${NAME}"; plain keys are not allowed in policy files')
     .optional(),
   timeout_ms: z.int().min(1).max(600_000).default(60_000),
+  /** Longest wait between two chunks of a streamed answer; default: timeout_ms. */
+  stream_idle_timeout_ms: z.int().min(1).max(600_000).optional(),
 });
 
 export const deploymentModelsSchema = z
@@ -49,13 +51,19 @@ export const deploymentGuardrailsSchema = z.strictObject({
   input_policy: name.optional(),
   output_policy: name.optional(),
   soft_block: z.enum(['block', 'warn']).optional(),
+  /**
+   * How `stream: true` answers are guarded: moderate (relayed as they are checked, holding back
+   * only the profile's hold-back tail), buffer (the whole answer checked before anything is sent),
+   * refuse (400). No mode relays unchecked text.
+   */
+  stream_mode: z.enum(['moderate', 'buffer', 'refuse']).default('moderate'),
 });
 
 export const deploymentSchema = z.strictObject({
   name,
   upstream: upstreamSchema,
   models: deploymentModelsSchema.default({ allow: ['*'] }),
-  guardrails: deploymentGuardrailsSchema.default({ profile: 'default' }),
+  guardrails: deploymentGuardrailsSchema.default({ profile: 'default', stream_mode: 'moderate' }),
 });
 
 export const tenantFileSchema = z.strictObject({

@@ -13,6 +13,8 @@ export interface LoadedUpstream {
   /** The deployment's own upstream key; null when none is configured (no Authorization is sent). */
   readonly apiKey: string | null;
   readonly timeoutMs: number;
+  /** Longest wait between two chunks of a streamed answer. */
+  readonly streamIdleTimeoutMs: number;
 }
 
 export interface LoadedModelPolicy {
@@ -32,6 +34,7 @@ export interface LoadedGuardrails {
   readonly outputProfile: string;
   /** Overrides the profiles' `soft_block`; null: each profile decides. */
   readonly softBlock: 'block' | 'warn' | null;
+  readonly streamMode: 'moderate' | 'buffer' | 'refuse';
 }
 
 export interface LoadedDeployment {

@@ -11,9 +11,9 @@ const policy = (models: Partial<LoadedModelPolicy>): LoadedModelPolicy => ({ all
 const deployment = (models: Partial<LoadedModelPolicy>): LoadedDeployment => ({
   name: 'main',
   tenant: 'acme',
-  upstream: { baseUrl: 'https://upstream.test/v1', apiKey: null, timeoutMs: 1000 },
+  upstream: { baseUrl: 'https://upstream.test/v1', apiKey: null, timeoutMs: 1000, streamIdleTimeoutMs: 1000 },
   models: policy(models),
-  guardrails: { profile: 'default', inputProfile: 'default', outputProfile: 'default', softBlock: null },
+  guardrails: { profile: 'default', inputProfile: 'default', outputProfile: 'default', softBlock: null, streamMode: 'moderate' },
 });
 
 function refusal(run: () => unknown): HttpError {

@@ -13,9 +13,9 @@ const DEPLOYMENT_KEY = 'sk-deployment-key-0123456789';
 const deployment: LoadedDeployment = {
   name: 'main',
   tenant: 'acme',
-  upstream: { baseUrl: 'https://upstream.test/v1', apiKey: DEPLOYMENT_KEY, timeoutMs: 1000 },
+  upstream: { baseUrl: 'https://upstream.test/v1', apiKey: DEPLOYMENT_KEY, timeoutMs: 1000, streamIdleTimeoutMs: 1000 },
   models: { allow: ['*'], override: null, defaultModel: null },
-  guardrails: { profile: 'default', inputProfile: 'default', outputProfile: 'default', softBlock: null },
+  guardrails: { profile: 'default', inputProfile: 'default', outputProfile: 'default', softBlock: null, streamMode: 'moderate' },
 };
 
 function call(answer: UpstreamAnswer, overrides: Partial<UpstreamRequest> = {}) {

@@ -279,11 +279,11 @@ describe('policy_detections name the field of every detection', () => {
   });
 });
 
-describe('streamed answers say that their output was not checked', () => {
-  it('marks a relayed stream with X-Guard-Output: unchecked, and a guarded JSON answer not', async () => {
+describe('streamed answers say how their output is guarded', () => {
+  it('marks a relayed stream with X-Guard-Output: moderated, and a guarded JSON answer not', async () => {
     const { data: stream, response } = await stack.client(ACME_KEY).chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     for await (const _chunk of stream) void _chunk;
-    expect(response.headers.get('x-guard-output')).toBe('unchecked');
+    expect(response.headers.get('x-guard-output')).toBe('moderated');
     expect(response.headers.get('x-guard-decision')).toBe('allow');
 
     const plain = await stack.client(ACME_KEY).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();

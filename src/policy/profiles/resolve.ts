@@ -29,6 +29,9 @@ const DEFAULT_PREFILTER: StagePolicy = { timeoutMs: 50, onError: 'block', mode: 
 const DEFAULT_CLASSIFIER: StagePolicy = { timeoutMs: 250, onError: 'block', mode: 'enforce' };
 const DEFAULT_JUDGE: StagePolicy = { timeoutMs: 3_000, onError: 'fallback', mode: 'enforce' };
 const DEFAULT_INJECTION_THRESHOLD = 0.8;
+// Longer than any PII or secret the detectors match in one piece (an email, an IBAN, a JWT header),
+// and than a classifier window of text: what a later chunk could still change.
+const DEFAULT_STREAM_HOLD_BACK_CHARS = 256;
 const DEFAULT_SPONGE = { maxChars: 20_000, maxRepeatedRatio: 0.5 };
 // Everything a client can write: assistant history is client-supplied too (forged prefill, or an
 // answer whose placeholders were restored and is now sent back). system/developer come from the app.
@@ -184,6 +187,7 @@ function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; li
     judge: { ...stage(config.judge, DEFAULT_JUDGE), enabled: config.judge?.enabled ?? false, model: config.judge?.model ?? null },
     input: resolveDirection(config, 'input', meta.chain),
     output: resolveDirection(config, 'output', meta.chain),
+    streamHoldBackChars: config.output?.stream_hold_back_chars ?? DEFAULT_STREAM_HOLD_BACK_CHARS,
   };
 }
 

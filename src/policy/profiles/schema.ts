@@ -147,7 +147,11 @@ export const InputPolicySchema = z.strictObject({
   /** Which chat roles' messages the input guardrails check. */
   roles: z.array(ChatRoleSchema).min(1).optional(),
 });
-export const OutputPolicySchema = z.strictObject(directionFields);
+export const OutputPolicySchema = z.strictObject({
+  ...directionFields,
+  /** Streamed answers: characters of each text held back until later text can no longer change them (a pattern's or window's reach). */
+  stream_hold_back_chars: z.number().int().min(16).max(100_000).optional(),
+});
 
 /** The LLM judge seam (its own issue): reviews gray-band texts only. */
 export const JudgeSchema = z.strictObject({

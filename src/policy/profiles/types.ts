@@ -65,6 +65,8 @@ export interface ResolvedProfile {
   readonly judge: ResolvedJudgePolicy;
   readonly input: ResolvedDirection;
   readonly output: ResolvedDirection;
+  /** Streamed answers: characters held back per text until they are decided. */
+  readonly streamHoldBackChars: number;
 }
 
 export type ProfileRegistry = ReadonlyMap<string, ResolvedProfile>;

@@ -45,7 +45,7 @@ describe('policy load with profiles', () => {
     const globex = snapshot.tenants.get('globex')!;
     expect([...acme.profiles.keys()].sort()).toEqual(['acme-kids', 'default', 'internal', 'kids', 'research', 'strict']);
     expect(globex.profiles.has('acme-kids')).toBe(false);
-    expect(acme.defaultDeployment.guardrails).toEqual({ profile: 'acme-kids', inputProfile: 'acme-kids', outputProfile: 'strict', softBlock: 'warn' });
+    expect(acme.defaultDeployment.guardrails).toEqual({ profile: 'acme-kids', inputProfile: 'acme-kids', outputProfile: 'strict', softBlock: 'warn', streamMode: 'moderate' });
     // Shipped guards are built once and shared; the tenant's own once.
     expect(built.sort()).toEqual(['acme/acme-kids', 'shipped/default', 'shipped/internal', 'shipped/kids', 'shipped/research', 'shipped/strict']);
     expect(acme.guards.get('default')).toBe(globex.guards.get('default'));
