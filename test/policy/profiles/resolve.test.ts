@@ -251,5 +251,6 @@ describe('README guardrails section', () => {
     expect(profile.input.bands.violence.review).toBe(0.25);
     expect(profile.input.rules['acme.ticket']!.action).toBe('monitor');
     expect(profile.output.bands['sexual/minors'].block).toBe(0.05);
+    expect(profile.streamHoldBackChars).toBe(256);
   });
 });
