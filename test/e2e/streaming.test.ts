@@ -151,4 +151,29 @@ describe('streamed output guardrails', () => {
     for await (const part of stream) out += part.choices[0]?.text ?? '';
     expect(out).toBe('Contact [EMAIL] for details.');
   });
+
+  it('a soft_block under warn relays the text and reports the warning before the usage chunk', async () => {
+    const answer = 'Well, you stupid idiot, that is simply wrong.';
+    stack.upstream.scriptStream({ events: chatChunks(answer, 3, { usage: true }) });
+    const { text, chunks } = await streamed({}, { stream_options: { include_usage: true } });
+    expect(text()).toBe(answer);
+    const reportAt = chunks.findIndex((c) => c['policy_detections']);
+    expect(chunks[reportAt]!['choices']).toEqual([]);
+    expect(chunks[reportAt]!['policy_detections'].output_guardrails.decision).toBe('soft_block');
+    expect(chunks.at(-1)!['usage']).toBeDefined();
+    expect(reportAt).toBe(chunks.length - 2);
+  });
+
+  it('guards a streamed answer on the Enkrypt alias too', async () => {
+    stack.upstream.scriptStream({ events: chatChunks(ANSWER, 4) });
+    const response = await fetch(`${stack.url}/ai-proxy/chat/completions`, {
+      method: 'POST',
+      headers: { apikey: ACME_KEY, 'x-enkrypt-deployment': 'main', 'content-type': 'application/json' },
+      body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'go' }] }),
+    });
+    const body = await response.text();
+    expect(response.headers.get('x-guard-output')).toBe('moderated');
+    expect(body).not.toContain('jane.doe@example.com');
+    expect(body).toContain('enkrypt_policy_detections');
+  });
 });

@@ -76,4 +76,17 @@ describe('guardStreamedAnswer', () => {
     expect(twice.checked).toBeLessThanOrEqual(twice.chars * 5 + 200);
     expect(twice.checked / once.checked).toBeLessThan(2.1);
   });
+
+  it('redacts a streamed answer exactly as the non-streamed path redacts the whole text', async () => {
+    const text = `${'Some ordinary words. '.repeat(20)}Mail jane.doe@example.com, key AKIAIOSFODNN7EXAMPLE, ${'and more words. '.repeat(20)}`;
+    const { classifier } = fakeClassifier(scoresFromMarkers);
+    const guard = createGuard({ profile: shipped.get('default')!, buildDetectors: fakeBuildDetectors().build, classifier, policyVersion: 'v', now: () => 0 });
+    const [whole] = await guard.check([text], 'output');
+    for (const size of [1, 3, 5]) {
+      const pieces = Array.from({ length: Math.ceil(text.length / size) }, (_, i) => `${event(text.slice(i * size, i * size + size))}\n\n`);
+      const out = await guarded([...pieces, `${event('', 'stop')}\n\ndata: [DONE]\n\n`]).text();
+      const relayed = out.split('\n\n').filter((e) => e.startsWith('data: {') && !e.includes('policy_detections')).map((e) => JSON.parse(e.slice(6)).choices[0].delta.content).join('');
+      expect(relayed, `chunks of ${size}`).toBe(whole!.redactedText);
+    }
+  });
 });
