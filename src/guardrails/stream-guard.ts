@@ -306,8 +306,13 @@ export function guardStreamedAnswer(upstream: ReadableStream<Uint8Array>, option
       announceBlocks(controller);
       for (const state of choices.values()) for (const field of state.fields.values()) if (!state.blocked) field.committed = field.text.length;
       release(controller);
-      const rest = [...choices.values()].filter((c) => !c.blocked).flatMap((c) => [...c.fields.values()].map((f) => f.restorer?.flush() ?? '')).join('');
-      if (rest !== '' && template) controller.enqueue(encoder.encode(`data: ${JSON.stringify({ ...pick(template), choices: [endpoint === 'completions' ? { index: 0, text: rest, logprobs: null, finish_reason: null } : { index: 0, delta: { content: rest }, logprobs: null, finish_reason: null }] })}\n\n`));
+      // A placeholder fragment still held by a restorer (a choice that never sent finish_reason).
+      for (const [index, state] of choices) {
+        const rest = state.blocked ? '' : [...state.fields.values()].map((f) => f.restorer?.flush() ?? '').join('');
+        if (rest === '') continue;
+        const choice = endpoint === 'completions' ? { index, text: rest, logprobs: null, finish_reason: null } : { index, delta: { content: rest }, logprobs: null, finish_reason: null };
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify({ ...pick(template), choices: [choice] })}\n\n`));
+      }
     } else {
       await reader.cancel('blocked by the output guardrails').catch(() => {});
       queue.length = 0;
