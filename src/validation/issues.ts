@@ -17,17 +17,21 @@ interface ResolvedIssue {
 export function resolveIssue(issue: Issue, base: readonly PropertyKey[] = []): ResolvedIssue {
   const path = [...base, ...issue.path];
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // With reportInput the issue carries the input: none at all means the field is missing.
+    if ('input' in issue && issue.input === undefined) return { path, message: 'is required' };
+    // The branch that got furthest; on a tie, one whose type matched but broke a constraint.
+    const rank = (first: Issue) => first.path.length * 2 + (first.code === 'invalid_type' ? 0 : 1);
     let best: Issue | undefined;
     for (const branch of issue.errors) {
       const first = branch[0];
-      if (first && (!best || first.path.length > best.path.length)) best = first;
+      if (first && (!best || rank(first) > rank(best))) best = first;
     }
     if (best && best.path.length > 0) return resolveIssue(best, path);
     const expected = issue.errors
       .map((branch) => branch[0])
       .filter((first): first is Issue => first?.code === 'invalid_type')
       .map((first) => (first as { expected?: string }).expected);
-    if (expected.length === issue.errors.length) return { path, message: `expected ${expected.join(' or ')}` };
+    if (expected.length === issue.errors.length) return { path, message: `expected ${[...new Set(expected)].join(' or ')}` };
     if (best) return resolveIssue(best, path);
   }
   return { path, message: describe(issue) };
@@ -51,7 +55,8 @@ export function validationError(error: z.ZodError): HttpError {
 
 /** Parses with `schema`, throwing the OpenAI-shaped 400 on failure. */
 export function parseValid<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body);
+  // reportInput: an issue then tells a missing field ("is required") from one of the wrong type.
+  const result = schema.safeParse(body, { reportInput: true });
   if (!result.success) throw validationError(result.error);
   return result.data;
 }

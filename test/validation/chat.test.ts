@@ -7,6 +7,7 @@ import { chatCompletionRequestSchema } from '../../src/validation/chat.ts';
 import { completionRequestSchema } from '../../src/validation/completions.ts';
 import { embeddingRequestSchema } from '../../src/validation/embeddings.ts';
 import { assertValid } from '../../src/validation/issues.ts';
+import { moderationRequestSchema } from '../../src/validation/moderations.ts';
 
 const base = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
 const tool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } };
@@ -78,6 +79,33 @@ describe('chat completions validation', () => {
       some_future_field: { anything: true },
     };
     expect(paramOf(chatCompletionRequestSchema, body)).toBeUndefined();
+  });
+
+  it('tells a field of the wrong type from a missing one', () => {
+    const message = (body: unknown) => {
+      try {
+        assertValid(chatCompletionRequestSchema, body);
+      } catch (error) {
+        return (error as HttpError).message;
+      }
+      return null;
+    };
+    expect(message({ ...base, temperature: '0.5' })).toBe("Invalid 'temperature': expected number, received string.");
+    expect(message({ messages: base.messages })).toBe("Invalid 'model': is required.");
+  });
+
+  it('explains a failed union by the branch that matched the type, and a missing union field as required', () => {
+    const message = (body: unknown) => {
+      try {
+        assertValid(moderationRequestSchema, body);
+      } catch (error) {
+        return (error as HttpError).message;
+      }
+      return null;
+    };
+    expect(message({ input: [] })).toBe("Invalid 'input': Too small: expected array to have >=1 items.");
+    expect(message({})).toBe("Invalid 'input': is required.");
+    expect(message({ input: 5 })).toBe("Invalid 'input': expected string or array.");
   });
 
   it('reports the path in the message too', () => {
