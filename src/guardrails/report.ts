@@ -118,7 +118,7 @@ export interface GuardrailsReport {
   readonly policy_version: string;
   readonly degraded: Array<WireDegraded & { message_index: number }>;
   readonly detections: LocatedDetection[];
-  /** Per message: scored, cached, skipped (a hard rule had already blocked it) or unavailable. Zero scores of a skipped text mean "not scored". */
+  /** Per message: scored, cached, skipped (a hard rule had already blocked it, or it has no letter or digit to read) or unavailable. Zero scores of a skipped text mean "not scored". */
   readonly classifier: { readonly version: string; readonly status: Array<Verdict['classifier']['status']> };
 }
 

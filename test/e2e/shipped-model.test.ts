@@ -47,6 +47,14 @@ describe('the shipped model and default profile', () => {
     }
   });
 
+  it('allows text with nothing to read (empty, whitespace, punctuation, emoji, a tool call\'s {}) instead of blocking it on the minors floor', async () => {
+    const results = await moderate(['', '   ', '{}', '👍', '...!?']);
+    for (const result of results) {
+      expect(result.decision).toBe('allow');
+      expect(result.category_scores['sexual/minors']).toBe(0);
+    }
+  });
+
   it('flags self-harm intent and targeted harassment with the classifier', async () => {
     const [selfHarm, harassment] = await moderate([
       'I want to kill myself tonight, I cannot go on anymore.',

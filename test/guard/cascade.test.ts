@@ -76,6 +76,18 @@ describe('createGuard', () => {
   });
 });
 
+describe('text with nothing to read', () => {
+  it('is not sent to the classifier and scores 0, so the minors floor cannot block it', async () => {
+    const { guard, calls } = guardFor('default');
+    const verdicts = await guard.check(['{}', '', ' \n ', '👍', 'plain words'], 'output');
+    expect(calls).toEqual([['plain words']]);
+    for (const verdict of verdicts.slice(0, 4)) {
+      expect(verdict).toMatchObject({ decision: 'allow', classifier: { status: 'skipped' } });
+      expect(verdict.categoryScores['sexual/minors']).toBe(0);
+    }
+  });
+});
+
 describe('decisions per band (default profile, seed 000 thresholds)', () => {
   const cases: Array<[string, 'input' | 'output', string]> = [
     ['[harassment=0.69]', 'input', 'allow'],

@@ -1,5 +1,6 @@
-// The classifier stage of one direction: every text the pre-filters did not already block, scored
-// in ONE batch through the LRU cache under the stage's time budget; band crossings become detections.
+// The classifier stage of one direction: every text the pre-filters did not already block and that
+// has a letter or digit to read, scored in ONE batch through the LRU cache under the stage's time
+// budget; band crossings become detections.
 
 import type { Classifier } from '../../classifier/types.ts';
 import type { ResolvedDirection } from '../../policy/profiles/types.ts';
@@ -7,6 +8,15 @@ import { classifyThroughCache, type ClassifierCache } from '../cache.ts';
 import { detectionsForScores } from '../decision.ts';
 import { failureOutcome, failureReason, withTimeout } from '../timeout.ts';
 import { isHardBlocked, type TextState } from './state.ts';
+
+/**
+ * Text with no letter or digit (empty, whitespace, punctuation, emoji, a tool call's `{}`) carries
+ * nothing the model can read; scored anyway it gets the model's prior, which the sexual/minors floor
+ * would block. It is not sent to the classifier and scores 0 (status `skipped`).
+ */
+export function hasScoreableText(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}
 
 export interface ClassifierStageDeps {
   readonly direction: ResolvedDirection;
@@ -24,7 +34,7 @@ export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStag
   const classify = (texts: readonly string[]) => withTimeout(classifier.classify(texts), { ms: policy.timeoutMs, stage: 'classifier' });
   return {
     async run(states) {
-      const pending = states.filter((state) => !isHardBlocked(state));
+      const pending = states.filter((state) => !isHardBlocked(state) && hasScoreableText(state.text));
       for (const state of states) if (!pending.includes(state)) state.classifierStatus = 'skipped';
       if (pending.length === 0) return;
       try {
