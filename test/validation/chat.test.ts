@@ -23,6 +23,16 @@ function paramOf(schema: Parameters<typeof assertValid>[0], body: unknown): stri
   }
 }
 
+/** The 400's message for `body`, or null when it is valid. */
+function messageOf(schema: Parameters<typeof assertValid>[0], body: unknown): string | null {
+  try {
+    assertValid(schema, body);
+    return null;
+  } catch (error) {
+    return (error as HttpError).message;
+  }
+}
+
 describe('chat completions validation', () => {
   it.each([
     ['model', { ...base, model: '' }, 'model'],
@@ -82,27 +92,13 @@ describe('chat completions validation', () => {
   });
 
   it('tells a field of the wrong type from a missing one', () => {
-    const message = (body: unknown) => {
-      try {
-        assertValid(chatCompletionRequestSchema, body);
-      } catch (error) {
-        return (error as HttpError).message;
-      }
-      return null;
-    };
+    const message = (body: unknown) => messageOf(chatCompletionRequestSchema, body);
     expect(message({ ...base, temperature: '0.5' })).toBe("Invalid 'temperature': expected number, received string.");
     expect(message({ messages: base.messages })).toBe("Invalid 'model': is required.");
   });
 
   it('explains a failed union by the branch that matched the type, and a missing union field as required', () => {
-    const message = (body: unknown) => {
-      try {
-        assertValid(moderationRequestSchema, body);
-      } catch (error) {
-        return (error as HttpError).message;
-      }
-      return null;
-    };
+    const message = (body: unknown) => messageOf(moderationRequestSchema, body);
     expect(message({ input: [] })).toBe("Invalid 'input': Too small: expected array to have >=1 items.");
     expect(message({})).toBe("Invalid 'input': is required.");
     expect(message({ input: 5 })).toBe("Invalid 'input': expected string or array.");
