@@ -35,6 +35,11 @@ export function guardFor(tenant: GuardedTenant, profile: string): Guard {
   return guard;
 }
 
+/** What a soft_block does here: the deployment's setting, else the guard's profile's. */
+function softBlockOf(ctx: GuardCallContext, guard: Guard): 'block' | 'warn' {
+  return ctx.deployment.guardrails.softBlock ?? guard.profile.softBlock;
+}
+
 // ---- Headers and extensions -----------------------------------------------------------------------
 
 interface InputState {
@@ -77,7 +82,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
         throw new HttpError(400, 'Streaming is not enabled for this deployment; send the request without stream: true.', { param: 'stream', code: 'stream_not_supported' });
       }
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.inputProfile);
-      const softBlock = ctx.deployment.guardrails.softBlock ?? guard.profile.softBlock;
+      const softBlock = softBlockOf(ctx, guard);
       const slots = inputTextSlots(ctx.endpoint, received, guard.profile.input.roles);
       const inputParams = slots.map((slot) => slot.param);
       const vault = createPlaceholderVault();
@@ -115,7 +120,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
           return guardStreamedAnswer(stream, {
             guard: output,
             endpoint: ctx.endpoint,
-            softBlock: ctx.deployment.guardrails.softBlock ?? output.profile.softBlock,
+            softBlock: softBlockOf(ctx, output),
             vault,
             holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
             idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
@@ -134,7 +139,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
         return { body: answer };
       }
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
-      const softBlock = ctx.deployment.guardrails.softBlock ?? guard.profile.softBlock;
+      const softBlock = softBlockOf(ctx, guard);
       const body = structuredClone(answer);
       const choices = answerChoices(ctx.endpoint, body);
       const slots = choices.flatMap((choice) => choice.slots);

@@ -59,7 +59,6 @@ interface QueuedEvent {
 interface ChoiceState {
   readonly fields: Map<string, FieldText>;
   blocked: boolean;
-  finished: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -91,7 +90,7 @@ export function guardStreamedAnswer(upstream: ReadableStream<Uint8Array>, option
 
   const choiceState = (index: number): ChoiceState => {
     let state = choices.get(index);
-    if (!state) choices.set(index, (state = { fields: new Map(), blocked: false, finished: false }));
+    if (!state) choices.set(index, (state = { fields: new Map(), blocked: false }));
     return state;
   };
   const allBlocked = () => choices.size >= options.choices && [...choices.values()].every((c) => c.blocked);
@@ -279,7 +278,6 @@ export function guardStreamedAnswer(upstream: ReadableStream<Uint8Array>, option
       const { pieces, finishes } = piecesOf(parsed);
       queue.push({ raw, chunk: parsed, pieces, finishes });
       const due: Array<{ field: FieldText; final: boolean }> = [];
-      for (const index of finishes) choiceState(index).finished = true;
       for (const [index, state] of choices) {
         if (state.blocked) continue;
         const final = finishes.includes(index);
@@ -304,7 +302,6 @@ export function guardStreamedAnswer(upstream: ReadableStream<Uint8Array>, option
         .flatMap((c) => [...c.fields.values()].filter((f) => f.committed < f.text.length).map((field) => ({ field, final: true })));
       if (due.length > 0) await check(due);
       announceBlocks(controller);
-      for (const state of choices.values()) for (const field of state.fields.values()) if (!state.blocked) field.committed = field.text.length;
       release(controller);
       // A placeholder fragment still held by a restorer (a choice that never sent finish_reason).
       for (const [index, state] of choices) {
