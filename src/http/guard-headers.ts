@@ -12,7 +12,9 @@ const MAX_TAGS = 20;
 const SAFE_TAG = /^[A-Za-z0-9._:/@-]{1,64}$/;
 
 export function readGuardHeaders(headers: Headers): GuardHeaders {
-  const pick = (suffix: string) => headers.get(`x-guard-${suffix}`) ?? headers.get(`x-enkrypt-${suffix}`);
+  // An empty (or blank) X-Guard-* header counts as absent, so it cannot hide its X-Enkrypt-* fallback.
+  const present = (value: string | null) => (value !== null && value.trim() !== '' ? value : null);
+  const pick = (suffix: string) => present(headers.get(`x-guard-${suffix}`)) ?? present(headers.get(`x-enkrypt-${suffix}`));
   const deployment = pick('deployment')?.trim();
   const tags = (pick('tags') ?? '')
     .split(',')

@@ -26,6 +26,11 @@ describe('readGuardHeaders', () => {
     });
   });
 
+  it('falls back to Enkrypt\'s header when ours is sent empty or blank', () => {
+    const headers = read({ 'X-Guard-Deployment': '', 'X-Enkrypt-Deployment': 'legacy', 'X-Guard-Tags': ' ', 'X-Enkrypt-Tags': 'a,b', 'X-Guard-Refresh-Cache': '', 'X-Enkrypt-Refresh-Cache': 'true' });
+    expect(headers).toEqual({ deployment: 'legacy', tags: ['a', 'b'], refreshCache: true });
+  });
+
   it('treats a blank deployment as none', () => {
     expect(read({ 'X-Guard-Deployment': '   ' }).deployment).toBeNull();
   });
