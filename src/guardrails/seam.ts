@@ -17,6 +17,8 @@ export interface GuardCallContext {
   stream: boolean;
   /** `enkrypt` on Enkrypt's drop-in alias (seed 004), whose responses name fields its way. */
   flavor: 'openai' | 'enkrypt';
+  /** Enkrypt's `enkrypt_context` (seed 004), taken off the request body: reference text for checks of the answer. */
+  enkryptContext?: string | null;
 }
 
 export interface InputGuardResult {

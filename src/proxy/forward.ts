@@ -27,6 +27,8 @@ export interface ForwardInput {
   /** The validated client body with the resolved model; everything else untouched. */
   body: JsonObject;
   flavor: GuardCallContext['flavor'];
+  /** Enkrypt's `enkrypt_context`, already taken off the body (null when none was sent). */
+  enkryptContext?: string | null;
 }
 
 /** A relayed stream, or a JSON answer for the route to send. */
@@ -44,6 +46,7 @@ export async function forwardModelCall(deps: ForwardDeps, request: ForwardInput)
     tags: request.tags,
     stream,
     flavor: request.flavor,
+    enkryptContext: request.enkryptContext ?? null,
   };
   const input = await deps.guardrails.beforeUpstream(ctx, request.body);
   const call = await callUpstream({

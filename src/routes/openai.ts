@@ -4,6 +4,7 @@
 
 import type { Hono } from 'hono';
 import type { z } from 'zod';
+import { HttpError } from '../errors.ts';
 import { readJsonObjectBody } from '../http/json-body.ts';
 import type { JsonObject } from '../http/json.ts';
 import { forwardModelCall, type ForwardDeps } from '../proxy/forward.ts';
@@ -41,9 +42,22 @@ export function registerModelRoutes(app: Hono<AppEnv>, deps: ModelRouteDeps): vo
   }
 }
 
+/**
+ * Enkrypt's `enkrypt_context` (seed 004: context for relevancy and hallucination checks) is ours to
+ * read, never the model's: taken off the body before validation so a strict upstream never sees it.
+ */
+export function takeEnkryptContext(received: JsonObject): { body: JsonObject; context: string | null } {
+  if (!('enkrypt_context' in received)) return { body: received, context: null };
+  const { enkrypt_context: context, ...body } = received;
+  if (context !== null && typeof context !== 'string') {
+    throw new HttpError(400, "Invalid 'enkrypt_context': expected string.", { param: 'enkrypt_context' });
+  }
+  return { body, context: context ?? null };
+}
+
 async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: ModelRoute): Promise<Response> {
   const deployment = c.get('deployment');
-  const received = await readJsonObjectBody(c.req.raw, deps.maxBodyBytes);
+  const { body: received, context: enkryptContext } = takeEnkryptContext(await readJsonObjectBody(c.req.raw, deps.maxBodyBytes));
   let body: JsonObject = received;
   if (route.modelOptional && received['model'] === undefined) {
     body = { ...received, model: resolveRequestModel(deployment, undefined) };
@@ -62,6 +76,7 @@ async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: Model
     path: route.upstreamPath,
     body: model === body['model'] ? body : { ...body, model },
     flavor: route.flavor,
+    enkryptContext,
   });
   return result.kind === 'stream' ? result.response : c.json(result.body, result.status as 200, result.headers);
 }

@@ -120,6 +120,22 @@ describe('the other model routes', () => {
     expect(response.status).toBe(200);
     expect(testApp.upstream.calls[0]).toMatchObject({ url: `${UPSTREAM_BASE_URL}/chat/completions`, body: { model: 'gpt-4o-mini' } });
   });
+
+  it.each(['/ai-proxy/chat/completions', '/v1/chat/completions'])('takes enkrypt_context off the body on %s before the upstream', async (path) => {
+    const testApp = await createTestApp();
+    const response = await testApp.post(path, { model: 'gpt-4o-mini', messages: CHAT.messages, enkrypt_context: 'The manual says the sky is green.' });
+    expect(response.status).toBe(200);
+    expect(testApp.upstream.calls[0]!.body).not.toHaveProperty('enkrypt_context');
+    expect(testApp.upstream.calls[0]!.body).toMatchObject({ model: 'gpt-4o-mini', messages: CHAT.messages });
+  });
+
+  it('refuses an enkrypt_context that is not a string, naming it', async () => {
+    const testApp = await createTestApp();
+    const response = await testApp.post('/ai-proxy/chat/completions', { messages: CHAT.messages, enkrypt_context: { text: 'x' } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { param: 'enkrypt_context', type: 'invalid_request_error' } });
+    expect(testApp.upstream.calls).toHaveLength(0);
+  });
 });
 
 describe('the guardrail seam', () => {
@@ -145,11 +161,19 @@ describe('the guardrail seam', () => {
     expect(seen[0]).toMatchObject({ endpoint: 'chat.completions', flavor: 'enkrypt', stream: false, tags: ['team:a'], requestId: 'seam-1' });
     expect(seen[0]!.tenant.name).toBe('acme');
     expect(seen[0]!.deployment.name).toBe('main');
+    expect(seen[0]!.enkryptContext).toBeNull();
     expect(testApp.upstream.calls[0]!.body).toMatchObject({ seen_by_input: true });
     expect(response.headers.get('x-guard-input')).toBe('checked');
     expect(response.headers.get('x-guard-output')).toBe('checked');
     // The upstream's own fields win over an extension of the same name.
     expect(await response.json()).toMatchObject({ id: 'chatcmpl-test', guard_input: 1, guard_output: 'from-input' });
+  });
+
+  it('hands the hooks the enkrypt_context it took off the body', async () => {
+    const { seam, seen } = recordingSeam();
+    const testApp = await createTestApp({ guardrails: seam });
+    await testApp.post('/ai-proxy/chat/completions', { messages: CHAT.messages, enkrypt_context: 'reference text' });
+    expect(seen[0]!.enkryptContext).toBe('reference text');
   });
 
   it('sends nothing upstream when the input hook blocks', async () => {
