@@ -130,6 +130,7 @@ function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, en
       allow: Object.freeze(deployment.models.override ? [] : (deployment.models.allow ?? ['*'])),
       override: deployment.models.override ?? null,
       defaultModel: deployment.models.default ?? null,
+      categories: Object.freeze(Object.entries(deployment.models.categories ?? {}).map(([pattern, category]) => Object.freeze({ pattern, category }))),
     }),
     guardrails: Object.freeze({
       profile: deployment.guardrails.profile,

@@ -30,11 +30,16 @@ export const upstreamSchema = z.strictObject({
   stream_idle_timeout_ms: z.int().min(1).max(600_000).optional(),
 });
 
+/** Seed 001: what a model is for, so a client listing /v1/models can pick the matching endpoint. */
+export const MODEL_CATEGORIES = ['text', 'code', 'reasoning', 'multimodal', 'embeddings', 'image', 'audio', 'video', 'moderation'] as const;
+
 export const deploymentModelsSchema = z
   .strictObject({
     allow: z.array(z.string().min(1)).min(1).optional(),
     override: z.string().min(1).optional(),
     default: z.string().min(1).optional(),
+    /** `{ "gpt-4o*": multimodal, "text-embedding-*": embeddings }`: glob → category, first match wins; shown on /v1/models. */
+    categories: z.record(z.string().min(1), z.enum(MODEL_CATEGORIES)).optional(),
   })
   .refine((models) => !(models.allow && models.override), {
     message: 'use either "allow" or "override", not both',

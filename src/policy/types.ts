@@ -24,6 +24,8 @@ export interface LoadedModelPolicy {
   readonly override: string | null;
   /** Used when a request names no model (the Enkrypt alias allows that). */
   readonly defaultModel: string | null;
+  /** `models.categories` in file order: the first glob matching a model id gives its category. */
+  readonly categories: ReadonlyArray<{ readonly pattern: string; readonly category: string }>;
 }
 
 /** A deployment's guardrail settings with defaults applied. */

@@ -22,6 +22,11 @@ export function resolveRequestModel(deployment: LoadedDeployment, requested: str
   return model;
 }
 
+/** The configured category of `model` (the first matching `models.categories` glob), or null. */
+export function modelCategory(policy: LoadedModelPolicy, model: string): string | null {
+  return policy.categories.find((entry) => globToRegExp(entry.pattern).test(model))?.category ?? null;
+}
+
 export function modelNotFound(model: string): HttpError {
   return new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, {
     param: 'model',

@@ -1,12 +1,14 @@
 // GET /v1/models and GET /v1/models/{model}: the upstream's list filtered by the deployment's
 // model policy (an `override` deployment lists exactly its forced model), so a client only
-// discovers models it may actually call.
+// discovers models it may actually call; each entry carries the deployment's `category` for it
+// where `models.categories` names one (seed 001).
 
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { HttpError } from '../errors.ts';
 import { callUpstream, readUpstreamJson, type FetchLike } from '../proxy/upstream.ts';
-import { isModelAllowed, modelNotFound } from '../proxy/models.ts';
+import { isModelAllowed, modelCategory, modelNotFound } from '../proxy/models.ts';
+import type { LoadedModelPolicy } from '../policy/types.ts';
 import type { AppContext, AppEnv } from './context.ts';
 
 const upstreamModelSchema = z.looseObject({ id: z.string() });
@@ -28,7 +30,13 @@ async function listModels(c: AppContext, fetch: FetchLike): Promise<Response> {
     // The forced model may be an alias the upstream does not list; still show what gets served.
     data = [{ id: override, object: 'model', created: 0, owned_by: 'guardrail-proxy' }];
   }
-  return c.json({ object: 'list', data });
+  return c.json({ object: 'list', data: data.map((model) => withCategory(deployment.models, model)) });
+}
+
+/** The model entry with the deployment's `category` for it (seed 001), where one is configured. */
+function withCategory<M extends { id: string }>(policy: LoadedModelPolicy, model: M): M | (M & { category: string }) {
+  const category = modelCategory(policy, model.id);
+  return category === null ? model : { ...model, category };
 }
 
 async function retrieveModel(c: AppContext, fetch: FetchLike, model: string): Promise<Response> {
@@ -38,7 +46,7 @@ async function retrieveModel(c: AppContext, fetch: FetchLike, model: string): Pr
   const answer = await getFromUpstream(c, fetch, `/models/${encodeURIComponent(model)}`);
   const parsed = upstreamModelSchema.safeParse(answer);
   if (!parsed.success) throw invalidUpstreamAnswer();
-  return c.json(parsed.data);
+  return c.json(withCategory(deployment.models, parsed.data));
 }
 
 async function getFromUpstream(c: AppContext, fetch: FetchLike, path: string): Promise<unknown> {

@@ -6,7 +6,7 @@ import { HttpError } from '../../src/errors.ts';
 import type { LoadedDeployment, LoadedModelPolicy } from '../../src/policy/types.ts';
 import { isModelAllowed, modelNotFound, resolveRequestModel } from '../../src/proxy/models.ts';
 
-const policy = (models: Partial<LoadedModelPolicy>): LoadedModelPolicy => ({ allow: [], override: null, defaultModel: null, ...models });
+const policy = (models: Partial<LoadedModelPolicy>): LoadedModelPolicy => ({ allow: [], override: null, defaultModel: null, categories: [], ...models });
 
 const deployment = (models: Partial<LoadedModelPolicy>): LoadedDeployment => ({
   name: 'main',

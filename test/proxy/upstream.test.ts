@@ -14,7 +14,7 @@ const deployment: LoadedDeployment = {
   name: 'main',
   tenant: 'acme',
   upstream: { baseUrl: 'https://upstream.test/v1', apiKey: DEPLOYMENT_KEY, timeoutMs: 1000, streamIdleTimeoutMs: 1000 },
-  models: { allow: ['*'], override: null, defaultModel: null },
+  models: { allow: ['*'], override: null, defaultModel: null, categories: [] },
   guardrails: { profile: 'default', inputProfile: 'default', outputProfile: 'default', softBlock: null, streamMode: 'moderate' },
 };
 

@@ -42,6 +42,16 @@ describe('GET /v1/models', () => {
     expect(body.data).toEqual([{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'guardrail-proxy' }]);
   });
 
+  it('annotates each model with the deployment\'s category for it, where one is configured (seed 001)', async () => {
+    const { get } = await createTestApp({ upstream: listing });
+    const body = (await (await get('/v1/models', { 'X-Guard-Deployment': 'catalog' })).json()) as { data: Array<{ id: string; category?: string }> };
+    const categories = Object.fromEntries(body.data.map((m) => [m.id, m.category ?? null]));
+    expect(categories).toEqual({ 'gpt-4o': 'multimodal', 'gpt-4o-mini': 'multimodal', o1: null, 'text-embedding-3-small': 'embeddings' });
+    expect(await (await get('/v1/models/text-embedding-3-small', { 'X-Guard-Deployment': 'catalog' })).json()).toEqual({ ...model('text-embedding-3-small'), category: 'embeddings' });
+    const plain = (await (await get('/v1/models')).json()) as { data: Array<Record<string, unknown>> };
+    expect(plain.data.every((m) => !('category' in m))).toBe(true);
+  });
+
   it('answers 502 upstream_invalid_response when the listing has no data array', async () => {
     const { get } = await createTestApp({ upstream: () => Response.json({ object: 'list', models: [] }) });
     const response = await get('/v1/models');
