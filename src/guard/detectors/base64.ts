@@ -1,6 +1,8 @@
 // A small pure-TypeScript base64 / base64url decoder (RFC 4648 §4, §5) usable on every runtime,
 // so detectors can look inside encoded payloads without Buffer or atob.
 
+import type { CompiledPattern } from '../regex/engine.ts';
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const VALUES = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) VALUES[ALPHABET.charCodeAt(i)] = i;
@@ -52,4 +54,29 @@ export function decodeBase64Text(input: string, minPrintableRatio = 0.9): string
     if ((c >= 0x20 && c !== 0x7f) || c === 0x09 || c === 0x0a || c === 0x0d) printable++;
   }
   return printable / text.length >= minPrintableRatio ? text : null;
+}
+
+/** Base64 runs long enough to hide a sentence, an email or a key: 24+ characters of the base64/base64url alphabets. */
+export const BASE64_RUN_PATTERN = '[A-Za-z0-9+/_\\-]{24,}={0,2}';
+/** Runs decoded per text, so a body of base64 noise costs bounded work. */
+export const MAX_BASE64_RUNS = 32;
+
+export interface EncodedPayload {
+  /** The decoded text. */
+  readonly decoded: string;
+  /** Offsets of the encoded run in the scanned text. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The base64 runs of `text` (matched by a compiled BASE64_RUN_PATTERN) that decode to printable text with a letter or digit. */
+export function base64Payloads(runs: CompiledPattern, text: string): EncodedPayload[] {
+  const payloads: EncodedPayload[] = [];
+  for (const run of runs.matchAll(text).slice(0, MAX_BASE64_RUNS)) {
+    const body = run.text.length % 4 === 1 ? run.text.slice(0, -1) : run.text;
+    const decoded = decodeBase64Text(body);
+    if (decoded === null || !/[\p{L}\p{N}]{2,}/u.test(decoded)) continue;
+    payloads.push({ decoded, start: run.start, end: run.end });
+  }
+  return payloads;
 }

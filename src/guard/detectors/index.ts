@@ -6,7 +6,7 @@ import type { Finding, TextDetector } from '../types.ts';
 import type { DetectorSuiteOptions, RegexRuleOptions } from '../../policy/profiles/detector-options.ts';
 import { createInjectionDetector } from './injection.ts';
 import { createKeywordDetector } from './keywords.ts';
-import { createMatchingView } from './matching-view.ts';
+import { createMatchingViews, wordViewOf } from './matching-view.ts';
 import { SEXUAL_MINORS_RULES } from './minors.ts';
 import { createPiiDetector } from './pii.ts';
 import { createRegexDetector } from './regex.ts';
@@ -20,8 +20,9 @@ import { createSpongeDetector } from './sponge.ts';
  * rule) when a tenant pattern is rejected by the engine: a policy load error.
  */
 export function buildDetectors(options: DetectorSuiteOptions, engine: RegexEngine): TextDetector[] {
-  // One folded view shared by every detector that matches on it: normalised once per text.
-  const view = createMatchingView();
+  // One folding shared by every detector of the suite: computed once per text (src/text/fold.ts).
+  const views = createMatchingViews();
+  const view = wordViewOf(views);
   const detectors: TextDetector[] = [];
   if (options.sanity) detectors.push(createSanityDetector(options.sanity));
   if (options.sponge) detectors.push(createSpongeDetector(options.sponge, engine, view));
@@ -30,13 +31,13 @@ export function buildDetectors(options: DetectorSuiteOptions, engine: RegexEngin
     ...(options.minors?.enabled === false ? [] : SEXUAL_MINORS_RULES),
     ...(options.regexRules ?? []),
   ];
-  if (regexRules.length > 0) detectors.push(createRegexDetector(regexRules, engine, view));
+  if (regexRules.length > 0) detectors.push(createRegexDetector(regexRules, engine, views));
   if (options.keywordLists && options.keywordLists.some((l) => l.keywords.length > 0)) {
     detectors.push(createKeywordDetector(options.keywordLists, engine, view));
   }
-  if (options.injection?.enabled) detectors.push(createInjectionDetector(options.injection, engine, view));
-  if (options.pii && options.pii.types.length > 0) detectors.push(createPiiDetector(options.pii, engine));
-  if (options.secrets && options.secrets.types.length > 0) detectors.push(createSecretsDetector(options.secrets, engine));
+  if (options.injection?.enabled) detectors.push(createInjectionDetector(options.injection, engine, views));
+  if (options.pii && options.pii.types.length > 0) detectors.push(createPiiDetector(options.pii, engine, views));
+  if (options.secrets && options.secrets.types.length > 0) detectors.push(createSecretsDetector(options.secrets, engine, views));
   return detectors;
 }
 

@@ -2,11 +2,12 @@
 // and spaced letters undone), plus base64 payloads decoded and rescanned. Each rule carries a
 // score, strong 0.9–1.0 and weak 0.5–0.7, so profiles choose how much evidence blocks.
 
-import { normalizeForMatching, type Span } from '../../text/normalize.ts';
+import type { Span } from '../../text/normalize.ts';
+import { foldForData, foldForWords, type TextView } from '../../text/fold.ts';
 import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import { decodeBase64Text } from './base64.ts';
-import { createMatchingView, matchOnView, type MatchingView } from './matching-view.ts';
+import { base64Payloads, BASE64_RUN_PATTERN } from './base64.ts';
+import { createMatchingViews, matchOnView, type MatchingViews } from './matching-view.ts';
 
 interface InjectionRule {
   readonly id: string;
@@ -63,9 +64,6 @@ const COMBINATIONS: readonly { id: string; score: number; all: readonly string[]
   { id: 'injection.roleplay_no_rules', score: 0.95, all: ['injection.stay_in_character', 'injection.no_rules'] },
 ];
 
-/** Base64 runs long enough to hide a sentence: 24+ characters of the base64/base64url alphabets. */
-const BASE64_RUN = '[A-Za-z0-9+/_\\-]{24,}={0,2}';
-const MAX_BASE64_RUNS = 32;
 const MAX_DECODE_DEPTH = 2;
 
 export interface InjectionOptions {
@@ -76,12 +74,12 @@ interface CompiledInjectionRule extends InjectionRule {
   readonly compiled: CompiledPattern;
 }
 
-export function createInjectionDetector(_options: InjectionOptions, engine: RegexEngine, view: MatchingView = createMatchingView()): TextDetector {
+export function createInjectionDetector(_options: InjectionOptions, engine: RegexEngine, views: MatchingViews = createMatchingViews()): TextDetector {
   const rules: CompiledInjectionRule[] = INJECTION_RULES.map((rule) => ({ ...rule, compiled: engine.compile(rule.pattern) }));
-  const base64Run = engine.compile(BASE64_RUN);
+  const base64Run = engine.compile(BASE64_RUN_PATTERN);
 
   /** Rule hits on one text's folded view, with combinations added. */
-  function scanFolded(folded: ReturnType<MatchingView>): Finding[] {
+  function scanFolded(folded: TextView): Finding[] {
     const findings: Finding[] = [];
     for (const rule of rules) {
       for (const m of matchOnView(rule.compiled, folded)) {
@@ -99,18 +97,15 @@ export function createInjectionDetector(_options: InjectionOptions, engine: Rege
     return findings;
   }
 
-  /** Decode base64 runs of the raw text and rescan what they hide; findings carry the run's span. */
-  function scanBase64(text: string, depth: number): Finding[] {
+  /** Decode base64 runs of a data view and rescan what they hide; findings carry the run's span in `view`'s original. */
+  function scanBase64(view: TextView, depth: number): Finding[] {
     const findings: Finding[] = [];
-    const runs = base64Run.matchAll(text).slice(0, MAX_BASE64_RUNS);
-    for (const run of runs) {
-      const body = run.text.length % 4 === 1 ? run.text.slice(0, -1) : run.text;
-      const decoded = decodeBase64Text(body);
-      if (decoded === null || !/[\p{L}]{2,}/u.test(decoded)) continue;
-      const inner = scanFolded(normalizeForMatching(decoded, { leetspeak: true, collapseSpacedLetters: true }));
-      if (depth < MAX_DECODE_DEPTH) inner.push(...scanBase64(decoded, depth + 1));
+    for (const payload of base64Payloads(base64Run, view.text)) {
+      if (!/[\p{L}]{2,}/u.test(payload.decoded)) continue;
+      const inner = scanFolded(foldForWords(payload.decoded));
+      if (depth < MAX_DECODE_DEPTH) inner.push(...scanBase64(foldForData(payload.decoded), depth + 1));
       if (inner.length === 0) continue;
-      const span = { start: run.start, end: run.end };
+      const span = view.toOriginal(payload.start, payload.end);
       const strongest = inner.reduce((a, b) => (b.score > a.score ? b : a));
       findings.push({ detector: 'injection_attack', ruleId: 'injection.base64_payload', category: 'injection', score: strongest.score, span });
       for (const f of inner) findings.push({ ...f, span });
@@ -121,7 +116,8 @@ export function createInjectionDetector(_options: InjectionOptions, engine: Rege
   return {
     name: 'injection_attack',
     detect(text: string): Finding[] {
-      return [...scanFolded(view(text)), ...scanBase64(text, 1)];
+      const { words, data } = views(text);
+      return [...scanFolded(words), ...scanBase64(data, 1)];
     },
   };
 }

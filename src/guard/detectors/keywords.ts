@@ -2,7 +2,7 @@
 // view (homoglyphs, zero-width, leetspeak, spaced letters) with spans mapped back to the original.
 // All lists compile into one RE2 alternation at policy load.
 
-import { normalizeForMatching } from '../../text/normalize.ts';
+import { foldForWords } from '../../text/fold.ts';
 import { RegexCompileError, type RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
 import type { KeywordListOptions } from '../../policy/profiles/detector-options.ts';
@@ -11,7 +11,7 @@ import { createMatchingView, escapeRegexLiteral, isAsciiWordChar, matchOnView, t
 
 /** Fold a keyword exactly as the text will be folded, so "K1LL" in a list matches "kill" and "k i l l". */
 export function foldKeyword(keyword: string): string {
-  return normalizeForMatching(keyword, { leetspeak: true, collapseSpacedLetters: true }).text.trim().replace(/\s+/g, ' ');
+  return foldForWords(keyword).text.trim().replace(/\s+/g, ' ');
 }
 
 const withoutSpaces = (s: string) => s.replace(/\s+/g, '');

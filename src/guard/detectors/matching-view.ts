@@ -1,25 +1,40 @@
-// The folded view of a text that keyword, regex, injection, sponge and minors detectors match on,
-// computed once per text and shared by every detector of a suite, plus the span mapping back.
+// The folded views every detector of a suite matches on (src/text/fold.ts: the data view for PII,
+// secrets and tenant rules, the word view for keywords, injection, sponge and minors rules),
+// computed once per text and shared by the whole suite, plus the span mapping back.
 
-import { normalizeForMatching, toOriginalSpan, type NormalizedText, type Span } from '../../text/normalize.ts';
+import { foldText, type TextView, type TextViews } from '../../text/fold.ts';
+import type { Span } from '../../text/normalize.ts';
 import type { CompiledPattern } from '../regex/engine.ts';
 
-/** Returns the matching view (NFKC, case, zero-width, homoglyph, leetspeak, spaced letters folded). */
-export type MatchingView = (text: string) => NormalizedText;
+/** Returns both folded views of a text (the word view built on first use). */
+export type MatchingViews = (text: string) => TextViews;
+
+/** The word view alone, for detectors that only match words. */
+export type MatchingView = (text: string) => TextView;
 
 /**
  * A one-entry memo: `runDetectors` hands the same string to each detector in turn, so the
- * normalisation runs once per text rather than once per detector.
+ * folding runs once per text rather than once per detector.
  */
-export function createMatchingView(): MatchingView {
+export function createMatchingViews(): MatchingViews {
   let lastInput: string | undefined;
-  let lastView: NormalizedText | undefined;
+  let lastViews: TextViews | undefined;
   return (text: string) => {
-    if (lastView !== undefined && lastInput === text) return lastView;
-    lastView = normalizeForMatching(text, { leetspeak: true, collapseSpacedLetters: true });
+    if (lastViews !== undefined && lastInput === text) return lastViews;
+    lastViews = foldText(text);
     lastInput = text;
-    return lastView;
+    return lastViews;
   };
+}
+
+/** The word view of a shared memo (a fresh memo when none is given). */
+export function wordViewOf(views: MatchingViews = createMatchingViews()): MatchingView {
+  return (text) => views(text).words;
+}
+
+/** Kept for callers that want the word view directly. */
+export function createMatchingView(): MatchingView {
+  return wordViewOf(createMatchingViews());
 }
 
 export interface ViewMatch {
@@ -32,13 +47,13 @@ export interface ViewMatch {
   readonly span: Span;
 }
 
-/** Run `pattern` on the folded view and map each match back to the original text. */
-export function matchOnView(pattern: CompiledPattern, view: NormalizedText): ViewMatch[] {
+/** Run `pattern` on a folded view and map each match back to the original text. */
+export function matchOnView(pattern: CompiledPattern, view: TextView): ViewMatch[] {
   return pattern.matchAll(view.text).map((m) => ({
     folded: m.text,
     foldedStart: m.start,
     foldedEnd: m.end,
-    span: toOriginalSpan(view, m.start, m.end),
+    span: view.toOriginal(m.start, m.end),
   }));
 }
 

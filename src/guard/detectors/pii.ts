@@ -1,11 +1,13 @@
 // PII pre-filter: email, phone, payment card (Luhn + IIN), IBAN (mod 97), US SSN, IPv4/IPv6 and URL,
 // each with its span in the original text so the decision stage can redact exactly.
 
-import { normalizeForMatching, toOriginalSpan, type Span } from '../../text/normalize.ts';
+import type { Span } from '../../text/normalize.ts';
+import { foldForData } from '../../text/fold.ts';
 import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
 import type { PiiType } from '../../policy/profiles/detector-options.ts';
-import { isAsciiWordChar } from './matching-view.ts';
+import { base64Payloads, BASE64_RUN_PATTERN } from './base64.ts';
+import { createMatchingViews, isAsciiWordChar, type MatchingViews } from './matching-view.ts';
 import {
   hasKnownCardPrefix,
   IBAN_LENGTHS,
@@ -36,13 +38,18 @@ function standsAlone(text: string, start: number, end: number): boolean {
   return !isAsciiWordChar(text[start - 1]) && !isAsciiWordChar(text[end]);
 }
 
-/** Not glued to a longer dotted or dashed number (versions, dates, serials): "1.2.3.4.5", "123-45-6789-0". */
+const isGroupSeparator = (ch: string | undefined) => ch === '.' || ch === '-' || ch === '/' || ch === ',';
+
+/** Not glued to a longer dotted, dashed or slashed number (versions, dates, serials): "1.2.3.4.5", "123-45-6789-0". */
 function notInLongerNumber(text: string, start: number, end: number): boolean {
-  const before = text[start - 1];
-  const after = text[end];
-  if ((before === '.' || before === '-') && isDigit(text[start - 2])) return false;
-  if ((after === '.' || after === '-') && isDigit(text[end + 1])) return false;
+  if (isGroupSeparator(text[start - 1]) && isDigit(text[start - 2])) return false;
+  if (isGroupSeparator(text[end]) && isDigit(text[end + 1])) return false;
   return standsAlone(text, start, end);
+}
+
+/** Digit groups written with one kind of separator ("4111.1111.1111.1111", not "4111 1111-1111.1111"). */
+function oneSeparatorKind(candidate: string): boolean {
+  return new Set(candidate.replace(/\d/g, '')).size <= 1;
 }
 
 function validatePhone(text: string, start: number, end: number): Span | null {
@@ -51,14 +58,14 @@ function validatePhone(text: string, start: number, end: number): Span | null {
   const [min, max] = international ? [8, 15] : candidate.startsWith('0') ? [9, 12] : [10, 11];
   // Greedy grouping may swallow a following number: drop trailing groups until the count fits.
   while (digitsOf(candidate).length > max) {
-    const cut = Math.max(candidate.lastIndexOf(' '), candidate.lastIndexOf('-'), candidate.lastIndexOf('.'));
+    const cut = Math.max(candidate.lastIndexOf(' '), candidate.lastIndexOf('-'), candidate.lastIndexOf('.'), candidate.lastIndexOf('/'));
     if (cut <= 0) return null;
     candidate = candidate.slice(0, cut).replace(/[\s.\-(]+$/, '');
   }
   const count = digitsOf(candidate).length;
   if (count < min) return null;
   // A bare run of digits is a number, not a phone, unless written in E.164 form.
-  if (!international && !/[\s.\-()]/.test(candidate)) return null;
+  if (!international && !/[\s.\-()/]/.test(candidate)) return null;
   const newEnd = start + candidate.length;
   if (isDigit(text[newEnd]) || isAsciiWordChar(text[newEnd])) return null;
   if (isDigit(text[start - 1]) || isAsciiWordChar(text[start - 1])) return null;
@@ -117,8 +124,10 @@ const PII_RULES: readonly PiiRule[] = [
   },
   {
     type: 'credit_card',
-    pattern: '\\b(?:\\d{4}[ \\-]?\\d{6}[ \\-]?\\d{5}|\\d{4}(?:[ \\-]?\\d{4}){2}[ \\-]?\\d{1,7}|\\d{13,19})\\b',
+    // Groups separated by space, hyphen (any dash folds to it), dot or slash.
+    pattern: '\\b(?:\\d{4}[ \\-./]?\\d{6}[ \\-./]?\\d{5}|\\d{4}(?:[ \\-./]?\\d{4}){2}[ \\-./]?\\d{1,7}|\\d{13,19})\\b',
     validate(text, start, end) {
+      if (!oneSeparatorKind(text.slice(start, end))) return null;
       const digits = digitsOf(text.slice(start, end));
       if (digits.length < 13 || digits.length > 19) return null;
       if (!notInLongerNumber(text, start, end) || !passesLuhn(digits) || !hasKnownCardPrefix(digits)) return null;
@@ -133,8 +142,9 @@ const PII_RULES: readonly PiiRule[] = [
   },
   {
     type: 'us_ssn',
-    pattern: '\\b(?:\\d{3}-\\d{2}-\\d{4}|\\d{3} \\d{2} \\d{4})\\b',
+    pattern: '\\b\\d{3}[ \\-./]\\d{2}[ \\-./]\\d{4}\\b',
     validate(text, start, end) {
+      if (!oneSeparatorKind(text.slice(start, end))) return null;
       const digits = digitsOf(text.slice(start, end));
       return notInLongerNumber(text, start, end) && isPlausibleSsn(digits) ? { start, end } : null;
     },
@@ -145,7 +155,7 @@ const PII_RULES: readonly PiiRule[] = [
       // E.164 and international: "+44 20 7946 0958", "+1 (415) 555-2671", "+14155552671"
       '\\+[1-9]\\d{0,3}(?:[ .\\-]?\\(?\\d{1,5}\\)?){1,6}',
       // NANP: "(555) 123-4567", "555-123-4567", "1-555-123-4567"
-      '(?:1[ .\\-]?)?(?:\\([2-9]\\d{2}\\) ?|[2-9]\\d{2}[ .\\-])\\d{3}[ .\\-]\\d{4}',
+      '(?:1[ .\\-]?)?(?:\\([2-9]\\d{2}\\) ?|[2-9]\\d{2}[ .\\-/])\\d{3}[ .\\-]\\d{4}',
       // National with trunk 0 (UK, DE, FR, NL...): "020 7946 0958", "07700 900123", "01 23 45 67 89"
       '\\(?0[1-9]\\d{0,3}\\)?[ \\-]\\d{2,8}(?:[ \\-]\\d{2,4}){0,4}',
     ].join('|'),
@@ -175,9 +185,6 @@ interface CompiledPiiRule {
   readonly pattern: CompiledPattern;
 }
 
-/** Full-width forms (U+FF01–FF5E) and invisible characters: only then is the NFKC view worth building. */
-const NEEDS_FOLDING = /[\uFF01-\uFF5E\u200B-\u200D\u2060\uFEFF\u00AD]/;
-
 /** Drop a finding wholly inside a longer one of the same type (an IPv4 tail inside an IPv6). Linear after sorting. */
 function dropContained(findings: Finding[]): Finding[] {
   const sorted = findings.sort((a, b) => a.span!.start - b.span!.start || b.span!.end - a.span!.end);
@@ -190,27 +197,44 @@ function dropContained(findings: Finding[]): Finding[] {
   });
 }
 
-export function createPiiDetector(options: PiiOptions, engine: RegexEngine): TextDetector {
+export function createPiiDetector(options: PiiOptions, engine: RegexEngine, views: MatchingViews = createMatchingViews()): TextDetector {
   const enabled = new Set(options.types);
   const compiled: CompiledPiiRule[] = PII_RULES.filter((r) => enabled.has(r.type)).map((rule) => ({
     rule,
     pattern: engine.compile(rule.pattern, rule.flags),
   }));
+  const base64Run = engine.compile(BASE64_RUN_PATTERN);
+
+  /** Validated matches of every enabled rule on an already folded text, in its offsets. */
+  function scan(haystack: string): { type: PiiType; span: Span }[] {
+    const hits: { type: PiiType; span: Span }[] = [];
+    for (const { rule, pattern } of compiled) {
+      for (const m of pattern.matchAll(haystack)) {
+        const kept = rule.validate(haystack, m.start, m.end);
+        if (kept !== null) hits.push({ type: rule.type, span: kept });
+      }
+    }
+    return hits;
+  }
 
   return {
     name: 'pii',
     detect(text: string): Finding[] {
-      // Full-width digits or zero-width characters hide PII from ASCII patterns; match on the NFKC
-      // view then and map spans back. Otherwise match the original directly.
-      const view = NEEDS_FOLDING.test(text) ? normalizeForMatching(text) : undefined;
-      const haystack = view?.text ?? text;
-      const findings: Finding[] = [];
-      for (const { rule, pattern } of compiled) {
-        for (const m of pattern.matchAll(haystack)) {
-          const kept = rule.validate(haystack, m.start, m.end);
-          if (kept === null) continue;
-          const span = view === undefined ? kept : toOriginalSpan(view, kept.start, kept.end);
-          findings.push({ detector: 'pii', ruleId: `pii.${rule.type}`, category: `pii/${rule.type}`, score: 1, span });
+      // Matched on the data view (invisible characters gone, digits and look-alikes folded, JSON and
+      // URL escapes decoded), spans mapped back to the original.
+      const view = views(text).data;
+      const findings: Finding[] = scan(view.text).map(({ type, span }) => ({
+        detector: 'pii',
+        ruleId: `pii.${type}`,
+        category: `pii/${type}`,
+        score: 1,
+        span: view.toOriginal(span.start, span.end),
+      }));
+      // PII inside a base64 run: the whole run is the span (redacting it removes the payload).
+      for (const payload of base64Payloads(base64Run, view.text)) {
+        const span = view.toOriginal(payload.start, payload.end);
+        for (const type of new Set(scan(foldForData(payload.decoded).text).map((hit) => hit.type))) {
+          findings.push({ detector: 'pii', ruleId: `pii.${type}`, category: `pii/${type}`, score: 1, span });
         }
       }
       return dropContained(findings);

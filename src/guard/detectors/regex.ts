@@ -6,7 +6,7 @@ import { RegexCompileError, type CompiledPattern, type RegexEngine } from '../re
 import type { Finding, TextDetector } from '../types.ts';
 import type { RegexRuleOptions } from '../../policy/profiles/detector-options.ts';
 import { DetectorRuleError } from './errors.ts';
-import { createMatchingView, matchOnView, type MatchingView } from './matching-view.ts';
+import { createMatchingViews, matchOnView, type MatchingViews } from './matching-view.ts';
 
 interface CompiledRule {
   readonly rule: RegexRuleOptions;
@@ -29,7 +29,7 @@ export function compileRegexRules(rules: readonly RegexRuleOptions[], engine: Re
   });
 }
 
-export function createRegexDetector(rules: readonly RegexRuleOptions[], engine: RegexEngine, view: MatchingView = createMatchingView()): TextDetector {
+export function createRegexDetector(rules: readonly RegexRuleOptions[], engine: RegexEngine, views: MatchingViews = createMatchingViews()): TextDetector {
   const compiled = compileRegexRules(rules, engine);
   return {
     name: 'regex',
@@ -38,7 +38,14 @@ export function createRegexDetector(rules: readonly RegexRuleOptions[], engine: 
       for (const { rule, pattern, normalized } of compiled) {
         const score = rule.score ?? 1;
         if (normalized) {
-          for (const m of matchOnView(pattern, view(text))) {
+          // The word view (leetspeak and spacing undone) and the data view (digits kept as digits, so
+          // a tenant's `\d` matches "ticket-١٢٣٤" and "abc123"); a span found in both is reported once.
+          const { words, data } = views(text);
+          const seen = new Set<string>();
+          for (const m of [...matchOnView(pattern, words), ...matchOnView(pattern, data)]) {
+            const key = `${m.span.start}:${m.span.end}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
             findings.push({ detector: 'regex', ruleId: rule.id, category: rule.category, score, span: m.span });
           }
         } else {

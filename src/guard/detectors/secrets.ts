@@ -4,9 +4,10 @@
 import type { Span } from '../../text/normalize.ts';
 import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import { decodeBase64Text } from './base64.ts';
+import { base64Payloads, BASE64_RUN_PATTERN, decodeBase64Text } from './base64.ts';
+import { foldForData } from '../../text/fold.ts';
 import type { SecretType } from '../../policy/profiles/detector-options.ts';
-import { isAsciiWordChar } from './matching-view.ts';
+import { createMatchingViews, isAsciiWordChar, type MatchingViews } from './matching-view.ts';
 
 export interface SecretsOptions {
   types: readonly SecretType[];
@@ -114,7 +115,7 @@ const SECRET_RULES: readonly SecretRule[] = [
   },
 ];
 
-export function createSecretsDetector(options: SecretsOptions, engine: RegexEngine): TextDetector {
+export function createSecretsDetector(options: SecretsOptions, engine: RegexEngine, views: MatchingViews = createMatchingViews()): TextDetector {
   const enabled = new Set(options.types);
   const compiled: { rule: SecretRule; pattern: CompiledPattern; ruleId: string }[] = SECRET_RULES.filter((r) =>
     enabled.has(r.type),
@@ -123,16 +124,42 @@ export function createSecretsDetector(options: SecretsOptions, engine: RegexEngi
     pattern: engine.compile(rule.pattern, rule.flags),
     ruleId: `secret.${rule.type}${rule.variant ? `.${rule.variant}` : ''}`,
   }));
+  const base64Run = engine.compile(BASE64_RUN_PATTERN);
+
+  function scan(haystack: string): { ruleId: string; type: SecretType; span: Span }[] {
+    const hits: { ruleId: string; type: SecretType; span: Span }[] = [];
+    for (const { rule, pattern, ruleId } of compiled) {
+      for (const m of pattern.matchAll(haystack)) {
+        const span = rule.validate ? rule.validate(haystack, m.start, m.end) : { start: m.start, end: m.end };
+        if (span !== null) hits.push({ ruleId, type: rule.type, span });
+      }
+    }
+    return hits;
+  }
 
   return {
     name: 'secrets',
     detect(text: string): Finding[] {
-      const findings: Finding[] = [];
-      for (const { rule, pattern, ruleId } of compiled) {
-        for (const m of pattern.matchAll(text)) {
-          const span = rule.validate ? rule.validate(text, m.start, m.end) : { start: m.start, end: m.end };
-          if (span === null) continue;
-          findings.push({ detector: 'secrets', ruleId, category: `secret/${rule.type}`, score: 1, span });
+      // The data view, case kept: a zero-width or fullwidth character inside a key no longer hides it.
+      const view = views(text).data;
+      const findings: Finding[] = scan(view.text).map(({ ruleId, type, span }) => ({
+        detector: 'secrets',
+        ruleId,
+        category: `secret/${type}`,
+        score: 1,
+        span: view.toOriginal(span.start, span.end),
+      }));
+      // A key inside a base64 run (a config file or header pasted encoded): the run is the span.
+      // A JWT is itself base64url; its parts are not rescanned as payloads of their own.
+      const covered = findings.map((f) => f.span!);
+      for (const payload of base64Payloads(base64Run, view.text)) {
+        const span = view.toOriginal(payload.start, payload.end);
+        if (covered.some((c) => c.start <= span.start && c.end >= span.end)) continue;
+        const seen = new Set<string>();
+        for (const hit of scan(foldForData(payload.decoded).text)) {
+          if (seen.has(hit.ruleId)) continue;
+          seen.add(hit.ruleId);
+          findings.push({ detector: 'secrets', ruleId: hit.ruleId, category: `secret/${hit.type}`, score: 1, span });
         }
       }
       return findings.sort((a, b) => a.span!.start - b.span!.start);
