@@ -2,16 +2,20 @@
 // (src/node/main.ts) and, later, the Workers entry only wire these deps and serve it.
 
 import { Hono } from 'hono';
+import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HttpError, INTERNAL_ERROR_ENVELOPE } from './errors.ts';
 import { resolveRequestId } from './http/request-id.ts';
 import { describeCause, type Logger } from './logging/logger.ts';
 import type { GuardedPolicyStore } from './guard/types.ts';
 import { passThroughGuardrails, type ProxyGuardrails } from './guardrails/seam.ts';
+import { noopMetrics, secondsSince, type Metrics } from './ops/metrics.ts';
+import { createReadiness, type Readiness } from './ops/readiness.ts';
 import type { FetchLike } from './proxy/upstream.ts';
 import { tenantContextMiddleware, type AppEnv } from './routes/context.ts';
 import { registerModelListRoutes } from './routes/models.ts';
 import { registerModerationRoutes } from './routes/moderations.ts';
+import { registerOpsRoutes } from './routes/ops.ts';
 import { registerModelRoutes } from './routes/openai.ts';
 
 export interface AppLimits {
@@ -29,12 +33,30 @@ export interface AppDeps {
   limits?: Partial<AppLimits>;
   /** The guardrail seam; pass-through when absent. */
   guardrails?: ProxyGuardrails;
+  /** Counters and histograms (src/ops/metrics.ts); no-op when absent. */
+  metrics?: Metrics;
+  /** Readiness checks for /readyz; the app registers `policies`, the runtime adds its own. */
+  readiness?: Readiness;
+  /** sha256 of ADMIN_API_KEY; without it /metrics and /admin/* are not served on this app. */
+  adminKeyHash?: Uint8Array | null;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limits: AppLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const guardrails = deps.guardrails ?? passThroughGuardrails;
   const { logger } = deps;
+  const metrics = deps.metrics ?? noopMetrics;
+  const readiness = deps.readiness ?? createReadiness();
+  readiness.register('policies', () => {
+    const snapshot = deps.policies.current();
+    return { status: 'ok', reason: `${snapshot.tenants.size} tenant(s) loaded` };
+  });
+  const requestLabels = ['route', 'method', 'status', 'tenant', 'deployment'] as const;
+  const requests = metrics.counter('guardrail_http_requests_total', { help: 'HTTP requests by route, method, status, tenant and deployment', labelNames: requestLabels });
+  const requestSeconds = metrics.histogram('guardrail_http_request_duration_seconds', {
+    help: 'Time to the response headers (a stream goes on after), by route, method, status, tenant and deployment',
+    labelNames: requestLabels,
+  });
   const app = new Hono<AppEnv>();
 
   app.use('*', async (c, next) => {
@@ -44,6 +66,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('tags', []);
     await next();
     c.header('x-request-id', requestId);
+    const route = routePath(c, -1);
+    const labels = {
+      route: route === '*' || route.endsWith('/*') ? 'unmatched' : route,
+      method: c.req.method,
+      status: String(c.res.status),
+      tenant: c.get('tenant')?.name ?? '',
+      deployment: c.get('deployment')?.name ?? '',
+    };
+    requests.inc(labels);
+    requestSeconds.observe(labels, secondsSince(started));
     // One access line per request: identities and figures only, never keys or message text.
     logger.info(
       {
@@ -62,7 +94,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     );
   });
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', policy_version: deps.policies.current().version }));
+  registerOpsRoutes(app, { readiness, metrics, adminKeyHash: deps.adminKeyHash ?? null, metricsNeedAdminKey: true });
 
   const tenantContext = tenantContextMiddleware({ policies: deps.policies, logger });
   app.use('/v1/*', tenantContext);
@@ -88,5 +120,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json(INTERNAL_ERROR_ENVELOPE, 500);
   });
 
+  return app;
+}
+
+/**
+ * The METRICS_PORT listener: /metrics without the admin key, /healthz and /readyz, nothing else.
+ * Meant for an internal network (bound to loopback unless METRICS_HOST says otherwise).
+ */
+export function createOpsApp(deps: { metrics: Metrics; readiness: Readiness }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  registerOpsRoutes(app, { ...deps, adminKeyHash: null, metricsNeedAdminKey: false });
+  app.notFound((c) => c.json(new HttpError(404, `Invalid URL (${c.req.method} ${c.req.path})`).toEnvelope(), 404));
   return app;
 }

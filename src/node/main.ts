@@ -38,10 +38,13 @@ async function main(): Promise<void> {
     loadClassifier(classifierModel).catch((cause: unknown) => {
       throw new ClassifierLoadError(`cannot load the moderation classifier (CLASSIFIER_MODEL=${classifierModel}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     });
-  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits: { maxBodyBytes }, classifier });
+  const adminApiKey = process.env['ADMIN_API_KEY']?.trim() || null;
+  const metricsPort = process.env['METRICS_PORT'] ? readInteger('METRICS_PORT', 0, 0, 65_535) : null;
+  const metricsHost = process.env['METRICS_HOST'] ?? '127.0.0.1';
+  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits: { maxBodyBytes }, classifier, adminApiKey, metricsPort, metricsHost });
   const snapshot = proxy.policies.current();
   logger.info(
-    { url: proxy.url, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
+    { url: proxy.url, metricsUrl: proxy.metricsUrl, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
     'guardrail proxy listening',
   );
   if (!snapshot.authEnabled) logger.warn({}, 'no proxy keys configured: authentication is off (loopback only)');

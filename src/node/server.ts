@@ -4,7 +4,7 @@
 
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppLimits } from '../app.ts';
+import { createApp, createOpsApp, type AppLimits } from '../app.ts';
 import type { Classifier } from '../classifier/types.ts';
 import { createClassifierCache } from '../guard/cache.ts';
 import { buildDetectors } from '../guard/detectors/index.ts';
@@ -19,6 +19,10 @@ import { createPolicyStore } from '../policy/store.ts';
 import type { ProxyGuardrails } from '../guardrails/seam.ts';
 import type { FetchLike } from '../proxy/upstream.ts';
 import { fileSystemPolicySource } from './policy-files.ts';
+import { sha256 } from '../digest.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { createReadiness, type Readiness } from '../ops/readiness.ts';
+import { createPromMetrics } from './prom-metrics.ts';
 
 export interface ProxyServerOptions {
   policyDir: string;
@@ -40,6 +44,14 @@ export interface ProxyServerOptions {
   /** Replaces the guard cascade (tests of the seam itself). */
   guardrails?: ProxyGuardrails;
   fetch?: FetchLike;
+  /** Default: a fresh prom-client registry with Node's process metrics. */
+  metrics?: Metrics;
+  /** ADMIN_API_KEY: unlocks GET /metrics and /admin/* on the main listener; null: neither is served there. */
+  adminApiKey?: string | null;
+  /** METRICS_PORT: a second listener with /metrics (no key), /healthz and /readyz; null: none. */
+  metricsPort?: number | null;
+  /** METRICS_HOST, default 127.0.0.1. */
+  metricsHost?: string;
 }
 
 export interface RunningProxy {
@@ -48,6 +60,10 @@ export interface RunningProxy {
   port: number;
   policies: GuardedPolicyStore;
   classifier: Classifier;
+  metrics: Metrics;
+  readiness: Readiness;
+  /** The METRICS_PORT listener's origin, when one was asked for. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -85,28 +101,47 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     if (ownsClassifier) await classifier.close?.();
     throw error;
   }
+  const metrics = options.metrics ?? createPromMetrics();
+  const readiness = createReadiness();
+  readiness.register('classifier', () => ({ status: 'ok', reason: `model ${classifier.version} loaded` }));
   const app = createApp({
     policies,
+    metrics,
+    readiness,
+    adminKeyHash: options.adminApiKey ? sha256(options.adminApiKey) : null,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     logger: options.logger,
     limits: options.limits,
     guardrails: options.guardrails ?? createProxyGuardrails(),
   });
-  const { server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (address) => resolve({ server, address }));
-    server.once('error', reject);
-  });
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const { server, address } = await listen(app.fetch, options.host, options.port);
+  const ops = options.metricsPort === undefined || options.metricsPort === null ? null : await listen(createOpsApp({ metrics, readiness }).fetch, options.metricsHost ?? '127.0.0.1', options.metricsPort);
   return {
-    url: `http://${host}:${address.port}`,
+    url: originOf(address),
     port: address.port,
     policies,
     classifier,
+    metrics,
+    readiness,
+    metricsUrl: ops ? originOf(ops.address) : null,
     async close() {
       await closeServer(server);
+      if (ops) await closeServer(ops.server);
       if (ownsClassifier) await classifier.close?.();
     },
   };
+}
+
+function listen(fetchHandler: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<{ server: ServerType; address: AddressInfo }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: fetchHandler, hostname, port }, (address) => resolve({ server, address }));
+    server.once('error', reject);
+  });
+}
+
+function originOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 function closeServer(server: ServerType): Promise<void> {

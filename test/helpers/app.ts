@@ -99,6 +99,10 @@ export interface TestAppOptions {
   source?: PolicySource;
   /** Load the policies without a guard factory, so no tenant has guards. */
   withoutGuards?: boolean;
+  /** Passed to createApp (default: its no-op metrics, its own readiness, no admin key). */
+  metrics?: AppDeps['metrics'];
+  readiness?: AppDeps['readiness'];
+  adminKeyHash?: AppDeps['adminKeyHash'];
 }
 
 export interface TestApp {
@@ -135,7 +139,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const policies = await createPolicyStore(source, TEST_ENV, options.withoutGuards ? {} : { buildGuard });
   const upstream = createRecordingFetch(options.upstream);
   const logger = createRecordingLogger();
-  const app = createApp({ policies, fetch: upstream.fetch, logger, limits: options.limits, guardrails: options.guardrails });
+  const app = createApp({
+    policies,
+    fetch: upstream.fetch,
+    logger,
+    limits: options.limits,
+    guardrails: options.guardrails,
+    metrics: options.metrics,
+    readiness: options.readiness,
+    adminKeyHash: options.adminKeyHash,
+  });
   const acme = (headers: Record<string, string>) => ({ authorization: `Bearer ${ACME_KEY}`, ...headers });
   return {
     app,

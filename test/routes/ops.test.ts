@@ -1,0 +1,95 @@
+// The operator routes in memory: /healthz says nothing about tenants, /readyz reports every
+// registered check (503 when one fails), /metrics needs the admin key and counts known requests.
+
+import { describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/digest.ts';
+import { createReadiness } from '../../src/ops/readiness.ts';
+import { createPromMetrics } from '../../src/node/prom-metrics.ts';
+import { createTestApp } from '../helpers/app.ts';
+import { ACME_KEY, GLOBEX_KEY } from '../helpers/server.ts';
+
+const ADMIN_KEY = 'admin-key-for-tests-0123';
+const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello there' }] };
+
+/** The value of one sample line `name{labels} value`, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inside = line.slice(name.length + 1, line.lastIndexOf('}'));
+    if (wanted.every((pair) => inside.split(',').includes(pair))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+describe('GET /readyz', () => {
+  it('is ready with the policies loaded, and lists each check', async () => {
+    const testApp = await createTestApp();
+    const response = await testApp.app.request('/readyz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', checks: { policies: { status: 'ok', reason: '2 tenant(s) loaded' } } });
+  });
+
+  it('answers 503 with the reason when a registered check fails, 200 when it is only degraded', async () => {
+    const readiness = createReadiness();
+    let state: 'degraded' | 'failing' = 'degraded';
+    readiness.register('redis', () => ({ status: state, reason: `redis ${state}` }));
+    const testApp = await createTestApp({ readiness });
+    const degraded = await testApp.app.request('/readyz');
+    expect(degraded.status).toBe(200);
+    expect(await degraded.json()).toMatchObject({ status: 'degraded', checks: { redis: { status: 'degraded', reason: 'redis degraded' } } });
+    state = 'failing';
+    const failing = await testApp.app.request('/readyz');
+    expect(failing.status).toBe(503);
+    expect(await failing.json()).toMatchObject({ status: 'failing', checks: { redis: { reason: 'redis failing' }, policies: { status: 'ok' } } });
+  });
+
+  it('counts a check that throws as failing with its message', async () => {
+    const readiness = createReadiness();
+    readiness.register('model', () => {
+      throw new Error('model file missing');
+    });
+    const testApp = await createTestApp({ readiness });
+    const response = await testApp.app.request('/readyz');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ checks: { model: { status: 'failing', reason: 'model file missing' } } });
+  });
+});
+
+describe('GET /metrics', () => {
+  it('is not served without an admin key configured', async () => {
+    const testApp = await createTestApp({ metrics: createPromMetrics({ defaultMetrics: false }) });
+    expect((await testApp.app.request('/metrics')).status).toBe(404);
+  });
+
+  it('refuses a tenant key and a wrong key', async () => {
+    const testApp = await createTestApp({ metrics: createPromMetrics({ defaultMetrics: false }), adminKeyHash: sha256(ADMIN_KEY) });
+    for (const key of [ACME_KEY, 'wrong']) {
+      const response = await testApp.app.request('/metrics', { headers: { authorization: `Bearer ${key}` } });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
+    }
+  });
+
+  it('counts requests by route, status, tenant and deployment', async () => {
+    const testApp = await createTestApp({ metrics: createPromMetrics({ defaultMetrics: false }), adminKeyHash: sha256(ADMIN_KEY) });
+    for (let i = 0; i < 3; i++) expect((await testApp.post('/v1/chat/completions', CHAT)).status).toBe(200);
+    expect((await testApp.post('/v1/chat/completions', CHAT, { authorization: `Bearer ${GLOBEX_KEY}` })).status).toBe(200);
+    expect((await testApp.post('/v1/chat/completions', CHAT, { authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await testApp.get('/v1/nothing-here')).status).toBe(404);
+
+    const response = await testApp.app.request('/metrics', { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    const acmeDeployment = testApp.policies.current().tenants.get('acme')!.defaultDeployment.name;
+    const globexDeployment = testApp.policies.current().tenants.get('globex')!.defaultDeployment.name;
+    const route = '/v1/chat/completions';
+    expect(sample(text, 'guardrail_http_requests_total', { route, status: '200', tenant: 'acme', deployment: acmeDeployment })).toBe(3);
+    expect(sample(text, 'guardrail_http_requests_total', { route, status: '200', tenant: 'globex', deployment: globexDeployment })).toBe(1);
+    expect(sample(text, 'guardrail_http_requests_total', { route, status: '401', tenant: '' })).toBe(1);
+    expect(sample(text, 'guardrail_http_requests_total', { route: 'unmatched', status: '404', tenant: 'acme' })).toBe(1);
+    expect(sample(text, 'guardrail_http_request_duration_seconds_count', { route, status: '200', tenant: 'acme' })).toBe(3);
+    expect(text).not.toContain('hello there');
+  });
+});
