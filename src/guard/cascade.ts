@@ -8,6 +8,7 @@ import type { Classifier } from '../classifier/types.ts';
 import type { DetectorSuiteOptions } from '../policy/profiles/detector-options.ts';
 import type { ResolvedProfile } from '../policy/profiles/types.ts';
 import type { Span } from '../text/normalize.ts';
+import { noopMetrics, type Metrics } from '../ops/metrics.ts';
 import type { ClassifierCache } from './cache.ts';
 import { decide, flagThreshold } from './decision.ts';
 import { createPlaceholderVault, redactionReplacement, redactSpans, type PlaceholderVault, type RedactionSpan } from './redaction.ts';
@@ -15,7 +16,7 @@ import { createClassifierStage } from './stages/classifier.ts';
 import { createJudgeStage, noopJudge } from './stages/judge.ts';
 import { createPrefilterStage } from './stages/prefilters.ts';
 import { categoryScores, initialState, type TextState } from './stages/state.ts';
-import type { Detection, Direction, Guard, Judge, JudgeOutcome, TextDetector, Verdict } from './types.ts';
+import type { Detection, Direction, Guard, GuardStage, Judge, JudgeOutcome, TextDetector, Verdict } from './types.ts';
 
 export interface GuardDeps {
   readonly profile: ResolvedProfile;
@@ -25,14 +26,34 @@ export interface GuardDeps {
   readonly cache?: ClassifierCache;
   readonly judge?: Judge;
   readonly policyVersion: string;
-  /** Monotonic clock in ms, for pre-filter budgets. */
+  /** Monotonic clock in ms, for pre-filter budgets and stage timings. */
   readonly now?: () => number;
+  /** Stage latencies, decisions, detections, degraded checks, cache hits (src/ops/metrics.ts). */
+  readonly metrics?: Metrics;
+}
+
+/** The guard's metrics, created once per guard (the registry returns the same ones every time). */
+function guardMetrics(metrics: Metrics) {
+  return {
+    stageSeconds: metrics.histogram('guardrail_guard_stage_duration_seconds', {
+      help: 'Time per cascade stage and direction (the classifier per batch, the others per text)',
+      labelNames: ['stage', 'direction'],
+    }),
+    decisions: metrics.counter('guardrail_guard_decisions_total', { help: 'Guard decisions per checked text', labelNames: ['direction', 'decision', 'profile'] }),
+    detections: metrics.counter('guardrail_guard_detections_total', {
+      help: 'Detections by category and action (enforced or report-only)',
+      labelNames: ['direction', 'category', 'action', 'enforced'],
+    }),
+    degraded: metrics.counter('guardrail_guard_degraded_checks_total', { help: 'Checks that errored or ran out of time, by stage', labelNames: ['direction', 'stage', 'reason', 'outcome'] }),
+    cache: metrics.counter('guardrail_classifier_cache_lookups_total', { help: 'Classifier scores served from the cache (hit) or computed (miss)', labelNames: ['result'] }),
+  };
 }
 
 export function createGuard(deps: GuardDeps): Guard {
   const { profile, classifier, cache, policyVersion } = deps;
   const judge = deps.judge ?? noopJudge;
   const now = deps.now ?? (() => performance.now());
+  const recorded = guardMetrics(deps.metrics ?? noopMetrics);
   const pipelineFor = (direction: Direction) => {
     const resolved = profile[direction];
     return {
@@ -43,7 +64,16 @@ export function createGuard(deps: GuardDeps): Guard {
   };
   const pipelines = { input: pipelineFor('input'), output: pipelineFor('output') };
 
-  function finish(state: TextState, direction: Direction, vault: PlaceholderVault): Verdict {
+  function record(verdict: Verdict): void {
+    const { direction } = verdict;
+    recorded.decisions.inc({ direction, decision: verdict.decision, profile: verdict.profile });
+    for (const d of verdict.detections) recorded.detections.inc({ direction, category: d.category, action: d.action, enforced: String(d.enforced) });
+    for (const d of verdict.degraded) recorded.degraded.inc({ direction, stage: d.stage, reason: d.reason, outcome: d.outcome });
+    if (verdict.classifier.status === 'cached') recorded.cache.inc({ result: 'hit' });
+    else if (verdict.classifier.status === 'scored') recorded.cache.inc({ result: 'miss' });
+  }
+
+  function finish(state: TextState, direction: Direction, vault: PlaceholderVault, latencyMs: Record<GuardStage, number>): Verdict {
     const resolved = profile[direction];
     const scores = categoryScores(state);
     const judgeOutcome: JudgeOutcome | null = state.judge ? { decision: state.judge.decision, enforced: state.judge.enforced } : null;
@@ -80,6 +110,7 @@ export function createGuard(deps: GuardDeps): Guard {
       degraded: state.degraded,
       classifier: { status: state.classifierStatus, version: classifier.version },
       judge: state.judge,
+      latencyMs,
     };
   }
 
@@ -90,10 +121,34 @@ export function createGuard(deps: GuardDeps): Guard {
       const pipeline = pipelines[direction];
       const vault = options.vault ?? createPlaceholderVault();
       const states = texts.map(initialState);
-      for (const state of states) pipeline.prefilters.run(state);
+      const timings = states.map(() => ({ prefilters: 0, classifier: 0, judge: 0 }));
+      states.forEach((state, i) => {
+        const started = now();
+        pipeline.prefilters.run(state);
+        timings[i]!.prefilters = now() - started;
+        recorded.stageSeconds.observe({ stage: 'prefilters', direction }, timings[i]!.prefilters / 1000);
+      });
+      const classifyStarted = now();
       await pipeline.classifier.run(states);
-      await Promise.all(states.map((state) => pipeline.judge.run(state)));
-      return states.map((state) => finish(state, direction, vault));
+      const classifyMs = now() - classifyStarted;
+      if (states.some((state) => state.classifierStatus !== 'skipped')) {
+        recorded.stageSeconds.observe({ stage: 'classifier', direction }, classifyMs / 1000);
+        states.forEach((state, i) => (timings[i]!.classifier = state.classifierStatus === 'skipped' ? 0 : classifyMs));
+      }
+      await Promise.all(
+        states.map(async (state, i) => {
+          const started = now();
+          await pipeline.judge.run(state);
+          // Timed only when the judge was asked (it gave an opinion or failed).
+          if (state.judge !== null || state.degraded.some((d) => d.stage === 'judge')) {
+            timings[i]!.judge = now() - started;
+            recorded.stageSeconds.observe({ stage: 'judge', direction }, timings[i]!.judge / 1000);
+          }
+        }),
+      );
+      const verdicts = states.map((state, i) => finish(state, direction, vault, timings[i]!));
+      verdicts.forEach(record);
+      return verdicts;
     },
   };
 }

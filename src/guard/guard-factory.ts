@@ -6,6 +6,7 @@
 import type { Classifier } from '../classifier/types.ts';
 import type { DetectorSuiteOptions } from '../policy/profiles/detector-options.ts';
 import type { GuardFactory } from '../policy/types.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import type { ClassifierCache } from './cache.ts';
 import { createGuard } from './cascade.ts';
 import type { Guard, Judge, TextDetector } from './types.ts';
@@ -18,6 +19,8 @@ export interface GuardFactoryDeps {
   readonly buildDetectors: (options: DetectorSuiteOptions) => TextDetector[];
   /** How many distinct detector sets to keep for reuse; the oldest go first. Default 64. */
   readonly maxDetectorSets?: number;
+  /** Passed to every guard (and through it to its stages); no-op when absent. */
+  readonly metrics?: Metrics;
 }
 
 export function createGuardFactory(deps: GuardFactoryDeps): GuardFactory<Guard> {
@@ -37,5 +40,5 @@ export function createGuardFactory(deps: GuardFactoryDeps): GuardFactory<Guard> 
     return detectors;
   };
   return (profile, policyVersion) =>
-    createGuard({ profile, policyVersion, classifier: deps.classifier, cache: deps.cache, judge: deps.judge, buildDetectors });
+    createGuard({ profile, policyVersion, classifier: deps.classifier, cache: deps.cache, judge: deps.judge, buildDetectors, metrics: deps.metrics });
 }

@@ -125,7 +125,12 @@ export interface Verdict {
   readonly degraded: readonly DegradedCheck[];
   readonly classifier: { readonly status: 'scored' | 'cached' | 'skipped' | 'unavailable'; readonly version: string };
   readonly judge: (JudgeResult & { readonly enforced: boolean }) | null;
+  /** Milliseconds per stage for this text (the classifier's is its batch's); 0 for a stage that did not run. */
+  readonly latencyMs: Readonly<Record<GuardStage, number>>;
 }
+
+/** The cascade's stages, as timed in Verdict.latencyMs and labelled in metrics and spans. */
+export type GuardStage = 'prefilters' | 'classifier' | 'judge';
 
 export interface CheckOptions {
   /** Shared by all checks of one request, so the same email gets the same placeholder everywhere. */

@@ -89,7 +89,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const ownsClassifier = typeof options.classifier === 'function';
   const classifier = typeof options.classifier === 'function' ? await options.classifier() : options.classifier;
   const engine = createRe2Engine();
+  const metrics = options.metrics ?? createPromMetrics();
   const buildGuard = createGuardFactory({
+    metrics,
     classifier,
     cache: createClassifierCache(),
     buildDetectors: (detectorOptions) => buildDetectors(detectorOptions, engine),
@@ -101,7 +103,6 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     if (ownsClassifier) await classifier.close?.();
     throw error;
   }
-  const metrics = options.metrics ?? createPromMetrics();
   const readiness = createReadiness();
   readiness.register('classifier', () => ({ status: 'ok', reason: `model ${classifier.version} loaded` }));
   const app = createApp({

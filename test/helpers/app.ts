@@ -134,7 +134,7 @@ function sharedDetectors(options: DetectorSuiteOptions): TextDetector[] {
 /** A fresh app over a fresh fake classifier, classifier cache, recording fetch and logger. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const classifier = createFakeClassifier();
-  const buildGuard = createGuardFactory({ classifier, cache: createClassifierCache(), buildDetectors: sharedDetectors });
+  const buildGuard = createGuardFactory({ classifier, cache: createClassifierCache(), buildDetectors: sharedDetectors, metrics: options.metrics });
   const source = options.source ?? staticPolicySource(twoTenantsPolicyFiles());
   const policies = await createPolicyStore(source, TEST_ENV, options.withoutGuards ? {} : { buildGuard });
   const upstream = createRecordingFetch(options.upstream);

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/digest.ts';
 import { createReadiness } from '../../src/ops/readiness.ts';
+import { createProxyGuardrails } from '../../src/guardrails/proxy-guardrails.ts';
 import { createPromMetrics } from '../../src/node/prom-metrics.ts';
 import { createTestApp } from '../helpers/app.ts';
 import { ACME_KEY, GLOBEX_KEY } from '../helpers/server.ts';
@@ -91,5 +92,23 @@ describe('GET /metrics', () => {
     expect(sample(text, 'guardrail_http_requests_total', { route: 'unmatched', status: '404', tenant: 'acme' })).toBe(1);
     expect(sample(text, 'guardrail_http_request_duration_seconds_count', { route, status: '200', tenant: 'acme' })).toBe(3);
     expect(text).not.toContain('hello there');
+  });
+
+  it('counts decisions by category and action, stage latencies and classifier cache hits', async () => {
+    const testApp = await createTestApp({ metrics: createPromMetrics({ defaultMetrics: false }), adminKeyHash: sha256(ADMIN_KEY), guardrails: createProxyGuardrails() });
+    const threat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a plain line [violence=0.99]' }] };
+    expect((await testApp.post('/v1/chat/completions', threat)).status).toBe(400);
+    expect((await testApp.post('/v1/chat/completions', threat)).status).toBe(400);
+    expect((await testApp.post('/v1/chat/completions', CHAT)).status).toBe(200);
+    const text = await (await testApp.app.request('/metrics', { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+    expect(sample(text, 'guardrail_guard_decisions_total', { direction: 'input', decision: 'block' })).toBe(2);
+    expect(sample(text, 'guardrail_guard_decisions_total', { direction: 'input', decision: 'allow' })).toBe(1);
+    expect(sample(text, 'guardrail_guard_decisions_total', { direction: 'output', decision: 'allow' })).toBe(1);
+    expect(sample(text, 'guardrail_guard_detections_total', { direction: 'input', category: 'violence', action: 'block', enforced: 'true' })).toBe(2);
+    expect(sample(text, 'guardrail_classifier_cache_lookups_total', { result: 'hit' })).toBe(1);
+    expect(sample(text, 'guardrail_classifier_cache_lookups_total', { result: 'miss' })).toBe(3);
+    expect(sample(text, 'guardrail_guard_stage_duration_seconds_count', { stage: 'prefilters', direction: 'input' })).toBe(3);
+    expect(sample(text, 'guardrail_guard_stage_duration_seconds_count', { stage: 'classifier', direction: 'input' })).toBe(3);
+    expect(text).not.toContain('a plain line');
   });
 });
