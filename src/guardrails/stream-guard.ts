@@ -9,6 +9,7 @@
 import { enforcementOf } from '../guard/decision.ts';
 import { createStreamingRestorer, type PlaceholderVault, type Redaction, type StreamingRestorer } from '../guard/redaction.ts';
 import type { Detection, Guard, Verdict } from '../guard/types.ts';
+import { jsonNestingDepth, MAX_JSON_DEPTH } from '../http/json-body.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import type { GuardedEndpoint } from './seam.ts';
 import { createSseSplitter, eventData } from './sse.ts';
@@ -265,6 +266,8 @@ export function guardStreamedAnswer(upstream: ReadableStream<Uint8Array>, option
       }
       let parsed: unknown;
       try {
+        // Too deep to clone or serialise without overflowing the stack: as malformed as bad JSON.
+        if (jsonNestingDepth(data) > MAX_JSON_DEPTH) throw new Error('nested too deep');
         parsed = JSON.parse(data);
       } catch {
         return fail(controller, 'The upstream sent a malformed stream event.', 'upstream_invalid_response');

@@ -3,6 +3,7 @@
 // deployment's timeout and the client's disconnect, and upstream failures mapped to envelopes.
 
 import { HttpError } from '../errors.ts';
+import { jsonNestingDepth, MAX_JSON_DEPTH } from '../http/json-body.ts';
 import type { LoadedDeployment } from '../policy/types.ts';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -75,6 +76,13 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCa
     detach();
     throw mapFetchFailure(controller.signal, deployment, cause);
   }
+  if (isRedirect(response)) {
+    // Never followed (redirect: 'manual') and never relayed: a Location could point the client, or
+    // a retry carrying its key, anywhere. An opaque redirect (status 0) is where a runtime hides it.
+    await response.body?.cancel().catch(() => {});
+    detach();
+    throw new HttpError(502, `The upstream answered with a redirect (HTTP ${response.status}), which the proxy does not follow.`, { code: 'upstream_redirect', type: 'upstream_error' });
+  }
   if (!response.ok) {
     try {
       throw await upstreamErrorToHttpError(response, deployment);
@@ -89,15 +97,32 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCa
   };
 }
 
-/** Reads a successful upstream body as JSON, still under the deployment's timeout. */
+function isRedirect(response: Response): boolean {
+  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400) || response.status === 0;
+}
+
+/**
+ * Reads a successful upstream body as JSON, still under the deployment's timeout. A body that is
+ * not JSON, or nested deeper than any answer needs (which would overflow the stack when it is
+ * cloned or serialised), is the upstream's fault: 502.
+ */
 export async function readUpstreamJson(call: UpstreamCall, deployment: LoadedDeployment): Promise<unknown> {
+  let text: string;
   try {
-    return await call.response.json();
+    text = await call.response.text();
   } catch (cause) {
     if (call.signal.aborted) throw mapFetchFailure(call.signal, deployment, cause);
-    throw new HttpError(502, 'The upstream returned a response that is not valid JSON.', { code: 'upstream_invalid_response', cause });
+    throw new HttpError(502, 'The upstream answer could not be read.', { code: 'upstream_invalid_response', cause });
   } finally {
     call.clearTimeout();
+  }
+  if (jsonNestingDepth(text) > MAX_JSON_DEPTH) {
+    throw new HttpError(502, `The upstream returned JSON nested deeper than ${MAX_JSON_DEPTH} levels.`, { code: 'upstream_invalid_response' });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new HttpError(502, 'The upstream returned a response that is not valid JSON.', { code: 'upstream_invalid_response', cause });
   }
 }
 

@@ -61,6 +61,13 @@ describe('guardStreamedAnswer', () => {
     expect(out).not.toContain('[DONE]');
   });
 
+  it('ends the stream with the same error event on an event nested too deep to clone or serialise', async () => {
+    const deep = `data: {"choices":[{"index":0,"delta":{"content":"x"},"extra":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}\n\n`;
+    const out = await guarded([`${event('fine')}\n\n`, deep]).text();
+    expect(out).toContain('event: error\ndata: {"error":{"message":"The upstream sent a malformed stream event."');
+    expect(out).not.toContain('[DONE]');
+  });
+
   it('checks each character a bounded number of times, however small the chunks: work linear in the answer', async () => {
     const checkedFor = async (repeats: number) => {
       const text = 'All calm words here, nothing to see. '.repeat(repeats);

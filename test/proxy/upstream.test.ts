@@ -153,12 +153,14 @@ describe('callUpstream: upstream error answers', () => {
     expect(error).toMatchObject({ status: 503, type: 'upstream_error', code: 'upstream_error', message: 'The upstream answered with HTTP 503.' });
   });
 
-  it('does not follow a redirect: a 302 becomes an error under status 302, its Location not relayed', async () => {
-    const answer = () => new Response(null, { status: 302, headers: { location: 'https://elsewhere.test/steal' } });
+  it.each([301, 302, 303, 307, 308])('does not follow or relay a redirect: a %i becomes a 502 upstream_redirect, its Location not relayed', async (status) => {
+    const answer = () => new Response(null, { status, headers: { location: 'https://elsewhere.test/steal' } });
     const { recording, pending } = call(answer);
     const error = await failure(pending);
     expect(recording.calls).toHaveLength(1);
-    expect(error).toMatchObject({ status: 302, code: 'upstream_error', message: 'The upstream answered with HTTP 302.' });
+    expect(error).toMatchObject({ status: 502, type: 'upstream_error', code: 'upstream_redirect' });
+    expect(error.message).toContain(`HTTP ${status}`);
+    expect(error.message).not.toContain('elsewhere');
     expect(error.headers).toEqual({});
   });
 });
@@ -175,6 +177,14 @@ describe('readUpstreamJson', () => {
   it('answers 502 upstream_invalid_response for a body that is not JSON', async () => {
     const upstream = await call(() => new Response('not json', { status: 200 })).pending;
     expect(await failure(readUpstreamJson(upstream, deployment))).toMatchObject({ status: 502, code: 'upstream_invalid_response' });
+  });
+
+  it('answers 502 upstream_invalid_response for JSON nested deeper than the limit, without overflowing the stack', async () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const upstream = await call(() => new Response(deep, { status: 200, headers: { 'content-type': 'application/json' } })).pending;
+    const error = await failure(readUpstreamJson(upstream, deployment));
+    expect(error).toMatchObject({ status: 502, code: 'upstream_invalid_response' });
+    expect(error.message).toContain('nested deeper');
   });
 
   it('answers 504 when the body stops arriving before the timeout', async () => {
