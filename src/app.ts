@@ -1,7 +1,7 @@
 // Builds the whole proxy as a Hono app from its collaborators. Knows no runtime: the Node entry
 // (src/node/main.ts) and, later, the Workers entry only wire these deps and serve it.
 
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HttpError, INTERNAL_ERROR_ENVELOPE } from './errors.ts';
@@ -17,13 +17,14 @@ import { registerModelListRoutes } from './routes/models.ts';
 import { registerModerationRoutes } from './routes/moderations.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerModelRoutes } from './routes/openai.ts';
+import { DEFAULT_REQUEST_COUNT_LIMITS, type RequestCountLimits } from './validation/limits.ts';
 
-export interface AppLimits {
+export interface AppLimits extends RequestCountLimits {
   /** Largest request body accepted; larger gets 413. */
   maxBodyBytes: number;
 }
 
-export const DEFAULT_LIMITS: AppLimits = { maxBodyBytes: 4 * 1024 * 1024 };
+export const DEFAULT_LIMITS: AppLimits = { maxBodyBytes: 4 * 1024 * 1024, ...DEFAULT_REQUEST_COUNT_LIMITS };
 
 export interface AppDeps {
   policies: GuardedPolicyStore;
@@ -39,6 +40,14 @@ export interface AppDeps {
   readiness?: Readiness;
   /** sha256 of ADMIN_API_KEY; without it /metrics and /admin/* are not served on this app. */
   adminKeyHash?: Uint8Array | null;
+}
+
+/** Something thrown that is not an Error, carried as the cause of one. */
+class NonErrorThrown extends Error {
+  override readonly name = 'NonErrorThrown';
+  constructor(thrown: unknown) {
+    super(`a non-Error value was thrown (${thrown === null ? 'null' : typeof thrown})`, { cause: thrown });
+  }
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -64,7 +73,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const requestId = resolveRequestId(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('tags', []);
-    await next();
+    try {
+      await next();
+    } catch (thrown) {
+      // Hono hands only Error instances to onError; anything else thrown (a string, undefined, a
+      // plain object from a collaborator) would escape it as an empty 500. Wrap it so it cannot.
+      if (thrown instanceof Error) throw thrown;
+      c.res = handleError(new NonErrorThrown(thrown), c);
+    }
     c.header('x-request-id', requestId);
     const route = routePath(c, -1);
     const labels = {
@@ -99,16 +115,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const tenantContext = tenantContextMiddleware({ policies: deps.policies, logger });
   app.use('/v1/*', tenantContext);
   app.use('/ai-proxy/*', tenantContext);
-  registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes });
+  registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits });
   registerModelListRoutes(app, { fetch: deps.fetch });
-  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, logger });
+  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, counts: limits, logger });
 
   app.notFound((c) => {
     const error = new HttpError(404, `Invalid URL (${c.req.method} ${c.req.path})`);
     return c.json(error.toEnvelope(), 404);
   });
 
-  app.onError((error, c) => {
+  const handleError = (error: Error, c: Context<AppEnv>): Response => {
     const requestId = c.get('requestId');
     if (error instanceof HttpError) {
       if (error.status >= 500 || error.status === 499) {
@@ -118,7 +134,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
     logger.error({ requestId, ...describeCause(error) }, 'unhandled error');
     return c.json(INTERNAL_ERROR_ENVELOPE, 500);
-  });
+  };
+  app.onError(handleError);
 
   return app;
 }

@@ -74,6 +74,23 @@ describe('POST /v1/chat/completions', () => {
     expect(await response.json()).toEqual({ error: { message: 'Slow down', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } });
   });
 
+  it('answers a redirecting upstream with a 502 envelope, not the redirect', async () => {
+    const testApp = await createTestApp({ upstream: () => new Response('moved', { status: 302, headers: { location: 'https://elsewhere.test/' } }) });
+    const response = await testApp.post('/v1/chat/completions', CHAT);
+    expect(response.status).toBe(502);
+    expect(response.headers.get('location')).toBeNull();
+    expect(await response.json()).toMatchObject({ error: { type: 'upstream_error', code: 'upstream_redirect', param: null } });
+  });
+
+  it('answers deeply nested upstream JSON with a 502 envelope, guarded or not', async () => {
+    const deep = () => new Response(`{"choices":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, { headers: { 'content-type': 'application/json' } });
+    for (const testApp of [await createTestApp({ upstream: deep }), await createTestApp({ upstream: deep, withoutGuards: true })]) {
+      const response = await testApp.post('/v1/chat/completions', CHAT);
+      expect(response.status).toBe(502);
+      expect(await response.json()).toMatchObject({ error: { code: 'upstream_invalid_response' } });
+    }
+  });
+
   it('answers 502 when the upstream’s JSON is not an object', async () => {
     const testApp = await createTestApp({ upstream: () => Response.json([1, 2]) });
     const response = await testApp.post('/v1/chat/completions', CHAT);
@@ -174,6 +191,22 @@ describe('the guardrail seam', () => {
     const testApp = await createTestApp({ guardrails: seam });
     await testApp.post('/ai-proxy/chat/completions', { messages: CHAT.messages, enkrypt_context: 'reference text' });
     expect(seen[0]!.enkryptContext).toBe('reference text');
+  });
+
+  it.each([
+    ['a string', 'boom'],
+    ['undefined', undefined],
+    ['a plain object', { message: 'secret internals' }],
+  ])('answers a collaborator throwing %s with the generic 500 envelope', async (_what, thrown) => {
+    const seam: ProxyGuardrails = {
+      beforeUpstream: () => Promise.reject(thrown),
+      afterUpstream: async (_ctx, body) => ({ body }),
+    };
+    const testApp = await createTestApp({ guardrails: seam });
+    const response = await testApp.post('/v1/chat/completions', CHAT);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: { message: 'Internal server error', type: 'api_error', param: null, code: null } });
+    expect(testApp.logger.records.some((record) => record.level === 'error' && record.message === 'unhandled error')).toBe(true);
   });
 
   it('sends nothing upstream when the input hook blocks', async () => {
