@@ -11,17 +11,21 @@ import { GUARD_POLICY_VERSION_HEADER } from '../guardrails/report.ts';
 import { readJsonObjectBody } from '../http/json-body.ts';
 import { describeCause, type Logger } from '../logging/logger.ts';
 import { parseValid } from '../validation/issues.ts';
+import { assertModerationCounts, type RequestCountLimits } from '../validation/limits.ts';
 import { DEFAULT_MODERATION_MODEL, moderationRequestSchema, type ModerationRequest } from '../validation/moderations.ts';
 import type { AppContext, AppEnv } from './context.ts';
 
 interface ModerationRouteDeps {
   maxBodyBytes: number;
+  counts: RequestCountLimits;
   logger: Logger;
 }
 
 /** What both routes do before checking: read and validate the body, pick the profile's guard. */
-async function readModerationRequest(c: AppContext, maxBodyBytes: number): Promise<{ input: ModerationRequest['input']; model: string; guard: Guard }> {
-  const request = parseValid(moderationRequestSchema, await readJsonObjectBody(c.req.raw, maxBodyBytes));
+async function readModerationRequest(c: AppContext, deps: ModerationRouteDeps): Promise<{ input: ModerationRequest['input']; model: string; guard: Guard }> {
+  const body = await readJsonObjectBody(c.req.raw, deps.maxBodyBytes);
+  assertModerationCounts(body, deps.counts);
+  const request = parseValid(moderationRequestSchema, body);
   const model = request.model ?? DEFAULT_MODERATION_MODEL;
   c.set('model', model);
   const tenant = c.get('tenant');
@@ -31,14 +35,14 @@ async function readModerationRequest(c: AppContext, maxBodyBytes: number): Promi
 
 export function registerModerationRoutes(app: Hono<AppEnv>, deps: ModerationRouteDeps): void {
   app.post('/v1/moderations', async (c) => {
-    const { input, model, guard } = await readModerationRequest(c, deps.maxBodyBytes);
+    const { input, model, guard } = await readModerationRequest(c, deps);
     const { results, headers } = await moderateInputs(guard, input);
     return c.json({ id: newModerationId(), model, results }, 200, headers);
   });
 
   app.post('/v1/moderations/stream', async (c) => {
     // Everything that can refuse the request happens here, before the stream: JSON error envelopes.
-    const { input, model, guard } = await readModerationRequest(c, deps.maxBodyBytes);
+    const { input, model, guard } = await readModerationRequest(c, deps);
     c.set('stream', true);
     const requestId = c.get('requestId');
     const body = moderationEventStream({

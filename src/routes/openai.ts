@@ -14,10 +14,12 @@ import { chatCompletionRequestSchema } from '../validation/chat.ts';
 import { completionRequestSchema } from '../validation/completions.ts';
 import { embeddingRequestSchema } from '../validation/embeddings.ts';
 import { assertValid } from '../validation/issues.ts';
+import { assertChatCounts, type RequestCountLimits } from '../validation/limits.ts';
 import type { AppContext, AppEnv } from './context.ts';
 
 export interface ModelRouteDeps extends ForwardDeps {
   maxBodyBytes: number;
+  counts: RequestCountLimits;
 }
 
 interface ModelRoute {
@@ -62,6 +64,7 @@ async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: Model
   if (route.modelOptional && received['model'] === undefined) {
     body = { ...received, model: resolveRequestModel(deployment, undefined) };
   }
+  if (route.endpoint === 'chat.completions') assertChatCounts(body, deps.counts);
   assertValid(route.schema, body);
   const model = resolveRequestModel(deployment, body['model'] as string);
   c.set('model', model);

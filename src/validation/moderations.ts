@@ -13,7 +13,8 @@ export const moderationPartSchema = z.discriminatedUnion('type', [textPart, imag
 
 export const moderationRequestSchema = z.looseObject({
   model: z.string().min(1, 'must be a non-empty model id').optional(),
-  input: z.union([z.string(), z.array(z.string()).min(1).max(2048), z.array(moderationPartSchema).min(1).max(2048)]),
+  // How many inputs: limits.ts (configurable, OpenAI's 2,048 by default), checked before this schema.
+  input: z.union([z.string(), z.array(z.string()).min(1), z.array(moderationPartSchema).min(1)]),
   model_extras: z.looseObject({ profile: z.string().min(1).optional() }).optional(),
 });
 
