@@ -41,6 +41,12 @@ export interface Finding {
 export interface TextDetector {
   readonly name: DetectorName;
   detect(text: string): Finding[];
+  /**
+   * The findings that need only the text's length (a length cap), run before any detector reads
+   * a character: when one of them blocks, the text is refused without the per-character work.
+   * Each is also among `detect`'s findings.
+   */
+  lengthCheck?(text: string): Finding[];
 }
 
 // ---- What the policy makes of findings and scores ---------------------------------------------

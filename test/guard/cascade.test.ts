@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
 import { createClassifierCache } from '../../src/guard/cache.ts';
 import { createGuard } from '../../src/guard/cascade.ts';
+import { buildDetectors } from '../../src/guard/detectors/index.ts';
+import { createRe2Engine } from '../../src/node/re2-engine.ts';
 import type { Judge, JudgeRequest } from '../../src/guard/types.ts';
 import { loadPolicySnapshot } from '../../src/policy/load.ts';
 import { profileFile, shippedProfileFiles } from '../helpers/policy-files.ts';
@@ -324,5 +326,48 @@ describe('batching and caching', () => {
     await guard.check(['x'], 'input');
     await guard.check(['x'], 'input');
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('cheap checks first', () => {
+  /** The real detector suite, each detect() call counted. */
+  function countingGuard() {
+    const reads: string[] = [];
+    const built: string[][] = [];
+    const engine = createRe2Engine();
+    const { classifier, calls } = fakeClassifier(scoresFromMarkers);
+    const guard = createGuard({
+      profile: shipped.get('default')!,
+      buildDetectors: (options) =>
+        buildDetectors(options, engine).map((detector, i) => (i === 0 && built.push([]), built.at(-1)!.push(detector.name), {
+          ...detector,
+          detect: (text: string) => {
+            reads.push(detector.name);
+            return detector.detect(text);
+          },
+        })),
+      classifier,
+      policyVersion: 'sha256:test',
+      now: () => 0,
+    });
+    return { guard, reads, calls, inputDetectors: built[0]! };
+  }
+
+  it('refuses a text over the sanity cap on its length alone: no detector reads it, the classifier never sees it', async () => {
+    const { guard, reads, calls } = countingGuard();
+    const [verdict] = await guard.check(['a'.repeat(3_900_000)], 'input');
+    expect(verdict!.decision).toBe('block');
+    expect(verdict!.detections.map((d) => d.ruleId).sort()).toEqual(['sanity.too_long', 'sponge.too_long']);
+    expect(reads).toEqual([]);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('still runs every detector on the other texts of the same call', async () => {
+    const { guard, reads, inputDetectors } = countingGuard();
+    const verdicts = await guard.check(['x'.repeat(40_000), 'mail me at jane@example.com'], 'input');
+    expect(verdicts[0]!.decision).toBe('block');
+    expect(verdicts[1]!.decision).toBe('allow_with_redaction');
+    // Each detector read one text: the second (the first was refused on its length).
+    expect(reads.sort()).toEqual(inputDetectors.sort());
   });
 });

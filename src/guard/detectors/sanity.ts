@@ -50,19 +50,13 @@ function collectSpans(text: string, rejectControlChars: boolean): Map<SpanKind, 
 
 export function createSanityDetector(options: SanityOptions): TextDetector {
   const { maxChars, rejectControlChars } = options;
+  const lengthCheck = (text: string): Finding[] =>
+    text.length > maxChars ? [{ detector: 'input_sanity', ruleId: 'sanity.too_long', category: 'sanity/too_long', score: 1, span: { start: maxChars, end: text.length } }] : [];
   return {
     name: 'input_sanity',
+    lengthCheck,
     detect(text: string): Finding[] {
-      const findings: Finding[] = [];
-      if (text.length > maxChars) {
-        findings.push({
-          detector: 'input_sanity',
-          ruleId: 'sanity.too_long',
-          category: 'sanity/too_long',
-          score: 1,
-          span: { start: maxChars, end: text.length },
-        });
-      }
+      const findings = lengthCheck(text);
       for (const [kind, spans] of collectSpans(text, rejectControlChars)) {
         for (const span of spans) {
           findings.push({ detector: 'input_sanity', ruleId: `sanity.${kind}`, category: `sanity/${kind}`, score: 1, span });

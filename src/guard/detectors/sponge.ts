@@ -124,11 +124,13 @@ export function createSpongeDetector(options: SpongeOptions, engine: RegexEngine
     span,
   });
 
+  const lengthCheck = (text: string): Finding[] => (text.length > maxChars ? [finding('sponge.too_long', 1, { start: maxChars, end: text.length })] : []);
+
   return {
     name: 'sponge_attack',
+    lengthCheck,
     detect(text: string): Finding[] {
-      const findings: Finding[] = [];
-      if (text.length > maxChars) findings.push(finding('sponge.too_long', 1, { start: maxChars, end: text.length }));
+      const findings = lengthCheck(text);
 
       const analysed = Math.min(text.length, MAX_ANALYSED_CHARS);
       const tokens = tokenize(text);

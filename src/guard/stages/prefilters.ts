@@ -39,8 +39,18 @@ export function createPrefilterStage(deps: PrefilterStageDeps): PrefilterStageRu
     const policy = stageName ? direction.stages[stageName] : undefined;
     return { detector, policy, budget: policy ?? DEFAULT_BUDGET };
   });
+  const lengthChecks = runners.filter((runner) => runner.detector.lengthCheck !== undefined);
   return {
     run(state) {
+      // Cheap checks first: a text over an enforced length cap is refused before any detector
+      // reads a character of it (a 4 MB text would otherwise be normalised and scanned in full).
+      const capped = lengthChecks.flatMap(({ detector, policy }) =>
+        detector.lengthCheck!(state.text).flatMap((finding) => detectionForFinding(direction, finding, policy) ?? []),
+      );
+      if (capped.some((detection) => detection.enforced && detection.action === 'block')) {
+        state.detections.push(...capped);
+        return;
+      }
       for (const { detector, policy, budget } of runners) {
         const started = now();
         try {
