@@ -3,6 +3,7 @@
 // @hono/node-server. main.ts adds env parsing and signals.
 
 import { serve, type ServerType } from '@hono/node-server';
+import type { ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, createOpsApp, type AppLimits } from '../app.ts';
 import type { Classifier } from '../classifier/types.ts';
@@ -41,6 +42,8 @@ export interface ProxyServerOptions {
   port: number;
   logger: Logger;
   limits?: Partial<AppLimits>;
+  /** Slow-client timeouts and the connection cap; defaults in DEFAULT_CONNECTION_LIMITS. */
+  connections?: Partial<ConnectionLimits>;
   /** Replaces the guard cascade (tests of the seam itself). */
   guardrails?: ProxyGuardrails;
   fetch?: FetchLike;
@@ -67,6 +70,25 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
+/** How long a client may take to send its request, and how many connections one process holds. */
+export interface ConnectionLimits {
+  /** Time to receive the request line and headers; then 408 and the socket closed. */
+  headersTimeoutMs: number;
+  /** Time to receive the whole request, body included (a body that never ends); then 408. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** Open connections beyond this are refused (the socket closed at once). */
+  maxConnections: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1024,
+};
+
 /** Raised instead of listening on a reachable address with authentication off. */
 export class InsecureListenError extends Error {
   override readonly name = 'InsecureListenError';
@@ -86,6 +108,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
         'Set PROXY_API_KEYS (or api_keys in the tenant policy files), or listen on 127.0.0.1.',
     );
   }
+  const connections = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
   const ownsClassifier = typeof options.classifier === 'function';
   const classifier = typeof options.classifier === 'function' ? await options.classifier() : options.classifier;
   const engine = createRe2Engine();
@@ -115,8 +138,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     limits: options.limits,
     guardrails: options.guardrails ?? createProxyGuardrails(),
   });
-  const { server, address } = await listen(app.fetch, options.host, options.port);
-  const ops = options.metricsPort === undefined || options.metricsPort === null ? null : await listen(createOpsApp({ metrics, readiness }).fetch, options.metricsHost ?? '127.0.0.1', options.metricsPort);
+  const { server, address } = await listen(app.fetch, options.host, options.port, connections);
+  const ops = options.metricsPort === undefined || options.metricsPort === null ? null : await listen(createOpsApp({ metrics, readiness }).fetch, options.metricsHost ?? '127.0.0.1', options.metricsPort, connections);
   return {
     url: originOf(address),
     port: address.port,
@@ -133,9 +156,13 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   };
 }
 
-function listen(fetchHandler: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<{ server: ServerType; address: AddressInfo }> {
+function listen(fetchHandler: (request: Request) => Response | Promise<Response>, hostname: string, port: number, connections: ConnectionLimits): Promise<{ server: ServerType; address: AddressInfo }> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: fetchHandler, hostname, port }, (address) => resolve({ server, address }));
+    const server = serve({ fetch: fetchHandler, hostname, port, serverOptions: nodeServerOptions(connections) }, (address) => {
+      // net.Server closes a socket accepted beyond this (http2 servers, which we do not start, lack it).
+      (server as { maxConnections?: number }).maxConnections = connections.maxConnections;
+      resolve({ server, address });
+    });
     server.once('error', reject);
   });
 }
@@ -143,6 +170,20 @@ function listen(fetchHandler: (request: Request) => Response | Promise<Response>
 function originOf(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
+}
+
+/**
+ * node:http's own slow-client defences (Node's defaults: 60 s for headers, 300 s for the whole
+ * request, checked every 30 s), tightened; the check runs every second so a stalled body is cut
+ * close to its deadline rather than up to 30 s late.
+ */
+function nodeServerOptions(limits: ConnectionLimits): ServerOptions {
+  return {
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs, limits.requestTimeoutMs),
+  };
 }
 
 function closeServer(server: ServerType): Promise<void> {

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { AppLimits } from '../../src/app.ts';
 import type { Classifier } from '../../src/classifier/types.ts';
-import { startProxyServer, type RunningProxy } from '../../src/node/server.ts';
+import { startProxyServer, type ConnectionLimits, type RunningProxy } from '../../src/node/server.ts';
 import type { ProxyGuardrails } from '../../src/guardrails/seam.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.ts';
 import { createFakeClassifier, type FakeClassifier } from './fake-classifier.ts';
@@ -49,6 +49,7 @@ export interface TestStackOptions {
   policyDir?: string;
   env?: Record<string, string>;
   limits?: Partial<AppLimits>;
+  connections?: Partial<ConnectionLimits>;
   guardrails?: ProxyGuardrails;
 }
 
@@ -111,6 +112,7 @@ async function launch(options: AnyStackOptions): Promise<TestStack<Classifier>> 
     port: 0,
     logger,
     limits: options.limits,
+    connections: options.connections,
     guardrails: options.guardrails,
   }).catch(async (error: unknown) => {
     // A model or policy that fails to load must not leave the upstream listening.
