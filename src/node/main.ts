@@ -3,8 +3,11 @@
 
 import { pino } from 'pino';
 import { PolicyLoadError } from '../policy/errors.ts';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_REQUEST_COUNT_LIMITS } from '../validation/limits.ts';
 import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from './classifier.ts';
-import { InsecureListenError, startProxyServer } from './server.ts';
+import { isClusterPrimary, runClusterPrimary } from './cluster.ts';
+import { DEFAULT_CONNECTION_LIMITS, InsecureListenError, startProxyServer } from './server.ts';
 
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -18,6 +21,13 @@ function readInteger(name: string, fallback: number, min: number, max: number): 
   return value;
 }
 
+/** WORKERS: how many proxy processes share the port; `auto` is one per core. Default 1. */
+function readWorkers(): number {
+  const raw = process.env['WORKERS']?.trim();
+  if (raw === 'auto') return availableParallelism();
+  return readInteger('WORKERS', 1, 1, 256);
+}
+
 class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
@@ -27,11 +37,25 @@ class ClassifierLoadError extends Error {
 }
 
 async function main(): Promise<void> {
-  const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info', base: { service: 'guardrail-proxy' } });
+  const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info', base: { service: 'guardrail-proxy', pid: process.pid } });
   const host = process.env['HOST'] ?? '127.0.0.1';
   const port = readInteger('PORT', 8080, 0, 65_535);
   const policyDir = process.env['POLICY_DIR'] ?? './policies';
   const maxBodyBytes = readInteger('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024 * 1024);
+  const limits = {
+    maxBodyBytes,
+    maxMessages: readInteger('MAX_MESSAGES', DEFAULT_REQUEST_COUNT_LIMITS.maxMessages, 1, 1_000_000),
+    maxContentParts: readInteger('MAX_CONTENT_PARTS', DEFAULT_REQUEST_COUNT_LIMITS.maxContentParts, 1, 1_000_000),
+    maxModerationInputs: readInteger('MAX_MODERATION_INPUTS', DEFAULT_REQUEST_COUNT_LIMITS.maxModerationInputs, 1, 1_000_000),
+  };
+  const connections = {
+    headersTimeoutMs: readInteger('HEADERS_TIMEOUT_MS', DEFAULT_CONNECTION_LIMITS.headersTimeoutMs, 100, 600_000),
+    requestTimeoutMs: readInteger('REQUEST_TIMEOUT_MS', DEFAULT_CONNECTION_LIMITS.requestTimeoutMs, 100, 3_600_000),
+    keepAliveTimeoutMs: readInteger('KEEP_ALIVE_TIMEOUT_MS', DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs, 100, 600_000),
+    maxConnections: readInteger('MAX_CONNECTIONS', DEFAULT_CONNECTION_LIMITS.maxConnections, 1, 1_000_000),
+  };
+  const workers = readWorkers();
+  if (workers > 1 && isClusterPrimary()) process.exit(await runClusterPrimary({ workers, logger }));
 
   const classifierModel = process.env['CLASSIFIER_MODEL'] || DEFAULT_CLASSIFIER_MODEL;
   const classifier = () =>
@@ -41,7 +65,7 @@ async function main(): Promise<void> {
   const adminApiKey = process.env['ADMIN_API_KEY']?.trim() || null;
   const metricsPort = process.env['METRICS_PORT'] ? readInteger('METRICS_PORT', 0, 0, 65_535) : null;
   const metricsHost = process.env['METRICS_HOST'] ?? '127.0.0.1';
-  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits: { maxBodyBytes }, classifier, adminApiKey, metricsPort, metricsHost });
+  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits, connections, classifier, adminApiKey, metricsPort, metricsHost });
   const snapshot = proxy.policies.current();
   logger.info(
     { url: proxy.url, metricsUrl: proxy.metricsUrl, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },

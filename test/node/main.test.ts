@@ -59,3 +59,63 @@ describe('src/node/main.ts', () => {
     expect(stderr).toContain('PORT must be an integer');
   });
 });
+
+describe('WORKERS=N (node:cluster)', () => {
+  it('serves one port from N worker processes and stops them all on SIGTERM', async () => {
+    const child = spawn(TSX, ['src/node/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', WORKERS: '2', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const lines: Array<Record<string, unknown>> = [];
+    let buffered = '';
+    let onLine = () => {};
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const complete = buffered.split('\n');
+      buffered = complete.pop()!;
+      for (const line of complete) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      onLine();
+    });
+    const waitFor = (test: () => boolean) =>
+      new Promise<void>((resolve) => {
+        onLine = () => test() && resolve();
+        onLine();
+      });
+    try {
+      await waitFor(() => lines.some((line) => line['msg'] === 'guardrail proxy cluster serving'));
+      const listening = lines.filter((line) => line['msg'] === 'guardrail proxy listening');
+      expect(listening).toHaveLength(2);
+      expect(new Set(listening.map((line) => line['url'])).size).toBe(1);
+      const workerPids = new Set(listening.map((line) => line['pid']));
+      expect(workerPids.size).toBe(2);
+      expect(workerPids.has(child.pid)).toBe(false);
+
+      // Fresh connections are spread over the workers; each answers.
+      const url = String(listening[0]!['url']);
+      for (let i = 0; i < 20; i++) {
+        const response = await fetch(`${url}/healthz`, { headers: { connection: 'close' } });
+        expect(response.status).toBe(200);
+      }
+      await waitFor(() => lines.filter((line) => line['msg'] === 'request').length >= 20);
+      const served = new Set(lines.filter((line) => line['msg'] === 'request').map((line) => line['pid']));
+      expect(served).toEqual(workerPids);
+
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      for (const pid of workerPids) expect(() => process.kill(pid as number, 0)).toThrow();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('exits non-zero with the workers’ message when they cannot start', async () => {
+    const { code, stderr } = await runMain({ PORT: 'eighty', WORKERS: '2' });
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('PORT must be an integer');
+    const bad = await runMain({ PORT: '0', WORKERS: '2', CLASSIFIER_MODEL: '/nonexistent/model.onnx' });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('cannot load the moderation classifier');
+  });
+});
