@@ -57,12 +57,14 @@ describe('onError', () => {
     expect(JSON.stringify(logged)).not.toContain(internal.stack!.split('\n')[1]!.trim());
   });
 
-  // Current behaviour, reported as a gap: Hono hands only Error instances to onError, so a thrown
-  // non-Error escapes the app (no envelope, no log line); @hono/node-server then answers an empty 500.
-  it('lets a thrown non-Error escape onError', async () => {
+  it('answers a thrown non-Error with the generic 500 envelope, an error line and the access line', async () => {
     const testApp = await createTestApp({ guardrails: failingSeam('just a string') });
-    await expect(testApp.post('/v1/chat/completions', CHAT)).rejects.toBe('just a string');
-    expect(accessLines(testApp)).toEqual([]);
+    const response = await testApp.post('/v1/chat/completions', CHAT, { 'x-request-id': 'odd-1' });
+    expect(response.status).toBe(500);
+    expect(response.headers.get('x-request-id')).toBe('odd-1');
+    expect(await response.json()).toEqual(INTERNAL_ERROR_ENVELOPE);
+    expect(testApp.logger.records.filter((record) => record.level === 'error')).toMatchObject([{ message: 'unhandled error', fields: { requestId: 'odd-1' } }]);
+    expect(accessLines(testApp)).toMatchObject([{ fields: { status: 500 } }]);
   });
 
   it('sends an HttpError’s envelope, status and headers, and warns about a 5xx with its code and cause', async () => {
