@@ -84,16 +84,15 @@ describe('WORKERS=N (node:cluster)', () => {
         onLine();
       });
     try {
-      await waitFor(() => lines.some((line) => line['msg'] === 'guardrail proxy cluster serving'));
-      const listening = lines.filter((line) => line['msg'] === 'guardrail proxy listening');
-      expect(listening).toHaveLength(2);
-      expect(new Set(listening.map((line) => line['url'])).size).toBe(1);
-      const workerPids = new Set(listening.map((line) => line['pid']));
+      const listening = () => lines.filter((line) => line['msg'] === 'guardrail proxy listening');
+      await waitFor(() => lines.some((line) => line['msg'] === 'guardrail proxy cluster serving') && listening().length === 2);
+      expect(new Set(listening().map((line) => line['url'])).size).toBe(1);
+      const workerPids = new Set(listening().map((line) => line['pid']));
       expect(workerPids.size).toBe(2);
       expect(workerPids.has(child.pid)).toBe(false);
 
       // Fresh connections are spread over the workers; each answers.
-      const url = String(listening[0]!['url']);
+      const url = String(listening()[0]!['url']);
       for (let i = 0; i < 20; i++) {
         const response = await fetch(`${url}/healthz`, { headers: { connection: 'close' } });
         expect(response.status).toBe(200);
