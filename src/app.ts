@@ -18,6 +18,7 @@ import { registerModerationRoutes } from './routes/moderations.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerModelRoutes } from './routes/openai.ts';
 import { DEFAULT_REQUEST_COUNT_LIMITS, type RequestCountLimits } from './validation/limits.ts';
+import { registerResponsesRoutes } from './routes/responses.ts';
 
 export interface AppLimits extends RequestCountLimits {
   /** Largest request body accepted; larger gets 413. */
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/*', tenantContext);
   app.use('/ai-proxy/*', tenantContext);
   registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits });
+  registerResponsesRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits });
   registerModelListRoutes(app, { fetch: deps.fetch });
   registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, counts: limits, logger });
 

@@ -126,8 +126,8 @@ function stringOrStringsSlots(body: JsonObject, key: 'prompt' | 'input'): TextSl
   throw unsupported(`Token-id '${key}'`, key);
 }
 
-/** Every text of a request body the input guard checks, in body order. */
-export function inputTextSlots(endpoint: GuardedEndpoint, body: JsonObject, roles: readonly string[]): TextSlot[] {
+/** Every text of a request body the input guard checks, in body order (Responses bodies: responses-texts.ts). */
+export function inputTextSlots(endpoint: Exclude<GuardedEndpoint, 'responses'>, body: JsonObject, roles: readonly string[]): TextSlot[] {
   switch (endpoint) {
     case 'chat.completions':
       return chatInputSlots(body, roles);

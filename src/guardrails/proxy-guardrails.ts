@@ -20,6 +20,8 @@ import {
 } from './report.ts';
 import { answerChoices, blockChoice, dropLogprobs, inputTextSlots } from './body-texts.ts';
 import { guardStreamedAnswer } from './stream-guard.ts';
+import { guardResponsesStream } from './responses-stream.ts';
+import { blockResponse, responsesInputSlots, responsesOutputSlots } from './responses-texts.ts';
 
 export const GUARD_DECISION_HEADER = 'X-Guard-Decision';
 export const GUARD_WARNING_HEADER = 'X-Guard-Warning';
@@ -83,7 +85,8 @@ export function createProxyGuardrails(): ProxyGuardrails {
       }
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.inputProfile);
       const softBlock = softBlockOf(ctx, guard);
-      const slots = inputTextSlots(ctx.endpoint, received, guard.profile.input.roles);
+      const roles = guard.profile.input.roles;
+      const slots = ctx.endpoint === 'responses' ? responsesInputSlots(received, roles) : inputTextSlots(ctx.endpoint, received, roles);
       const inputParams = slots.map((slot) => slot.param);
       const vault = createPlaceholderVault();
       const verdicts = await guard.check(slots.map((slot) => slot.text), 'input', { vault });
@@ -117,6 +120,19 @@ export function createProxyGuardrails(): ProxyGuardrails {
         streamHeaders: { [GUARD_OUTPUT_HEADER]: streamMode === 'buffer' ? 'buffered' : 'moderated' },
         transformStream: (stream) => {
           const output = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
+          const extensions = (verdicts: readonly Verdict[], params: readonly string[]) =>
+            detectionsExtension(ctx, buildPolicyDetections({ input: state.verdicts, output: verdicts }, { input: inputParams, output: params }));
+          if (ctx.endpoint === 'responses') {
+            return guardResponsesStream(stream, {
+              guard: output,
+              softBlock: softBlockOf(ctx, output),
+              vault,
+              holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
+              idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
+              extensions,
+              blockMessage: (verdicts) => outputBlockMessage(verdicts),
+            });
+          }
           return guardStreamedAnswer(stream, {
             guard: output,
             endpoint: ctx.endpoint,
@@ -125,7 +141,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
             holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
             idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
             choices: typeof received['n'] === 'number' ? received['n'] : 1,
-            extensions: (verdicts, params) => detectionsExtension(ctx, buildPolicyDetections({ input: state.verdicts, output: verdicts }, { input: inputParams, output: params })),
+            extensions,
           });
         },
       };
@@ -138,6 +154,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
         // Vectors carry no text to check; the input report stays as it was.
         return { body: answer };
       }
+      if (ctx.endpoint === 'responses') return guardResponseObject(ctx, answer, state);
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
       const softBlock = softBlockOf(ctx, guard);
       const body = structuredClone(answer);
@@ -165,5 +182,32 @@ export function createProxyGuardrails(): ProxyGuardrails {
       Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, { input: state.params, output: slots.map((slot) => slot.param) })));
       return { body, headers: guardHeaders(checked, guard.policyVersion, warned) };
     },
+
+    afterRetrieve: (ctx, answer) => guardResponseObject(ctx, answer, null),
   };
+}
+
+function outputBlockMessage(verdicts: readonly Verdict[]): string {
+  return buildGuardrailsReport('output', verdicts).result_message ?? 'Blocked by the output guardrails.';
+}
+
+/**
+ * A Responses answer (created, or retrieved again with no input state) through the output guard:
+ * one blocked text blocks the whole answer (status incomplete, content_filter), otherwise every
+ * text is written back redacted with the client's placeholders restored.
+ */
+async function guardResponseObject(ctx: GuardCallContext, answer: JsonObject, input: InputState | null): Promise<OutputGuardResult> {
+  const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
+  const softBlock = softBlockOf(ctx, guard);
+  const vault = input?.vault ?? createPlaceholderVault();
+  const body = structuredClone(answer);
+  const slots = responsesOutputSlots(body);
+  const verdicts = await guard.check(slots.map((slot) => slot.text), 'output', { vault });
+  const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
+  if (enforcement.includes('block')) blockResponse(body, outputBlockMessage(verdicts));
+  else slots.forEach((slot, i) => slot.write(body, restorePlaceholders(verdicts[i]!.redactedText, vault)));
+  const checked = input ? { input: input.verdicts, output: verdicts } : { output: verdicts };
+  const params = { ...(input ? { input: input.params } : {}), output: slots.map((slot) => slot.param) };
+  Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, params)));
+  return { body, headers: guardHeaders(checked, guard.policyVersion, (input?.warned ?? false) || enforcement.includes('warn')) };
 }

@@ -6,7 +6,7 @@ import type { JsonObject } from '../http/json.ts';
 import type { GuardedTenant } from '../guard/types.ts';
 import type { LoadedDeployment } from '../policy/types.ts';
 
-export type GuardedEndpoint = 'chat.completions' | 'completions' | 'embeddings';
+export type GuardedEndpoint = 'chat.completions' | 'completions' | 'embeddings' | 'responses';
 
 export interface GuardCallContext {
   tenant: GuardedTenant;
@@ -46,6 +46,11 @@ export interface ProxyGuardrails {
   beforeUpstream(ctx: GuardCallContext, body: JsonObject): Promise<InputGuardResult>;
   /** Runs on a non-streamed upstream answer; may rewrite it or throw an HttpError to block it. */
   afterUpstream(ctx: GuardCallContext, body: JsonObject, input: InputGuardResult): Promise<OutputGuardResult>;
+  /**
+   * Runs on a stored answer fetched again (GET /v1/responses/{id}, cancel), which no input check
+   * preceded; absent: relayed as it is.
+   */
+  afterRetrieve?(ctx: GuardCallContext, body: JsonObject): Promise<OutputGuardResult>;
 }
 
 export const passThroughGuardrails: ProxyGuardrails = {

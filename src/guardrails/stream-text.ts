@@ -6,7 +6,7 @@
 // linear in the answer. A blocking verdict blocks the field's whole group.
 
 import { enforcementOf } from '../guard/decision.ts';
-import { createStreamingRestorer, type PlaceholderVault, type Redaction, type StreamingRestorer } from '../guard/redaction.ts';
+import { createStreamingRestorer, restorePlaceholders, type PlaceholderVault, type Redaction, type StreamingRestorer } from '../guard/redaction.ts';
 import type { Detection, Guard, Verdict } from '../guard/types.ts';
 
 export interface StreamTextOptions {
@@ -64,6 +64,8 @@ export interface StreamTextChecker {
   render(piece: Piece): string;
   /** A placeholder fragment a field's restorer still holds, for the group's last event. */
   flush(group: number): string;
+  /** A whole decided field as the client gets it (for events that repeat a text in full). */
+  renderWhole(field: FieldText): string;
 }
 
 export function createStreamTextChecker(options: StreamTextOptions): StreamTextChecker {
@@ -165,6 +167,16 @@ export function createStreamTextChecker(options: StreamTextOptions): StreamTextC
       if (vault.size === 0) return out;
       f.restorer ??= createStreamingRestorer(vault);
       return f.restorer.push(out);
+    },
+    renderWhole(f) {
+      let out = '';
+      let position = 0;
+      for (const span of f.spans) {
+        if (span.start >= position) out += f.text.slice(position, span.start) + span.replacement;
+        position = Math.max(position, span.end);
+      }
+      out += f.text.slice(position);
+      return vault.size === 0 ? out : restorePlaceholders(out, vault);
     },
     flush(index) {
       const state = groups.get(index);

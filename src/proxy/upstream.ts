@@ -11,7 +11,7 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 export interface UpstreamRequest {
   fetch: FetchLike;
   deployment: LoadedDeployment;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Path under the deployment's base URL, e.g. `/chat/completions`. */
   path: string;
   body?: unknown;
