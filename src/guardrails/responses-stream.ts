@@ -8,6 +8,7 @@
 // content_filter, the output replaced by a refusal.
 
 import type { Verdict } from '../guard/types.ts';
+import { jsonNestingDepth, MAX_JSON_DEPTH } from '../http/json-body.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import { formatFieldPath } from '../validation/field-path.ts';
 import { blockedOutput, outputItemTexts, writeAt } from './responses-texts.ts';
@@ -224,6 +225,8 @@ export function guardResponsesStream(upstream: ReadableStream<Uint8Array>, optio
       }
       let data: unknown;
       try {
+        // Too deep to clone or serialise without overflowing the stack: as malformed as bad JSON.
+        if (jsonNestingDepth(payload) > MAX_JSON_DEPTH) throw new Error('nested too deep');
         data = JSON.parse(payload);
       } catch {
         return control.fail('The upstream sent a malformed stream event.', 'upstream_invalid_response');
