@@ -94,7 +94,6 @@ export const responseCreateRequestSchema = z
     instructions: z.string().nullish(),
     /** The API's own minimum (a smaller budget is a 400 there too). */
     max_output_tokens: z.int().min(16).nullish(),
-    max_tool_calls: z.int().min(1).nullish(),
     temperature: temperatureField,
     top_p: topPField,
     top_logprobs: z.int().min(0).max(20).nullish(),
