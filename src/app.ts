@@ -19,6 +19,9 @@ import { registerOpsRoutes } from './routes/ops.ts';
 import { registerModelRoutes } from './routes/openai.ts';
 import { DEFAULT_REQUEST_COUNT_LIMITS, type RequestCountLimits } from './validation/limits.ts';
 import { registerResponsesRoutes } from './routes/responses.ts';
+import { rateLimitHeadersMiddleware } from './routes/rate-limit.ts';
+import { createMemoryRateLimiter } from './ratelimit/memory.ts';
+import type { RateLimiter } from './ratelimit/types.ts';
 
 export interface AppLimits extends RequestCountLimits {
   /** Largest request body accepted; larger gets 413. */
@@ -41,6 +44,8 @@ export interface AppDeps {
   readiness?: Readiness;
   /** sha256 of ADMIN_API_KEY; without it /metrics and /admin/* are not served on this app. */
   adminKeyHash?: Uint8Array | null;
+  /** Token buckets for the tenants' rate_limits; in memory when absent (Redis-shared on Node with REDIS_URL). */
+  rateLimiter?: RateLimiter;
 }
 
 /** Something thrown that is not an Error, carried as the cause of one. */
@@ -54,6 +59,7 @@ class NonErrorThrown extends Error {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limits: AppLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const guardrails = deps.guardrails ?? passThroughGuardrails;
+  const rateLimiter = deps.rateLimiter ?? createMemoryRateLimiter();
   const { logger } = deps;
   const metrics = deps.metrics ?? noopMetrics;
   const readiness = deps.readiness ?? createReadiness();
@@ -116,10 +122,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const tenantContext = tenantContextMiddleware({ policies: deps.policies, logger });
   app.use('/v1/*', tenantContext);
   app.use('/ai-proxy/*', tenantContext);
-  registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits });
-  registerResponsesRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits });
+  app.use('/v1/*', rateLimitHeadersMiddleware());
+  app.use('/ai-proxy/*', rateLimitHeadersMiddleware());
+  registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, rateLimiter, logger });
+  registerResponsesRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, rateLimiter, logger });
   registerModelListRoutes(app, { fetch: deps.fetch });
-  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, counts: limits, logger });
+  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, counts: limits, logger, rateLimiter });
 
   app.notFound((c) => {
     const error = new HttpError(404, `Invalid URL (${c.req.method} ${c.req.path})`);

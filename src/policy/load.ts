@@ -8,6 +8,7 @@ import { fromHex, sha256, toHex } from '../digest.ts';
 import { collectProblems, PolicyLoadError, type PolicyProblem } from './errors.ts';
 import { interpolateDocument, type EnvMap } from './interpolate.ts';
 import { attachProfiles } from './profiles/attach.ts';
+import { resolveTenantRateLimits, toLoadedRateLimit } from './rate-limits.ts';
 import { ENV_REFERENCE, tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
 import type { GuardFactory, LoadedDeployment, ParsedTenant, PolicyFile, PolicySnapshot } from './types.ts';
 import { describeSchemaIssue, parsePolicyFile } from './yaml.ts';
@@ -97,6 +98,7 @@ async function loadTenantFile(
   if (!defaultDeployment) {
     problems.push(locate(['default_deployment'], `no deployment named "${definition.default_deployment}" in this file`));
   }
+  const rateLimits = await resolveTenantRateLimits({ definition, env, keyDigests: proxyKeyDigests, locate, problems });
   if (problems.length > before || !defaultDeployment) return null;
 
   const tenant = Object.freeze({
@@ -106,13 +108,18 @@ async function loadTenantFile(
     defaultDeployment,
     deployments,
     definition,
+    rateLimits,
   });
   return { tenant, locate };
 }
 
 /** Secrets stay `${NAME}` references through the schema, which rejects anything else. */
 function isSecretPath(path: readonly (string | number)[]): boolean {
-  return (path.length === 2 && path[0] === 'api_keys') || (path.length === 4 && path[0] === 'deployments' && path[2] === 'upstream' && path[3] === 'api_key');
+  return (
+    (path.length === 2 && path[0] === 'api_keys') ||
+    (path.length === 4 && path[0] === 'deployments' && path[2] === 'upstream' && path[3] === 'api_key') ||
+    (path.length === 4 && path[0] === 'rate_limits' && path[1] === 'keys' && path[3] === 'key')
+  );
 }
 
 function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, env: EnvMap): LoadedDeployment {
@@ -139,21 +146,23 @@ function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, en
       softBlock: deployment.guardrails.soft_block ?? null,
       streamMode: deployment.guardrails.stream_mode,
     }),
+    rateLimits: toLoadedRateLimit(deployment.rate_limits),
   });
 }
 
 /** A `${NAME}` entry may hold several comma-separated keys; an empty variable means none. */
 async function resolveProxyKeyHashes(definition: TenantFile, env: EnvMap): Promise<Uint8Array[]> {
   const hashes: Uint8Array[] = [];
-  for (const entry of definition.api_keys) {
-    if (entry.startsWith('sha256:')) {
-      hashes.push(fromHex(entry.slice('sha256:'.length).toLowerCase()));
-      continue;
-    }
-    for (const key of readReference(entry, env).split(',')) {
-      const trimmed = key.trim();
-      if (trimmed !== '') hashes.push(sha256(trimmed));
-    }
+  for (const entry of definition.api_keys) hashes.push(...(await proxyKeyDigests(entry, env)));
+  return hashes;
+}
+
+async function proxyKeyDigests(entry: string, env: EnvMap): Promise<Uint8Array[]> {
+  if (entry.startsWith('sha256:')) return [fromHex(entry.slice('sha256:'.length).toLowerCase())];
+  const hashes: Uint8Array[] = [];
+  for (const key of readReference(entry, env).split(',')) {
+    const trimmed = key.trim();
+    if (trimmed !== '') hashes.push(sha256(trimmed));
   }
   return hashes;
 }

@@ -64,11 +64,33 @@ export const deploymentGuardrailsSchema = z.strictObject({
   stream_mode: z.enum(['moderate', 'buffer', 'refuse']).default('moderate'),
 });
 
+/** Token-bucket limits (src/ratelimit/): at least one of the two; each refills continuously over a minute. */
+const rateLimitShape = {
+  requests_per_minute: z.int().min(1).max(100_000_000).optional(),
+  tokens_per_minute: z.int().min(1).max(100_000_000_000).optional(),
+};
+const hasALimit = (limits: { requests_per_minute?: number; tokens_per_minute?: number }) =>
+  limits.requests_per_minute !== undefined || limits.tokens_per_minute !== undefined;
+const HAS_A_LIMIT = { message: 'set requests_per_minute, tokens_per_minute or both' };
+export const rateLimitSchema = z.strictObject(rateLimitShape).refine(hasALimit, HAS_A_LIMIT);
+
+/**
+ * A tenant's limits: its whole traffic (the top-level fields), each proxy key on its own
+ * (`per_key`), and particular keys with their own per-key limits (`keys`, named as in `api_keys`).
+ */
+export const tenantRateLimitsSchema = z.strictObject({
+  ...rateLimitShape,
+  per_key: rateLimitSchema.optional(),
+  keys: z.array(z.strictObject({ key: proxyKeyEntrySchema, ...rateLimitShape }).refine(hasALimit, HAS_A_LIMIT)).optional(),
+});
+
 export const deploymentSchema = z.strictObject({
   name,
   upstream: upstreamSchema,
   models: deploymentModelsSchema.default({ allow: ['*'] }),
   guardrails: deploymentGuardrailsSchema.default({ profile: 'default', stream_mode: 'moderate' }),
+  /** This deployment's own limits, over every key of the tenant together. */
+  rate_limits: rateLimitSchema.optional(),
 });
 
 export const tenantFileSchema = z.strictObject({
@@ -76,6 +98,7 @@ export const tenantFileSchema = z.strictObject({
   api_keys: z.array(proxyKeyEntrySchema).default([]),
   default_deployment: name,
   deployments: z.array(deploymentSchema).min(1),
+  rate_limits: tenantRateLimitsSchema.optional(),
 });
 
 export type TenantFile = z.infer<typeof tenantFileSchema>;

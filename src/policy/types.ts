@@ -39,12 +39,29 @@ export interface LoadedGuardrails {
   readonly streamMode: 'moderate' | 'buffer' | 'refuse';
 }
 
+/** Token-bucket limits per minute; null where unset. */
+export interface LoadedRateLimit {
+  readonly requestsPerMinute: number | null;
+  readonly tokensPerMinute: number | null;
+}
+
+export interface LoadedTenantRateLimits {
+  /** The tenant's whole traffic together. */
+  readonly tenant: LoadedRateLimit | null;
+  /** Each proxy key on its own, unless `keys` has its own entry. */
+  readonly perKey: LoadedRateLimit | null;
+  /** Hex SHA-256 of a proxy key → its own per-key limit. */
+  readonly keys: ReadonlyMap<string, LoadedRateLimit>;
+}
+
 export interface LoadedDeployment {
   readonly name: string;
   readonly tenant: string;
   readonly upstream: LoadedUpstream;
   readonly models: LoadedModelPolicy;
   readonly guardrails: LoadedGuardrails;
+  /** The deployment's own limits over all the tenant's keys; null or absent when none. */
+  readonly rateLimits?: LoadedRateLimit | null;
 }
 
 export interface LoadedTenant<G = unknown> {
@@ -57,6 +74,8 @@ export interface LoadedTenant<G = unknown> {
   readonly deployments: ReadonlyMap<string, LoadedDeployment>;
   /** The schema-parsed file, for later loaders (profiles, rules) that extend the tenant schema. */
   readonly definition: TenantFile;
+  /** `rate_limits` of the tenant file; absent when none. */
+  readonly rateLimits?: LoadedTenantRateLimits;
   /** Shipped profiles plus the tenant's own (`tenants/<tenant>/profiles/*.yaml`); never another tenant's. */
   readonly profiles: ProfileRegistry;
   /** One guard per profile in `profiles`, built at load; empty when the loader had no guard factory. */

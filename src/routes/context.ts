@@ -8,6 +8,7 @@ import { readGuardHeaders } from '../http/guard-headers.ts';
 import { describeCause, type Logger } from '../logging/logger.ts';
 import type { GuardedPolicyStore, GuardedTenant } from '../guard/types.ts';
 import type { LoadedDeployment } from '../policy/types.ts';
+import type { RateLimitDecision } from '../ratelimit/types.ts';
 
 export interface AppEnv {
   Variables: {
@@ -20,6 +21,8 @@ export interface AppEnv {
     /** Set once known, for the access log. */
     model: string;
     stream: boolean;
+    /** The request's rate-limit decision, once admitted or refused (routes/rate-limit.ts). */
+    rateLimit: RateLimitDecision;
   };
 }
 

@@ -13,21 +13,27 @@ import { describeCause, type Logger } from '../logging/logger.ts';
 import { parseValid } from '../validation/issues.ts';
 import { assertModerationCounts, type RequestCountLimits } from '../validation/limits.ts';
 import { DEFAULT_MODERATION_MODEL, moderationRequestSchema, type ModerationRequest } from '../validation/moderations.ts';
+import { estimateRequestTokens } from '../ratelimit/plan.ts';
 import type { AppContext, AppEnv } from './context.ts';
+import { admitRequest, type RateLimitDeps } from './rate-limit.ts';
 
-interface ModerationRouteDeps {
+interface ModerationRouteDeps extends RateLimitDeps {
   maxBodyBytes: number;
   counts: RequestCountLimits;
-  logger: Logger;
 }
 
-/** What both routes do before checking: read and validate the body, pick the profile's guard. */
+/**
+ * What both routes do before checking: read and validate the body, charge the rate limits (one
+ * request and the input's estimated tokens; nothing goes upstream, so nothing is corrected), pick
+ * the profile's guard.
+ */
 async function readModerationRequest(c: AppContext, deps: ModerationRouteDeps): Promise<{ input: ModerationRequest['input']; model: string; guard: Guard }> {
   const body = await readJsonObjectBody(c.req.raw, deps.maxBodyBytes);
   assertModerationCounts(body, deps.counts);
   const request = parseValid(moderationRequestSchema, body);
   const model = request.model ?? DEFAULT_MODERATION_MODEL;
   c.set('model', model);
+  await admitRequest(c, deps, estimateRequestTokens({ input: body['input'] ?? null }));
   const tenant = c.get('tenant');
   const profile = moderationProfile({ tenant, deployment: c.get('deployment'), namedDeployment: c.get('namedDeployment'), requested: request.model_extras?.profile });
   return { input: request.input, model, guard: guardFor(tenant, profile) };

@@ -15,9 +15,11 @@ import { completionRequestSchema } from '../validation/completions.ts';
 import { embeddingRequestSchema } from '../validation/embeddings.ts';
 import { assertValid } from '../validation/issues.ts';
 import { assertChatCounts, type RequestCountLimits } from '../validation/limits.ts';
+import { estimateRequestTokens, usageTokens } from '../ratelimit/plan.ts';
 import type { AppContext, AppEnv } from './context.ts';
+import { admitRequest, type RateLimitDeps } from './rate-limit.ts';
 
-export interface ModelRouteDeps extends ForwardDeps {
+export interface ModelRouteDeps extends ForwardDeps, RateLimitDeps {
   maxBodyBytes: number;
   counts: RequestCountLimits;
 }
@@ -69,6 +71,7 @@ async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: Model
   const model = resolveRequestModel(deployment, body['model'] as string);
   c.set('model', model);
   c.set('stream', body['stream'] === true);
+  const gate = await admitRequest(c, deps, estimateRequestTokens(body));
   const result = await forwardModelCall(deps, {
     tenant: c.get('tenant'),
     deployment,
@@ -80,6 +83,11 @@ async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: Model
     body: model === body['model'] ? body : { ...body, model },
     flavor: route.flavor,
     enkryptContext,
+  }).catch((error: unknown) => {
+    gate.refund();
+    throw error;
   });
-  return result.kind === 'stream' ? result.response : c.json(result.body, result.status as 200, result.headers);
+  if (result.kind === 'stream') return gate.observeStream(result.response);
+  gate.settle(usageTokens(result.body));
+  return c.json(result.body, result.status as 200, result.headers);
 }

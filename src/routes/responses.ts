@@ -15,6 +15,8 @@ import { assertValid } from '../validation/issues.ts';
 import { assertResponsesCounts, RESPONSE_ID, responseCreateRequestSchema } from '../validation/responses.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { takeEnkryptContext, type ModelRouteDeps } from './openai.ts';
+import { admitRequest } from './rate-limit.ts';
+import { estimateRequestTokens, usageTokens } from '../ratelimit/plan.ts';
 
 /** Query parameters the resource routes pass on (API reference); anything else stays here. */
 const FORWARDED_QUERY = new Set(['include', 'include[]', 'starting_after', 'include_obfuscation', 'after', 'before', 'limit', 'order']);
@@ -37,6 +39,7 @@ async function createResponse(c: AppContext, deps: ModelRouteDeps): Promise<Resp
   const model = resolveRequestModel(deployment, body['model'] as string);
   c.set('model', model);
   c.set('stream', body['stream'] === true);
+  const gate = await admitRequest(c, deps, estimateRequestTokens(body));
   const result = await forwardModelCall(deps, {
     tenant: c.get('tenant'),
     deployment,
@@ -48,8 +51,13 @@ async function createResponse(c: AppContext, deps: ModelRouteDeps): Promise<Resp
     body: model === body['model'] ? body : { ...body, model },
     flavor: 'openai',
     enkryptContext,
+  }).catch((error: unknown) => {
+    gate.refund();
+    throw error;
   });
-  return result.kind === 'stream' ? result.response : c.json(result.body, result.status as 200, result.headers);
+  if (result.kind === 'stream') return gate.observeStream(result.response);
+  gate.settle(usageTokens(result.body));
+  return c.json(result.body, result.status as 200, result.headers);
 }
 
 interface ResourceCall {

@@ -103,6 +103,7 @@ export interface TestAppOptions {
   metrics?: AppDeps['metrics'];
   readiness?: AppDeps['readiness'];
   adminKeyHash?: AppDeps['adminKeyHash'];
+  rateLimiter?: AppDeps['rateLimiter'];
 }
 
 export interface TestApp {
@@ -148,6 +149,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     metrics: options.metrics,
     readiness: options.readiness,
     adminKeyHash: options.adminKeyHash,
+    rateLimiter: options.rateLimiter,
   });
   const acme = (headers: Record<string, string>) => ({ authorization: `Bearer ${ACME_KEY}`, ...headers });
   return {
