@@ -1,6 +1,8 @@
 // `rate_limits` in tenant files: loaded per tenant, per key (keys named as in api_keys, env
 // references resolved to digests) and per deployment; mistakes named by file, line and field.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/digest.ts';
 import { PolicyLoadError } from '../../src/policy/errors.ts';
@@ -85,5 +87,18 @@ describe('rate_limits in tenant files', () => {
     expect(await problems(tenantFile('rate_limits:\n  keys:\n    - key: ${BATCH}\n      requests_per_minute: 5'))).toEqual([
       "12: rate_limits.keys[0].key: must be one of this tenant's api_keys entries, written the same way",
     ]);
+  });
+});
+
+describe('README rate limits section', () => {
+  it('its annotated tenant file loads as documented', async () => {
+    const docs = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const example = docs.match(/```yaml\n(tenant: acme {2,}# policies\/tenants\/acme\.yaml, with rate limits[\s\S]*?)```/)![1]!;
+    const env = { ACME_KEYS: 'a1,a2', ACME_BATCH_KEY: 'batch', OPENAI_KEY: 'sk-x' };
+    const tenant = (await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: example }, ...PROFILES], env)).tenants.get('acme')!;
+    expect(tenant.rateLimits?.tenant).toEqual({ requestsPerMinute: 600, tokensPerMinute: 200_000 });
+    expect(tenant.rateLimits?.perKey).toEqual({ requestsPerMinute: 60, tokensPerMinute: 40_000 });
+    expect(tenant.rateLimits?.keys.get(sha256Hex('batch'))).toEqual({ requestsPerMinute: 1000, tokensPerMinute: 40_000 });
+    expect(tenant.defaultDeployment.rateLimits).toEqual({ requestsPerMinute: null, tokensPerMinute: 100_000 });
   });
 });
