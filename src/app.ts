@@ -19,7 +19,7 @@ import { registerOpsRoutes } from './routes/ops.ts';
 import { registerModelRoutes } from './routes/openai.ts';
 import { DEFAULT_REQUEST_COUNT_LIMITS, type RequestCountLimits } from './validation/limits.ts';
 import { registerResponsesRoutes } from './routes/responses.ts';
-import { rateLimitHeadersMiddleware } from './routes/rate-limit.ts';
+import { rateLimitDecisionCounter, rateLimitHeadersMiddleware, registerRateLimitReadiness } from './routes/rate-limit.ts';
 import { createMemoryRateLimiter } from './ratelimit/memory.ts';
 import type { RateLimiter } from './ratelimit/types.ts';
 
@@ -124,10 +124,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/ai-proxy/*', tenantContext);
   app.use('/v1/*', rateLimitHeadersMiddleware());
   app.use('/ai-proxy/*', rateLimitHeadersMiddleware());
-  registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, rateLimiter, logger });
-  registerResponsesRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, rateLimiter, logger });
+  registerRateLimitReadiness(readiness, rateLimiter);
+  const rateLimits = { rateLimiter, logger, decisions: rateLimitDecisionCounter(metrics) };
+  registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
+  registerResponsesRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
   registerModelListRoutes(app, { fetch: deps.fetch });
-  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, counts: limits, logger, rateLimiter });
+  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
 
   app.notFound((c) => {
     const error = new HttpError(404, `Invalid URL (${c.req.method} ${c.req.path})`);

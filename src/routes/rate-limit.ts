@@ -7,6 +7,8 @@ import { readPresentedKey } from '../auth/proxy-keys.ts';
 import { sha256Hex } from '../digest.ts';
 import type { JsonObject } from '../http/json.ts';
 import { describeCause, type Logger } from '../logging/logger.ts';
+import type { Counter, Metrics } from '../ops/metrics.ts';
+import type { Readiness } from '../ops/readiness.ts';
 import { createSseSplitter, eventData } from '../guardrails/sse.ts';
 import { bucketState } from '../ratelimit/bucket.ts';
 import { planCharges, usageTokens } from '../ratelimit/plan.ts';
@@ -17,6 +19,29 @@ import type { AppContext, AppEnv } from './context.ts';
 export interface RateLimitDeps {
   rateLimiter: RateLimiter;
   logger: Logger;
+  /** guardrail_ratelimit_decisions_total, from rateLimitDecisionCounter. */
+  decisions?: Counter;
+}
+
+/** Decisions by result (allowed | limited), the refusing bucket's scope and dimension, where decided, and tenant. */
+export function rateLimitDecisionCounter(metrics: Metrics): Counter {
+  return metrics.counter('guardrail_ratelimit_decisions_total', {
+    help: 'Rate-limit decisions by result, refusing scope and dimension (none when allowed), backend (shared | local) and tenant',
+    labelNames: ['result', 'scope', 'dimension', 'backend', 'tenant'],
+  });
+}
+
+/**
+ * /readyz `rate_limits`, when a shared store is configured: ok while Redis decides, degraded while
+ * it is unreachable (limits are then local; nothing is refused for it). In memory there is nothing to report.
+ */
+export function registerRateLimitReadiness(readiness: Readiness, limiter: RateLimiter): void {
+  if (limiter.status().store === 'memory') return;
+  readiness.register('rate_limits', () => {
+    const status = limiter.status();
+    if (status.backend === 'shared') return { status: 'ok', reason: 'shared through Redis' };
+    return { status: 'degraded', reason: `Redis unavailable (${status.reason ?? 'unknown'}): limits are enforced per replica until it is back` };
+  });
 }
 
 /** What an admitted request does once the upstream answered (or did not). */
@@ -52,6 +77,14 @@ export async function admitRequest(c: AppContext, deps: RateLimitDeps, tokens: n
   if (charges.length === 0) return NO_LIMITS;
   const decision = await deps.rateLimiter.acquire(tenant.name, charges);
   c.set('rateLimit', decision);
+  const refusing = decision.allowed ? undefined : decision.states.find((state) => state.retryAfterMs > 0);
+  deps.decisions?.inc({
+    result: decision.allowed ? 'allowed' : 'limited',
+    scope: refusing?.scope ?? 'none',
+    dimension: refusing?.dimension ?? 'none',
+    backend: decision.backend,
+    tenant: tenant.name,
+  });
   if (!decision.allowed) throw rateLimitError(decision);
 
   const tokenCharges = charges.filter((charge) => charge.dimension === 'tokens');

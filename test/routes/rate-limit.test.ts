@@ -4,6 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/digest.ts';
+import { createPromMetrics } from '../../src/node/prom-metrics.ts';
+import type { Metrics } from '../../src/ops/metrics.ts';
 import { createMemoryRateLimiter } from '../../src/ratelimit/memory.ts';
 import { staticPolicySource } from '../../src/policy/store.ts';
 import { createTestApp, echoChatCompletion, type UpstreamAnswer } from '../helpers/app.ts';
@@ -40,12 +42,13 @@ const answerWithUsage =
     return Response.json({ ...body, usage: { prompt_tokens: totalTokens - 1, completion_tokens: 1, total_tokens: totalTokens } });
   };
 
-async function limitedApp(options: { rateLimits: string; deploymentLimits?: string; upstream?: UpstreamAnswer; now?: () => number }) {
+async function limitedApp(options: { rateLimits: string; deploymentLimits?: string; upstream?: UpstreamAnswer; now?: () => number; metrics?: Metrics }) {
   const files = [{ path: 'tenants/limited.yaml', content: limitedTenant(options.rateLimits, options.deploymentLimits) }, ...shippedProfileFiles()];
   const testApp = await createTestApp({
     source: staticPolicySource(files),
     upstream: options.upstream,
     rateLimiter: createMemoryRateLimiter({ now: options.now }),
+    metrics: options.metrics,
   });
   const chat = (key: string, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
     testApp.post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], ...body }, { authorization: `Bearer ${key}`, ...headers });
@@ -238,5 +241,22 @@ describe('what counts', () => {
     const { chat } = await limitedApp({ rateLimits: '  per_key: { requests_per_minute: 1 }' });
     expect((await chat(KEY_A, { temperature: 'hot' })).status).toBe(400);
     expect((await chat(KEY_A)).status).toBe(200);
+  });
+});
+
+describe('operations', () => {
+  it('counts decisions in metrics; in memory, /readyz has no rate-limit check', async () => {
+    const metrics = createPromMetrics({ defaultMetrics: false });
+    const { chat, app } = await limitedApp({ rateLimits: '  per_key: { requests_per_minute: 1 }', metrics });
+    expect((await chat(KEY_A)).status).toBe(200);
+    expect((await chat(KEY_A)).status).toBe(429);
+    expect((await chat(KEY_A)).status).toBe(429);
+    const text = (await metrics.render!()).body;
+    expect(text).toContain('guardrail_ratelimit_decisions_total{result="allowed",scope="none",dimension="none",backend="local",tenant="limited"} 1');
+    expect(text).toContain('guardrail_ratelimit_decisions_total{result="limited",scope="key",dimension="requests",backend="local",tenant="limited"} 2');
+
+    const ready = await app.request('/readyz');
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, unknown> }).checks['rate_limits']).toBeUndefined();
   });
 });
