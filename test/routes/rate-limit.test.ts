@@ -209,7 +209,7 @@ describe('what counts', () => {
     expect(refused.status).toBe(429);
   });
 
-  it('limits every model route and the Enkrypt alias; /v1/models and unlimited tenants carry no header', async () => {
+  it('limits every model route, the Enkrypt alias and /v1/responses; /v1/models and unlimited tenants carry no header', async () => {
     const { post, get } = await limitedApp({ rateLimits: '  per_key: { requests_per_minute: 100 }' });
     const auth = { authorization: `Bearer ${KEY_A}` };
     const calls: Array<[string, unknown]> = [
@@ -217,6 +217,7 @@ describe('what counts', () => {
       ['/v1/completions', { model: 'gpt-4o-mini', prompt: 'hi' }],
       ['/v1/embeddings', { model: 'text-embedding-3-small', input: 'hi' }],
       ['/ai-proxy/chat/completions', { messages: [{ role: 'user', content: 'hi' }] }],
+      ['/v1/responses', { model: 'gpt-4o-mini', input: 'hi' }],
       ['/v1/moderations/stream', { input: 'hi' }],
     ];
     let remaining = 100;
