@@ -120,7 +120,7 @@ export function createGuard(deps: GuardDeps): Guard {
     async check(texts, direction, options = {}) {
       const pipeline = pipelines[direction];
       const vault = options.vault ?? createPlaceholderVault();
-      const states = texts.map(initialState);
+      const states = texts.map((text, i) => initialState(text, options.scopes?.[i] ?? 'full'));
       const timings = states.map(() => ({ prefilters: 0, classifier: 0, judge: 0 }));
       states.forEach((state, i) => {
         const started = now();
@@ -129,7 +129,7 @@ export function createGuard(deps: GuardDeps): Guard {
         recorded.stageSeconds.observe({ stage: 'prefilters', direction }, timings[i]!.prefilters / 1000);
       });
       const classifyStarted = now();
-      await pipeline.classifier.run(states);
+      await pipeline.classifier.run(states, { scoreBlocked: options.scoreBlocked ?? false });
       const classifyMs = now() - classifyStarted;
       if (states.some((state) => state.classifierStatus !== 'skipped')) {
         recorded.stageSeconds.observe({ stage: 'classifier', direction }, classifyMs / 1000);

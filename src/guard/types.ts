@@ -138,9 +138,22 @@ export interface Verdict {
 /** The cascade's stages, as timed in Verdict.latencyMs and labelled in metrics and spans. */
 export type GuardStage = 'prefilters' | 'classifier' | 'judge';
 
+/**
+ * What a text is checked for. `full`: every stage. `sensitive_data`: the PII and secret detectors
+ * only (a message of a role the profile does not judge still has its data redacted).
+ */
+export type CheckScope = 'full' | 'sensitive_data';
+
 export interface CheckOptions {
   /** Shared by all checks of one request, so the same email gets the same placeholder everywhere. */
   readonly vault?: PlaceholderVault;
+  /** Per text, in order; `full` where absent. */
+  readonly scopes?: readonly CheckScope[];
+  /**
+   * Score texts a pre-filter already blocked too (/v1/moderations: `category_scores` always carry
+   * the classifier's scores, raised by rule evidence, never zeroed by it). Default false.
+   */
+  readonly scoreBlocked?: boolean;
 }
 
 /** The engine for one resolved profile: `check` is the one entry point every route goes through. */

@@ -1,71 +1,42 @@
-// Where the texts the guardrails check live in OpenAI request and answer bodies, and how to write a
-// redacted text back to exactly that field. The rule: every text the model reads from a checked
-// message is checked (content and its text/refusal parts, `name`, `refusal`, tool-call arguments,
-// legacy `function_call`), content it cannot read is refused rather than passed, and every text
-// of every answer choice the client (or its tool runner) reads is checked on the way back,
-// reasoning included.
+// Where the texts the guardrails check live in OpenAI request and answer bodies (declared with
+// text-slots.ts). The rule: every text the model reads goes through the PII and secret detectors,
+// whatever its role: messages of every role (content, text/refusal parts joined as one text,
+// `name`, `refusal`, tool-call arguments, legacy `function_call`), tool and function definitions
+// (names, descriptions, every text of their parameter schemas), the response format's schema and
+// `prediction.content`. Which of them the classifier and injection rules judge is the profile's
+// `input.roles` (tool definitions and the response format follow `system`, a prediction follows
+// `assistant`); the rest is checked for sensitive data only. Content a judged message carries that
+// the guard cannot read is refused rather than passed, and every text of every answer choice the
+// client (or its tool runner) reads is checked on the way back, reasoning included.
 
 import { HttpError } from '../errors.ts';
+import type { CheckScope } from '../guard/types.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import { formatFieldPath } from '../validation/field-path.ts';
 import type { GuardedEndpoint } from './seam.ts';
+import { joinedSlot, schemaSlots, stringSlot, type FieldPath, type TextSlot } from './text-slots.ts';
 
-/** One checked text and how to write it back: `write` replaces it in a (copied) body. */
-export interface TextSlot {
-  readonly text: string;
-  /** OpenAI-style path of the field (`messages[1].tool_calls[0].function.arguments`), for `param`. */
-  readonly param: string;
-  readonly write: (body: JsonObject, text: string) => void;
-}
-
-type FieldPath = readonly (string | number)[];
-
-function valueAt(root: JsonValue, path: FieldPath): JsonValue | undefined {
-  let node: JsonValue | undefined = root;
-  for (const key of path) {
-    if (typeof key === 'number') node = Array.isArray(node) ? node[key] : undefined;
-    else node = isJsonObject(node) ? node[key] : undefined;
-    if (node === undefined) return undefined;
-  }
-  return node;
-}
-
-/** The string at `path` as a slot, or nothing when that field is absent or not a string. */
-function stringSlot(body: JsonObject, path: FieldPath): TextSlot[] {
-  const text = valueAt(body, path);
-  if (typeof text !== 'string') return [];
-  const parentPath = path.slice(0, -1);
-  const key = path[path.length - 1]!;
-  return [
-    {
-      text,
-      param: formatFieldPath(path),
-      write: (target, redacted) => {
-        const parent = valueAt(target, parentPath) as JsonObject | JsonValue[];
-        (parent as Record<string | number, JsonValue>)[key] = redacted;
-      },
-    },
-  ];
-}
+export type { TextSlot } from './text-slots.ts';
 
 function unsupported(what: string, param: string): HttpError {
   return new HttpError(400, `${what} cannot be checked by the guardrails; send text instead.`, { param, code: 'unsupported_guarded_input' });
 }
 
-/** Texts of one content part. Images are forwarded unclassified (documented); any other type is refused. */
-function contentPartSlots(body: JsonObject, path: FieldPath, part: JsonValue): TextSlot[] {
-  if (!isJsonObject(part)) return [];
-  switch (part['type']) {
-    case 'text':
-      return stringSlot(body, [...path, 'text']);
-    case 'refusal':
-      return stringSlot(body, [...path, 'refusal']);
-    case 'image_url':
-      return [];
-    default:
-      // Audio, files and anything newer would reach the model unread: fail closed and say why.
-      throw unsupported(`Content parts of type '${String(part['type'])}'`, formatFieldPath(path));
-  }
+/**
+ * The text and refusal parts of a message's content, joined as the model reads them. Images are
+ * forwarded unclassified (documented); any other type is refused in a judged message (audio, files
+ * and anything newer would reach the model unread) and skipped in one checked for data only.
+ */
+function contentSlots(body: JsonObject, at: FieldPath, content: JsonValue[], scope: CheckScope): TextSlot[] {
+  const paths: FieldPath[] = [];
+  content.forEach((part, j) => {
+    if (!isJsonObject(part)) return;
+    const path = [...at, 'content', j];
+    if (part['type'] === 'text') paths.push([...path, 'text']);
+    else if (part['type'] === 'refusal') paths.push([...path, 'refusal']);
+    else if (part['type'] !== 'image_url' && scope === 'full') throw unsupported(`Content parts of type '${String(part['type'])}'`, formatFieldPath(path));
+  });
+  return joinedSlot(body, paths, formatFieldPath([...at, 'content']), scope);
 }
 
 /**
@@ -76,26 +47,62 @@ function policyRole(role: string): string {
   return role === 'function' ? 'tool' : role;
 }
 
+/** `full` when the profile judges `role`, else checked for sensitive data only. */
+function scopeOf(roles: readonly string[], role: string): CheckScope {
+  return roles.includes(policyRole(role)) ? 'full' : 'sensitive_data';
+}
+
 /** Texts of one chat message (a request message or an answer's `message`) at `at`. */
-function chatMessageSlots(body: JsonObject, at: FieldPath, message: JsonObject): TextSlot[] {
+function chatMessageSlots(body: JsonObject, at: FieldPath, message: JsonObject, scope: CheckScope = 'full'): TextSlot[] {
   const slots: TextSlot[] = [];
   const content = message['content'];
-  if (Array.isArray(content)) content.forEach((part, j) => slots.push(...contentPartSlots(body, [...at, 'content', j], part)));
-  else slots.push(...stringSlot(body, [...at, 'content']));
-  slots.push(...stringSlot(body, [...at, 'name']), ...stringSlot(body, [...at, 'refusal']));
+  if (Array.isArray(content)) slots.push(...contentSlots(body, at, content, scope));
+  else slots.push(...stringSlot(body, [...at, 'content'], scope));
+  slots.push(...stringSlot(body, [...at, 'name'], scope), ...stringSlot(body, [...at, 'refusal'], scope));
   const toolCalls = message['tool_calls'];
   if (Array.isArray(toolCalls)) {
     toolCalls.forEach((_call, j) => {
       const call: FieldPath = [...at, 'tool_calls', j];
+      // Arguments are JSON: the detectors' data view decodes their \u escapes (src/text/fold.ts).
       slots.push(
-        ...stringSlot(body, [...call, 'function', 'name']),
-        ...stringSlot(body, [...call, 'function', 'arguments']),
-        ...stringSlot(body, [...call, 'custom', 'name']),
-        ...stringSlot(body, [...call, 'custom', 'input']),
+        ...stringSlot(body, [...call, 'function', 'name'], scope),
+        ...stringSlot(body, [...call, 'function', 'arguments'], scope),
+        ...stringSlot(body, [...call, 'custom', 'name'], scope),
+        ...stringSlot(body, [...call, 'custom', 'input'], scope),
       );
     });
   }
-  slots.push(...stringSlot(body, [...at, 'function_call', 'name']), ...stringSlot(body, [...at, 'function_call', 'arguments']));
+  slots.push(...stringSlot(body, [...at, 'function_call', 'name'], scope), ...stringSlot(body, [...at, 'function_call', 'arguments'], scope));
+  return slots;
+}
+
+/** Tool and function definitions: name, description and every text of the parameter schema. */
+function definitionSlots(body: JsonObject, at: FieldPath, scope: CheckScope): TextSlot[] {
+  return [...stringSlot(body, [...at, 'name'], scope), ...stringSlot(body, [...at, 'description'], scope), ...schemaSlots(body, [...at, 'parameters'], scope)];
+}
+
+/** What the model reads besides the messages: tools, legacy functions, the response format, a prediction. */
+function requestExtraSlots(body: JsonObject, roles: readonly string[]): TextSlot[] {
+  const definitions = scopeOf(roles, 'system');
+  const slots: TextSlot[] = [];
+  const tools = body['tools'];
+  if (Array.isArray(tools)) {
+    tools.forEach((_tool, i) => slots.push(...definitionSlots(body, ['tools', i, 'function'], definitions), ...definitionSlots(body, ['tools', i, 'custom'], definitions)));
+  }
+  const functions = body['functions'];
+  if (Array.isArray(functions)) functions.forEach((_fn, i) => slots.push(...definitionSlots(body, ['functions', i], definitions)));
+  slots.push(
+    ...stringSlot(body, ['response_format', 'json_schema', 'name'], definitions),
+    ...stringSlot(body, ['response_format', 'json_schema', 'description'], definitions),
+    ...schemaSlots(body, ['response_format', 'json_schema', 'schema'], definitions),
+  );
+  // Predicted Outputs: text the model is told to expect in its answer (a string or text parts).
+  const prediction = isJsonObject(body['prediction']) ? body['prediction']['content'] : undefined;
+  const predicted = scopeOf(roles, 'assistant');
+  if (Array.isArray(prediction)) {
+    const paths = prediction.flatMap((part, j) => (isJsonObject(part) && part['type'] === 'text' ? [['prediction', 'content', j, 'text'] as FieldPath] : []));
+    slots.push(...joinedSlot(body, paths, 'prediction.content', predicted));
+  } else slots.push(...stringSlot(body, ['prediction', 'content'], predicted));
   return slots;
 }
 
@@ -109,11 +116,14 @@ function refuseAudioOutput(body: JsonObject): void {
 function chatInputSlots(body: JsonObject, roles: readonly string[]): TextSlot[] {
   refuseAudioOutput(body);
   const messages = body['messages'];
-  if (!Array.isArray(messages)) return [];
-  return messages.flatMap((message, i) => {
-    if (!isJsonObject(message) || typeof message['role'] !== 'string' || !roles.includes(policyRole(message['role']))) return [];
-    return chatMessageSlots(body, ['messages', i], message);
-  });
+  const slots: TextSlot[] = [];
+  if (Array.isArray(messages)) {
+    messages.forEach((message, i) => {
+      if (!isJsonObject(message) || typeof message['role'] !== 'string') return;
+      slots.push(...chatMessageSlots(body, ['messages', i], message, scopeOf(roles, message['role'])));
+    });
+  }
+  return [...slots, ...requestExtraSlots(body, roles)];
 }
 
 /** `prompt` (completions) or `input` (embeddings): a string or strings. Token ids cannot be read, so they are refused. */
@@ -126,7 +136,7 @@ function stringOrStringsSlots(body: JsonObject, key: 'prompt' | 'input'): TextSl
   throw unsupported(`Token-id '${key}'`, key);
 }
 
-/** Every text of a request body the input guard checks, in body order (Responses bodies: responses-texts.ts). */
+/** Every text of a request body the input guard checks (messages first), each with the scope it is checked in (Responses bodies: responses-texts.ts). */
 export function inputTextSlots(endpoint: Exclude<GuardedEndpoint, 'responses'>, body: JsonObject, roles: readonly string[]): TextSlot[] {
   switch (endpoint) {
     case 'chat.completions':

@@ -106,7 +106,7 @@ export async function* moderationEvents(options: ModerationStreamOptions): Async
     const scores = zeroScores();
     let decision: Decision = 'allow';
     for (const window of textWindows(input.text, options.window)) {
-      const [verdict] = await guard.check([input.text.slice(window.start, window.end)], 'input');
+      const [verdict] = await guard.check([input.text.slice(window.start, window.end)], 'input', { scoreBlocked: true });
       // Scores rounded exactly as the final result rounds them.
       const windowScores = toModerationResult(verdict!).category_scores;
       for (const category of MODERATION_CATEGORIES) scores[category] = Math.max(scores[category], windowScores[category]);

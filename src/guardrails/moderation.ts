@@ -58,7 +58,8 @@ export function newModerationId(): string {
 /** Every input checked by `guard` in one batch: OpenAI-shaped results and the X-Guard-* headers. */
 export async function moderateInputs(guard: Guard, input: ModerationRequest['input']): Promise<{ results: ModerationResult[]; headers: Record<string, string> }> {
   const inputs = toInputs(input);
-  const verdicts = await guard.check(inputs.map((item) => item.text), 'input');
+  // Rule evidence raises the classifier's scores, never replaces them (scoreBlocked).
+  const verdicts = await guard.check(inputs.map((item) => item.text), 'input', { scoreBlocked: true });
   const results = verdicts.map((verdict, i) => toModerationResult(verdict, { hasText: inputs[i]!.hasText, imageParts: inputs[i]!.imageParts }));
   const headers: Record<string, string> = { [GUARD_POLICY_VERSION_HEADER]: guard.policyVersion };
   const degraded = degradedHeaderValue({ input: verdicts });

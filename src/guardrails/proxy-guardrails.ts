@@ -89,7 +89,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
       const slots = ctx.endpoint === 'responses' ? responsesInputSlots(received, roles) : inputTextSlots(ctx.endpoint, received, roles);
       const inputParams = slots.map((slot) => slot.param);
       const vault = createPlaceholderVault();
-      const verdicts = await guard.check(slots.map((slot) => slot.text), 'input', { vault });
+      const verdicts = await guard.check(slots.map((slot) => slot.text), 'input', { vault, scopes: slots.map((slot) => slot.scope) });
       const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
       const warned = enforcement.includes('warn');
 
@@ -108,7 +108,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
       if (verdicts.some((verdict) => verdict.redactions.length > 0)) {
         body = structuredClone(received);
         verdicts.forEach((verdict, i) => {
-          if (verdict.redactions.length > 0) slots[i]!.write(body, verdict.redactedText);
+          if (verdict.redactions.length > 0) slots[i]!.write(body, verdict.redactions);
         });
       }
       const state: InputState = { vault, verdicts, params: inputParams, warned };
@@ -176,7 +176,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
           continue;
         }
         if (choiceVerdicts.some((verdict) => verdict.redactions.length > 0)) dropLogprobs(choice);
-        choiceSlots.forEach((slot, i) => slot.write(body, restorePlaceholders(choiceVerdicts[i]!.redactedText, state.vault)));
+        choiceSlots.forEach((slot, i) => slot.write(body, choiceVerdicts[i]!.redactions, (text) => restorePlaceholders(text, state.vault)));
       }
       const checked = { input: state.verdicts, output: verdicts };
       Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, { input: state.params, output: slots.map((slot) => slot.param) })));
@@ -205,7 +205,7 @@ async function guardResponseObject(ctx: GuardCallContext, answer: JsonObject, in
   const verdicts = await guard.check(slots.map((slot) => slot.text), 'output', { vault });
   const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
   if (enforcement.includes('block')) blockResponse(body, outputBlockMessage(verdicts));
-  else slots.forEach((slot, i) => slot.write(body, restorePlaceholders(verdicts[i]!.redactedText, vault)));
+  else slots.forEach((slot, i) => slot.write(body, verdicts[i]!.redactions, (text) => restorePlaceholders(text, vault)));
   const checked = input ? { input: input.verdicts, output: verdicts } : { output: verdicts };
   const params = { ...(input ? { input: input.params } : {}), output: slots.map((slot) => slot.param) };
   Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, params)));

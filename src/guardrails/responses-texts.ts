@@ -9,7 +9,8 @@
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import { formatFieldPath } from '../validation/field-path.ts';
-import type { TextSlot } from './body-texts.ts';
+import type { CheckScope } from '../guard/types.ts';
+import { applyRedactions, type TextSlot } from './text-slots.ts';
 
 type FieldPath = readonly (string | number)[];
 
@@ -119,10 +120,10 @@ function inputItemTexts(item: JsonValue, at: FieldPath): { role: string; texts: 
   }
 }
 
-function slotsFor(base: FieldPath, found: readonly ItemText[]): TextSlot[] {
+function slotsFor(base: FieldPath, found: readonly ItemText[], scope: CheckScope = 'full'): TextSlot[] {
   return found.map(({ path, text }) => {
     const full = [...base, ...path];
-    return { text, param: formatFieldPath(full), write: (body: JsonObject, redacted: string) => writeAt(body, full, redacted) };
+    return { text, param: formatFieldPath(full), scope, write: (body, redactions, finish = (t) => t) => writeAt(body, full, finish(applyRedactions(text, redactions))) };
   });
 }
 
@@ -139,7 +140,8 @@ export function responsesInputSlots(body: JsonObject, roles: readonly string[]):
   else if (Array.isArray(input)) {
     input.forEach((item, i) => {
       const found = inputItemTexts(item, ['input', i]);
-      if (roles.includes(found.role)) slots.push(...slotsFor(['input', i], found.texts));
+      // Roles the profile does not judge are still checked for PII and secrets (issue 12).
+      slots.push(...slotsFor(['input', i], found.texts, roles.includes(found.role) ? 'full' : 'sensitive_data'));
     });
   }
   listed(body['tools'], (tool, i) => (isJsonObject(tool) ? slotsFor(['tools', i], texts(tool, [['description']])) : [])).forEach((s) => slots.push(s));

@@ -31,7 +31,8 @@ describe('input guardrails', () => {
     const report = (data as unknown as Guarded).policy_detections;
     const email = report.input_guardrails!.detections.find((d) => d.rule_id.startsWith('pii.'))!;
     const start = text.indexOf('jane.doe');
-    expect(email).toMatchObject({ message_index: 0, category: 'pii/email', action: 'redact', enforced: true, span: { start, end: start + 'jane.doe@example.com'.length } });
+    // Slot 0 is the system message (checked for data too, nothing found), slot 1 the user's.
+    expect(email).toMatchObject({ message_index: 1, category: 'pii/email', action: 'redact', enforced: true, span: { start, end: start + 'jane.doe@example.com'.length } });
     expect(report.input_guardrails!.decision).toBe('allow_with_redaction');
     expect(report.output_guardrails!.decision).toBe('allow');
     expect(response.headers.get('x-guard-decision')).toBe('allow_with_redaction');
@@ -39,7 +40,7 @@ describe('input guardrails', () => {
     expect(report.input_guardrails!.policy_version).toBe(stack.proxy.policies.current().version);
   });
 
-  it('redacts the right part of a multi-part message and leaves system messages alone', async () => {
+  it('redacts the right part of a multi-part message and PII in system messages too', async () => {
     await stack.client(ACME_KEY).chat.completions.create({
       model: 'gpt-4o-mini',
       messages: [
@@ -48,7 +49,7 @@ describe('input guardrails', () => {
       ],
     });
     const messages = (stack.upstream.requests.at(-1)!.body as { messages: Array<{ content: unknown }> }).messages;
-    expect(messages[0]!.content).toBe('Contact ops@example.com on failure.');
+    expect(messages[0]!.content).toBe('Contact [EMAIL] on failure.');
     expect(messages[1]!.content).toEqual([{ type: 'text', text: 'first part' }, { type: 'text', text: 'call [PHONE] now' }]);
   });
 

@@ -51,8 +51,8 @@ describe('answerChoices', () => {
     };
     const slots = answerChoices('chat.completions', body).flatMap((choice) => choice.slots);
     expect(slots.map((slot) => slot.param)).toEqual(['choices[0].message.content', 'choices[0].message.reasoning_content', 'choices[1].message.content', 'choices[1].message.reasoning']);
-    slots[1]!.write(body, 'mail [EMAIL]');
-    slots[3]!.write(body, 'call [PHONE]');
+    slots[1]!.write(body, [{ type: 'pii/email', start: 5, end: 21, replacement: '[EMAIL]' }]);
+    slots[3]!.write(body, [{ type: 'pii/phone', start: 5, end: 8, replacement: '[PHONE]' }]);
     expect(body['choices']).toMatchObject([{ message: { content: 'a', reasoning_content: 'mail [EMAIL]' } }, { message: { content: 'b', reasoning: 'call [PHONE]' } }]);
   });
 
@@ -81,5 +81,39 @@ describe('blockChoice', () => {
     (choice!.choice as JsonObject)['logprobs'] = { content: [] };
     blockChoice('chat.completions', choice!.choice, 'Blocked.');
     expect((body['choices'] as JsonObject[])[0]).toEqual({ index: 0, message: { role: 'assistant', content: 'Blocked.', refusal: null }, logprobs: null, finish_reason: 'content_filter' });
+  });
+});
+
+describe('text slots', () => {
+  it('joins the text parts of one message and writes a redaction across two parts into both', () => {
+    const body: JsonObject = { messages: [{ role: 'user', content: [{ type: 'text', text: 'card 4111 1111 ' }, { type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: '1111 1111 ok' }] }] };
+    const [slot] = inputTextSlots('chat.completions', body, ['user']);
+    expect(slot!.text).toBe('card 4111 1111 1111 1111 ok');
+    expect(slot!.param).toBe('messages[0].content');
+    slot!.write(body, [{ type: 'pii/credit_card', start: 5, end: 24, replacement: '[CREDIT_CARD]' }]);
+    const parts = (body['messages'] as JsonObject[])[0]!['content'] as JsonObject[];
+    expect([parts[0]!['text'], parts[2]!['text']]).toEqual(['card [CREDIT_CARD]', ' ok']);
+  });
+
+  it('checks messages of roles the profile does not judge for sensitive data only', () => {
+    const body: JsonObject = { messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }], prediction: { type: 'content', content: 'p' } };
+    expect(inputTextSlots('chat.completions', body, ['user']).map((slot) => [slot.param, slot.scope])).toEqual([
+      ['messages[0].content', 'sensitive_data'],
+      ['messages[1].content', 'full'],
+      ['prediction.content', 'sensitive_data'],
+    ]);
+  });
+
+  it('reads every prose string of a tool schema, not its structure', () => {
+    const body: JsonObject = {
+      messages: [],
+      tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object', properties: { a: { type: 'string', description: 'pd', enum: ['e1'] } }, required: ['a'] } } }],
+    };
+    expect(inputTextSlots('chat.completions', body, ['system']).map((slot) => slot.param)).toEqual([
+      'tools[0].function.name',
+      'tools[0].function.description',
+      'tools[0].function.parameters.properties.a.description',
+      'tools[0].function.parameters.properties.a.enum[0]',
+    ]);
   });
 });

@@ -26,6 +26,8 @@ describe('Responses request texts', () => {
     const slots = responsesInputSlots(body, ROLES);
     expect(slots.map((s) => [s.param, s.text])).toEqual([
       ['instructions', 'Be brief.'],
+      // A role the profile does not judge is still checked for PII and secrets (issue 12).
+      ['input[0].content', 'You are a bot.'],
       ['input[1].content[0].text', 'hello'],
       ['input[2].name', 'f'],
       ['input[2].arguments', '{"a":1}'],
@@ -34,13 +36,14 @@ describe('Responses request texts', () => {
       ['tools[0].description', 'does f'],
       ['prompt.variables.city', 'Paris'],
     ]);
-    expect(responsesInputSlots(body, ['system', ...ROLES]).map((s) => s.param)).toContain('input[0].content');
+    expect(slots.find((s) => s.param === 'input[0].content')!.scope).toBe('sensitive_data');
+    expect(responsesInputSlots(body, ['system', ...ROLES]).find((s) => s.param === 'input[0].content')!.scope).toBe('full');
   });
 
   it('writes a redacted text back to its field', () => {
     const copy = structuredClone(body);
     const slot = responsesInputSlots(copy, ROLES).find((s) => s.param === 'input[3].output[0].text')!;
-    slot.write(copy, '[EMAIL]');
+    slot.write(copy, [{ type: 'pii/email', start: 0, end: slot.text.length, replacement: '[EMAIL]' }]);
     expect((copy['input'] as any)[3].output[0].text).toBe('[EMAIL]');
   });
 
@@ -74,7 +77,7 @@ describe('Responses answer texts', () => {
 
   it('drops logprobs beside a rewritten text', () => {
     const body = answer();
-    responsesOutputSlots(body)[1]!.write(body, 'redacted');
+    responsesOutputSlots(body)[1]!.write(body, [{ type: 'x', start: 0, end: 6, replacement: 'redacted' }]);
     expect((body['output'] as any)[1].content[0]).toMatchObject({ text: 'redacted', logprobs: [] });
   });
 

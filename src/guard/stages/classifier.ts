@@ -25,7 +25,8 @@ export interface ClassifierStageDeps {
 }
 
 export interface ClassifierStageRunner {
-  run(states: readonly TextState[]): Promise<void>;
+  /** `scoreBlocked`: score texts a pre-filter already blocked too (their scores are reported). */
+  run(states: readonly TextState[], options?: { scoreBlocked?: boolean }): Promise<void>;
 }
 
 export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStageRunner {
@@ -33,8 +34,8 @@ export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStag
   const policy = direction.classifier;
   const classify = (texts: readonly string[]) => withTimeout(classifier.classify(texts), { ms: policy.timeoutMs, stage: 'classifier' });
   return {
-    async run(states) {
-      const pending = states.filter((state) => !isHardBlocked(state) && hasScoreableText(state.text));
+    async run(states, options = {}) {
+      const pending = states.filter((state) => state.scope === 'full' && (options.scoreBlocked || !isHardBlocked(state)) && hasScoreableText(state.text));
       for (const state of states) if (!pending.includes(state)) state.classifierStatus = 'skipped';
       if (pending.length === 0) return;
       try {

@@ -18,6 +18,9 @@ const STAGE_OF_DETECTOR: Readonly<Partial<Record<DetectorName, PrefilterStage>>>
   regex: 'regex',
 };
 
+/** What a `sensitive_data` text is checked by. */
+const SENSITIVE_DATA_DETECTORS: ReadonlySet<DetectorName> = new Set(['pii', 'secrets']);
+
 /** Budget of a detector whose stage the profile leaves unset. */
 const DEFAULT_BUDGET: StagePolicy = { timeoutMs: 50, onError: 'block', mode: 'enforce' };
 
@@ -52,6 +55,7 @@ export function createPrefilterStage(deps: PrefilterStageDeps): PrefilterStageRu
         return;
       }
       for (const { detector, policy, budget } of runners) {
+        if (state.scope === 'sensitive_data' && !SENSITIVE_DATA_DETECTORS.has(detector.name)) continue;
         const started = now();
         try {
           for (const finding of detector.detect(state.text)) {

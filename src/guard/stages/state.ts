@@ -2,10 +2,11 @@
 
 import { isModerationCategory, MODERATION_CATEGORIES, type ModerationCategory } from '../../categories.ts';
 import type { ClassifierScores } from '../../classifier/types.ts';
-import type { DegradedCheck, Detection, Verdict } from '../types.ts';
+import type { CheckScope, DegradedCheck, Detection, Verdict } from '../types.ts';
 
 export interface TextState {
   readonly text: string;
+  readonly scope: CheckScope;
   detections: Detection[];
   degraded: DegradedCheck[];
   scores: ClassifierScores | null;
@@ -13,8 +14,8 @@ export interface TextState {
   judge: Verdict['judge'];
 }
 
-export function initialState(text: string): TextState {
-  return { text, detections: [], degraded: [], scores: null, classifierStatus: 'skipped', judge: null };
+export function initialState(text: string, scope: CheckScope = 'full'): TextState {
+  return { text, scope, detections: [], degraded: [], scores: null, classifierStatus: 'skipped', judge: null };
 }
 
 /** An enforced block, or a check that failed closed: later stages need not look at the text. */
