@@ -19,7 +19,7 @@ export function createGuardedClient(baseURL: string, apiKey: string) {
     fetch: async (url, init) => {
       const response = await fetch(url, init);
       const requestId = response.headers.get('x-request-id');
-      if (response.status === 400 && requestId) refused.set(requestId, await response.clone().json());
+      if (response.status === 400 && requestId) refused.set(requestId, (await response.clone().json()) as { policy_detections?: unknown });
       return response;
     },
   });
