@@ -1,22 +1,18 @@
 // Node wiring shared by `npm start`, `npm run demo` and the end-to-end tests: policies from disk,
-// guards built at each policy load over the classifier and RE2, the app from createApp, served by
-// @hono/node-server. main.ts adds env parsing and signals.
+// guards built at each policy load over the classifier and RE2, the app (both through
+// assemble.ts, as on Workers), served by @hono/node-server. main.ts adds env parsing and signals.
 
 import { serve, type ServerType } from '@hono/node-server';
 import type { ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, createOpsApp, type AppLimits } from '../app.ts';
+import { createOpsApp, type AppLimits } from '../app.ts';
+import { assembleProxy } from '../assemble.ts';
 import type { Classifier } from '../classifier/types.ts';
-import { createClassifierCache } from '../guard/cache.ts';
-import { buildDetectors } from '../guard/detectors/index.ts';
-import { createGuardFactory } from '../guard/guard-factory.ts';
 import type { GuardedPolicyStore } from '../guard/types.ts';
-import { createProxyGuardrails } from '../guardrails/proxy-guardrails.ts';
 import { createRe2Engine } from './re2-engine.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EnvMap } from '../policy/interpolate.ts';
 import { loadPolicySnapshot } from '../policy/load.ts';
-import { createPolicyStore } from '../policy/store.ts';
 import type { ProxyGuardrails } from '../guardrails/seam.ts';
 import type { FetchLike } from '../proxy/upstream.ts';
 import { fileSystemPolicySource } from './policy-files.ts';
@@ -111,33 +107,29 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const connections = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
   const ownsClassifier = typeof options.classifier === 'function';
   const classifier = typeof options.classifier === 'function' ? await options.classifier() : options.classifier;
-  const engine = createRe2Engine();
   const metrics = options.metrics ?? createPromMetrics();
-  const buildGuard = createGuardFactory({
-    metrics,
-    classifier,
-    cache: createClassifierCache(),
-    buildDetectors: (detectorOptions) => buildDetectors(detectorOptions, engine),
-  });
-  let policies: GuardedPolicyStore;
+  const readiness = createReadiness();
+  readiness.register('classifier', () => ({ status: 'ok', reason: `model ${classifier.version} loaded` }));
+  let assembled;
   try {
-    policies = await createPolicyStore(source, options.env, { buildGuard });
+    assembled = await assembleProxy({
+      source,
+      env: options.env,
+      classifier,
+      regexEngine: createRe2Engine(),
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      logger: options.logger,
+      limits: options.limits,
+      guardrails: options.guardrails,
+      metrics,
+      readiness,
+      adminKeyHash: options.adminApiKey ? sha256(options.adminApiKey) : null,
+    });
   } catch (error) {
     if (ownsClassifier) await classifier.close?.();
     throw error;
   }
-  const readiness = createReadiness();
-  readiness.register('classifier', () => ({ status: 'ok', reason: `model ${classifier.version} loaded` }));
-  const app = createApp({
-    policies,
-    metrics,
-    readiness,
-    adminKeyHash: options.adminApiKey ? sha256(options.adminApiKey) : null,
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-    logger: options.logger,
-    limits: options.limits,
-    guardrails: options.guardrails ?? createProxyGuardrails(),
-  });
+  const { app, policies } = assembled;
   const { server, address } = await listen(app.fetch, options.host, options.port, connections);
   const ops = options.metricsPort === undefined || options.metricsPort === null ? null : await listen(createOpsApp({ metrics, readiness }).fetch, options.metricsHost ?? '127.0.0.1', options.metricsPort, connections);
   return {

@@ -1,0 +1,69 @@
+// The runtime-free half of every entry: the guard factory over the runtime's classifier and regex
+// engine, the policy store over its policy source, and the app over its fetch and logger. Node
+// (src/node/server.ts) and Workers (src/workers/index.ts) supply only those collaborators.
+
+import { createApp, type AppLimits } from './app.ts';
+import type { Classifier } from './classifier/types.ts';
+import { createClassifierCache } from './guard/cache.ts';
+import { buildDetectors } from './guard/detectors/index.ts';
+import { createGuardFactory } from './guard/guard-factory.ts';
+import type { RegexEngine } from './guard/regex/engine.ts';
+import type { GuardedPolicyStore } from './guard/types.ts';
+import { createProxyGuardrails } from './guardrails/proxy-guardrails.ts';
+import type { ProxyGuardrails } from './guardrails/seam.ts';
+import type { Logger } from './logging/logger.ts';
+import type { Metrics } from './ops/metrics.ts';
+import type { Readiness } from './ops/readiness.ts';
+import type { EnvMap } from './policy/interpolate.ts';
+import { createPolicyStore } from './policy/store.ts';
+import type { PolicySource } from './policy/types.ts';
+import type { FetchLike } from './proxy/upstream.ts';
+
+export interface ProxyParts {
+  /** Where the policy files come from (the file system on Node, the bundle on Workers). */
+  readonly source: PolicySource;
+  /** Values for `${NAME}` references in policy files. */
+  readonly env: EnvMap;
+  readonly classifier: Classifier;
+  /** Every detector pattern compiles through it (RE2 on Node, the RE2 subset of RegExp on Workers). */
+  readonly regexEngine: RegexEngine;
+  readonly fetch: FetchLike;
+  readonly logger: Logger;
+  readonly limits?: Partial<AppLimits>;
+  /** Replaces the guard cascade (tests of the seam itself). */
+  readonly guardrails?: ProxyGuardrails;
+  /** Counters and histograms for the app and every guard; no-op when absent. */
+  readonly metrics?: Metrics;
+  /** Readiness checks for /readyz; the runtime may have registered its own. */
+  readonly readiness?: Readiness;
+  /** sha256 of ADMIN_API_KEY; without it /metrics and /admin/* are not served on the app. */
+  readonly adminKeyHash?: Uint8Array | null;
+}
+
+export interface AssembledProxy {
+  readonly app: ReturnType<typeof createApp>;
+  readonly policies: GuardedPolicyStore;
+}
+
+/** Loads the policies, building every profile's guard (throws PolicyLoadError on a bad file), and builds the app. */
+export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> {
+  const { regexEngine } = parts;
+  const buildGuard = createGuardFactory({
+    metrics: parts.metrics,
+    classifier: parts.classifier,
+    cache: createClassifierCache(),
+    buildDetectors: (detectorOptions) => buildDetectors(detectorOptions, regexEngine),
+  });
+  const policies = await createPolicyStore(parts.source, parts.env, { buildGuard });
+  const app = createApp({
+    policies,
+    fetch: parts.fetch,
+    logger: parts.logger,
+    limits: parts.limits,
+    guardrails: parts.guardrails ?? createProxyGuardrails(),
+    metrics: parts.metrics,
+    readiness: parts.readiness,
+    adminKeyHash: parts.adminKeyHash,
+  });
+  return { app, policies };
+}
