@@ -27,7 +27,7 @@ export async function withTimeout<T>(work: Promise<T>, options: { ms: number; st
       }),
     ]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

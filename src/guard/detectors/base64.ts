@@ -33,7 +33,7 @@ export function decodeBase64(input: string): Uint8Array | null {
   return out.subarray(0, written);
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * Decode base64 to text when the bytes are valid UTF-8 and mostly printable (letters, digits,
