@@ -1,4 +1,5 @@
-// The layering of src/, read from its imports: no import circle, runtime code only in src/node/,
+// The layering of src/, read from its imports: no import circle, runtime code only in src/node/
+// and src/workers/ (the thin entries, the only importers of the app and its assembly besides each other),
 // the policy wing below the guard engine, the engine below the OpenAI adapter, and no HTTP
 // framework below the routes. docs/architecture.md draws the same map.
 
@@ -59,6 +60,16 @@ describe('src/ layering', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('keeps the Workers runtime in src/workers/, and nothing outside it imports from it', () => {
+    const offenders: string[] = [];
+    for (const [file, { local, packages }] of graph) {
+      if (inFolder(file, 'workers')) continue;
+      for (const name of packages) if (name.startsWith('onnxruntime-web') || name.startsWith('guardrail-proxy:')) offenders.push(`${file} imports ${name}`);
+      for (const target of local) if (inFolder(target, 'workers')) offenders.push(`${file} imports ${target}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('points every arrow down: ops ← policy ← guard ← guardrails ← proxy ← routes ← app', () => {
     // For each folder, the folders it must never import from.
     const above: Record<string, readonly string[]> = {
@@ -78,7 +89,9 @@ describe('src/ layering', () => {
       const folder = file.split('/')[0]!;
       for (const target of local) {
         const targetFolder = target.split('/')[0]!;
-        if (above[folder]?.includes(targetFolder) || (target === 'app.ts' && folder !== 'node')) offenders.push(`${file} → ${target}`);
+        const entryOnly = target === 'app.ts' || target === 'assemble.ts';
+        const isEntry = folder === 'node' || folder === 'workers' || (file === 'assemble.ts' && target === 'app.ts');
+        if (above[folder]?.includes(targetFolder) || (entryOnly && !isEntry)) offenders.push(`${file} → ${target}`);
       }
     }
     expect(offenders).toEqual([]);
