@@ -47,7 +47,7 @@ export function relayGuardedSse(upstream: ReadableStream<Uint8Array>, options: S
         }),
       ]);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 

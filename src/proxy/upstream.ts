@@ -98,7 +98,8 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCa
 }
 
 function isRedirect(response: Response): boolean {
-  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400) || response.status === 0;
+  // `opaqueredirect` comes from browsers and undici (redirect: 'manual'); Workers type it out.
+  return (response.type as string) === 'opaqueredirect' || (response.status >= 300 && response.status < 400) || response.status === 0;
 }
 
 /**

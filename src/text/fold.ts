@@ -115,7 +115,7 @@ function jsonEscapeAt(input: string, i: number): { cp: string; length: number } 
   return { cp: String.fromCharCode(unit), length: 6 };
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** A run of `%XX` escapes at `i` that decodes as UTF-8: each decoded code point with the escape range it came from. */
 function percentRunAt(input: string, i: number): { cps: { cp: string; length: number }[]; length: number } | null {
