@@ -18,6 +18,7 @@ import type { EnvMap } from './policy/interpolate.ts';
 import { createPolicyStore } from './policy/store.ts';
 import type { PolicySource } from './policy/types.ts';
 import type { FetchLike } from './proxy/upstream.ts';
+import type { RateLimiter } from './ratelimit/types.ts';
 
 export interface ProxyParts {
   /** Where the policy files come from (the file system on Node, the bundle on Workers). */
@@ -38,6 +39,8 @@ export interface ProxyParts {
   readonly readiness?: Readiness;
   /** sha256 of ADMIN_API_KEY; without it /metrics and /admin/* are not served on the app. */
   readonly adminKeyHash?: Uint8Array | null;
+  /** Default: in memory (per process on Node, per isolate on Workers). */
+  readonly rateLimiter?: RateLimiter;
 }
 
 export interface AssembledProxy {
@@ -64,6 +67,7 @@ export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> 
     metrics: parts.metrics,
     readiness: parts.readiness,
     adminKeyHash: parts.adminKeyHash,
+    rateLimiter: parts.rateLimiter,
   });
   return { app, policies };
 }
