@@ -9,6 +9,7 @@ import { resolveRequestId } from './http/request-id.ts';
 import { describeCause, type Logger } from './logging/logger.ts';
 import type { GuardedPolicyStore } from './guard/types.ts';
 import { passThroughGuardrails, type ProxyGuardrails } from './guardrails/seam.ts';
+import { noopAuditSink, type AuditSink } from './ops/audit.ts';
 import { noopMetrics, secondsSince, type Metrics } from './ops/metrics.ts';
 import { createReadiness, type Readiness } from './ops/readiness.ts';
 import type { FetchLike } from './proxy/upstream.ts';
@@ -46,6 +47,8 @@ export interface AppDeps {
   adminKeyHash?: Uint8Array | null;
   /** Token buckets for the tenants' rate_limits; in memory when absent (Redis-shared on Node with REDIS_URL). */
   rateLimiter?: RateLimiter;
+  /** Where /v1/moderations writes its audit records (the proxy guardrails take theirs at creation). */
+  audit?: AuditSink;
 }
 
 /** Something thrown that is not an Error, carried as the cause of one. */
@@ -129,7 +132,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
   registerResponsesRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
   registerModelListRoutes(app, { fetch: deps.fetch });
-  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
+  registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits, audit: deps.audit ?? noopAuditSink });
 
   app.notFound((c) => {
     const error = new HttpError(404, `Invalid URL (${c.req.method} ${c.req.path})`);

@@ -12,6 +12,7 @@ import type { GuardedPolicyStore } from './guard/types.ts';
 import { createProxyGuardrails } from './guardrails/proxy-guardrails.ts';
 import type { ProxyGuardrails } from './guardrails/seam.ts';
 import type { Logger } from './logging/logger.ts';
+import type { AuditSink } from './ops/audit.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { Readiness } from './ops/readiness.ts';
 import type { EnvMap } from './policy/interpolate.ts';
@@ -41,6 +42,8 @@ export interface ProxyParts {
   readonly adminKeyHash?: Uint8Array | null;
   /** Default: in memory (per process on Node, per isolate on Workers). */
   readonly rateLimiter?: RateLimiter;
+  /** Where every guard decision's audit record goes (src/ops/audit.ts); nowhere when absent. */
+  readonly audit?: AuditSink;
 }
 
 export interface AssembledProxy {
@@ -63,7 +66,8 @@ export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> 
     fetch: parts.fetch,
     logger: parts.logger,
     limits: parts.limits,
-    guardrails: parts.guardrails ?? createProxyGuardrails(),
+    guardrails: parts.guardrails ?? createProxyGuardrails({ audit: parts.audit }),
+    audit: parts.audit,
     metrics: parts.metrics,
     readiness: parts.readiness,
     adminKeyHash: parts.adminKeyHash,

@@ -6,7 +6,7 @@
 
 import { MODERATION_CATEGORIES, type ModerationCategory } from '../categories.ts';
 import { HttpError, INTERNAL_ERROR_ENVELOPE, type ErrorEnvelope } from '../errors.ts';
-import type { Decision, Guard } from '../guard/types.ts';
+import type { Decision, Guard, Verdict } from '../guard/types.ts';
 import type { ModerationRequest } from '../validation/moderations.ts';
 import { moderateInputs, toInputs } from './moderation.ts';
 import { toModerationResult, worseDecision, type ModerationResult } from './report.ts';
@@ -78,6 +78,8 @@ export interface FinalEvent {
   readonly id: string;
   readonly model: string;
   readonly results: ModerationResult[];
+  /** The request's decision id, as /v1/moderations returns it. */
+  readonly decision_id?: string;
 }
 
 /** Sent instead of the remaining events when a check fails after the stream started. */
@@ -93,6 +95,9 @@ export interface ModerationStreamOptions {
   readonly window?: WindowOptions;
   /** Told the cause of a failure after the stream started (the client only gets a generic error event). */
   readonly onError?: (cause: unknown) => void;
+  readonly decisionId?: string;
+  /** Told the final check's texts and verdicts (the audit record), before the final event. */
+  readonly onFinal?: (texts: readonly string[], verdicts: readonly Verdict[]) => void;
 }
 
 function zeroScores(): Record<ModerationCategory, number> {
@@ -116,8 +121,9 @@ export async function* moderationEvents(options: ModerationStreamOptions): Async
   }
   // The whole inputs in one batch, as /v1/moderations checks them: entities and phrases across
   // windows, whole-text detectors, and the same result for the same request.
-  const { results } = await moderateInputs(guard, options.input);
-  yield { type: 'final', id: options.id, model: options.model, results };
+  const { results, texts, verdicts } = await moderateInputs(guard, options.input);
+  options.onFinal?.(texts, verdicts);
+  yield { type: 'final', id: options.id, model: options.model, results, ...(options.decisionId ? { decision_id: options.decisionId } : {}) };
 }
 
 const encoder = new TextEncoder();

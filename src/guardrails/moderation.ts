@@ -3,7 +3,7 @@
 // shape for all 13 categories, extended with our decision, redactions and detections.
 
 import { HttpError } from '../errors.ts';
-import type { Guard, GuardedTenant } from '../guard/types.ts';
+import type { Guard, GuardedTenant, Verdict } from '../guard/types.ts';
 import type { LoadedDeployment } from '../policy/types.ts';
 import type { ModerationRequest } from '../validation/moderations.ts';
 import { degradedHeaderValue, GUARD_DEGRADED_HEADER, GUARD_POLICY_VERSION_HEADER, toModerationResult, type ModerationResult } from './report.ts';
@@ -56,7 +56,10 @@ export function newModerationId(): string {
 }
 
 /** Every input checked by `guard` in one batch: OpenAI-shaped results and the X-Guard-* headers. */
-export async function moderateInputs(guard: Guard, input: ModerationRequest['input']): Promise<{ results: ModerationResult[]; headers: Record<string, string> }> {
+export async function moderateInputs(
+  guard: Guard,
+  input: ModerationRequest['input'],
+): Promise<{ results: ModerationResult[]; headers: Record<string, string>; texts: string[]; verdicts: Verdict[] }> {
   const inputs = toInputs(input);
   // Rule evidence raises the classifier's scores, never replaces them (scoreBlocked).
   const verdicts = await guard.check(inputs.map((item) => item.text), 'input', { scoreBlocked: true });
@@ -64,5 +67,5 @@ export async function moderateInputs(guard: Guard, input: ModerationRequest['inp
   const headers: Record<string, string> = { [GUARD_POLICY_VERSION_HEADER]: guard.policyVersion };
   const degraded = degradedHeaderValue({ input: verdicts });
   if (degraded) headers[GUARD_DEGRADED_HEADER] = degraded;
-  return { results, headers };
+  return { results, headers, texts: inputs.map((item) => item.text), verdicts };
 }

@@ -22,11 +22,15 @@ import { answerChoices, blockChoice, dropLogprobs, inputTextSlots } from './body
 import { guardStreamedAnswer } from './stream-guard.ts';
 import { guardResponsesStream } from './responses-stream.ts';
 import { blockResponse, responsesInputSlots, responsesOutputSlots } from './responses-texts.ts';
+import { newDecisionId, noopAuditSink, type AuditSink } from '../ops/audit.ts';
+import { writeAudit } from './audit.ts';
 
 export const GUARD_DECISION_HEADER = 'X-Guard-Decision';
 export const GUARD_WARNING_HEADER = 'X-Guard-Warning';
 /** On a streamed answer: how its output is guarded (`moderated` as it is relayed, or `buffered`). */
 export const GUARD_OUTPUT_HEADER = 'X-Guard-Output';
+/** The request's decision id (also `policy_detections.decision_id` and the audit log's key). */
+export const GUARD_DECISION_ID_HEADER = 'X-Guard-Decision-Id';
 
 /** The guard a tenant built at policy load for `profile`; a missing one fails closed. */
 export function guardFor(tenant: GuardedTenant, profile: string): Guard {
@@ -50,10 +54,12 @@ interface InputState {
   /** Field path of each checked input text, for the report. */
   readonly params: readonly string[];
   readonly warned: boolean;
+  readonly decisionId: string;
 }
 
-function guardHeaders(checked: { input?: readonly Verdict[]; output?: readonly Verdict[] }, policyVersion: string, warned: boolean): Record<string, string> {
+function guardHeaders(checked: { input?: readonly Verdict[]; output?: readonly Verdict[] }, policyVersion: string, warned: boolean, decisionId: string): Record<string, string> {
   const headers: Record<string, string> = {
+    [GUARD_DECISION_ID_HEADER]: decisionId,
     [GUARD_POLICY_VERSION_HEADER]: policyVersion,
     [GUARD_DECISION_HEADER]: worstDecision([...(checked.input ?? []), ...(checked.output ?? [])]),
   };
@@ -64,19 +70,43 @@ function guardHeaders(checked: { input?: readonly Verdict[]; output?: readonly V
 }
 
 /** `policy_detections`, mirrored as `enkrypt_policy_detections` on the Enkrypt alias (seed 004's name). */
-function detectionsExtension(ctx: GuardCallContext, detections: PolicyDetections): Record<string, JsonValue> {
-  const value = detections as unknown as JsonValue;
+function detectionsExtension(ctx: GuardCallContext, detections: PolicyDetections, decisionId: string): Record<string, JsonValue> {
+  const value = { decision_id: decisionId, ...detections } as unknown as JsonValue;
   return ctx.flavor === 'enkrypt' ? { policy_detections: value, enkrypt_policy_detections: value } : { policy_detections: value };
 }
 
 function readState(input: InputGuardResult): InputState | null {
   const state = input.state as Partial<InputState> | undefined;
-  return state && state.vault && state.verdicts && state.params ? (state as InputState) : null;
+  return state && state.vault && state.verdicts && state.params && state.decisionId ? (state as InputState) : null;
+}
+
+type AuditOutput = (
+  ctx: GuardCallContext,
+  guard: Guard,
+  entry: { decisionId: string; direction: 'input' | 'output'; texts: readonly string[]; verdicts: readonly Verdict[]; params: readonly string[]; enforcement: 'block' | 'warn' | 'pass'; streamed?: boolean },
+) => void;
+
+export interface ProxyGuardrailsOptions {
+  /** Where each decision's audit record goes (src/ops/audit.ts); nowhere when absent. */
+  readonly audit?: AuditSink;
 }
 
 // ---- The seam implementation -----------------------------------------------------------------------
 
-export function createProxyGuardrails(): ProxyGuardrails {
+export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): ProxyGuardrails {
+  const sink = options.audit ?? noopAuditSink;
+  const audit: AuditOutput = (ctx, guard, entry) =>
+    writeAudit({
+      sink,
+      requestId: ctx.requestId,
+      tenant: ctx.tenant,
+      deployment: ctx.deployment.name,
+      tags: ctx.tags,
+      endpoint: ctx.endpoint,
+      profile: guard.profile.name,
+      policyVersion: guard.policyVersion,
+      ...entry,
+    });
   return {
     async beforeUpstream(ctx, received) {
       const { streamMode } = ctx.deployment.guardrails;
@@ -89,18 +119,21 @@ export function createProxyGuardrails(): ProxyGuardrails {
       const slots = ctx.endpoint === 'responses' ? responsesInputSlots(received, roles) : inputTextSlots(ctx.endpoint, received, roles);
       const inputParams = slots.map((slot) => slot.param);
       const vault = createPlaceholderVault();
-      const verdicts = await guard.check(slots.map((slot) => slot.text), 'input', { vault, scopes: slots.map((slot) => slot.scope) });
+      const texts = slots.map((slot) => slot.text);
+      const verdicts = await guard.check(texts, 'input', { vault, scopes: slots.map((slot) => slot.scope) });
       const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
       const warned = enforcement.includes('warn');
+      const decisionId = newDecisionId();
 
       const blocked = enforcement.indexOf('block');
+      audit(ctx, guard, { decisionId, direction: 'input', texts, verdicts, params: inputParams, enforcement: blocked >= 0 ? 'block' : warned ? 'warn' : 'pass' });
       if (blocked >= 0) {
         const detections = buildPolicyDetections({ input: verdicts }, { input: inputParams });
         throw new HttpError(400, detections.input_guardrails?.result_message ?? 'Blocked by the input guardrails.', {
           code: 'content_policy_violation',
           param: slots[blocked]?.param ?? null,
-          headers: guardHeaders({ input: verdicts }, guard.policyVersion, false),
-          extensions: detectionsExtension(ctx, detections),
+          headers: guardHeaders({ input: verdicts }, guard.policyVersion, false, decisionId),
+          extensions: detectionsExtension(ctx, detections, decisionId),
         });
       }
 
@@ -111,17 +144,29 @@ export function createProxyGuardrails(): ProxyGuardrails {
           if (verdict.redactions.length > 0) slots[i]!.write(body, verdict.redactions);
         });
       }
-      const state: InputState = { vault, verdicts, params: inputParams, warned };
+      const state: InputState = { vault, verdicts, params: inputParams, warned, decisionId };
       return {
         body,
         state,
-        headers: guardHeaders({ input: verdicts }, guard.policyVersion, warned),
-        extensions: detectionsExtension(ctx, buildPolicyDetections({ input: verdicts }, { input: inputParams })),
+        headers: guardHeaders({ input: verdicts }, guard.policyVersion, warned, decisionId),
+        extensions: detectionsExtension(ctx, buildPolicyDetections({ input: verdicts }, { input: inputParams }), decisionId),
         streamHeaders: { [GUARD_OUTPUT_HEADER]: streamMode === 'buffer' ? 'buffered' : 'moderated' },
         transformStream: (stream) => {
           const output = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
           const extensions = (verdicts: readonly Verdict[], params: readonly string[]) =>
-            detectionsExtension(ctx, buildPolicyDetections({ input: state.verdicts, output: verdicts }, { input: inputParams, output: params }));
+            detectionsExtension(ctx, buildPolicyDetections({ input: state.verdicts, output: verdicts }, { input: inputParams, output: params }), decisionId);
+          const onFinish = (checked: ReadonlyArray<{ verdict: Verdict; param: string }>, fieldTexts: ReadonlyMap<string, string>) => {
+            const outputEnforcement = checked.map(({ verdict }) => enforcementOf(verdict.decision, softBlockOf(ctx, output)));
+            audit(ctx, output, {
+              decisionId,
+              direction: 'output',
+              texts: checked.map(({ param }) => fieldTexts.get(param) ?? ''),
+              verdicts: checked.map(({ verdict }) => verdict),
+              params: checked.map(({ param }) => param),
+              enforcement: outputEnforcement.includes('block') ? 'block' : outputEnforcement.includes('warn') ? 'warn' : 'pass',
+              streamed: true,
+            });
+          };
           if (ctx.endpoint === 'responses') {
             return guardResponsesStream(stream, {
               guard: output,
@@ -130,6 +175,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
               holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
               idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
               extensions,
+              onFinish,
               blockMessage: (verdicts) => outputBlockMessage(verdicts),
             });
           }
@@ -142,6 +188,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
             idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
             choices: typeof received['n'] === 'number' ? received['n'] : 1,
             extensions,
+            onFinish,
           });
         },
       };
@@ -154,7 +201,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
         // Vectors carry no text to check; the input report stays as it was.
         return { body: answer };
       }
-      if (ctx.endpoint === 'responses') return guardResponseObject(ctx, answer, state);
+      if (ctx.endpoint === 'responses') return guardResponseObject(ctx, answer, state, audit);
       const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
       const softBlock = softBlockOf(ctx, guard);
       const body = structuredClone(answer);
@@ -162,8 +209,10 @@ export function createProxyGuardrails(): ProxyGuardrails {
       const slots = choices.flatMap((choice) => choice.slots);
       // Checked as the upstream wrote it (placeholders still in), then restored for the client:
       // the client's own data comes back to it, and only to it.
-      const verdicts = await guard.check(slots.map((slot) => slot.text), 'output', { vault: state.vault });
+      const texts = slots.map((slot) => slot.text);
+      const verdicts = await guard.check(texts, 'output', { vault: state.vault });
       let warned = state.warned;
+      let anyBlocked = false;
       let next = 0;
       for (const { choice, slots: choiceSlots } of choices) {
         const choiceVerdicts = verdicts.slice(next, next + choiceSlots.length);
@@ -171,6 +220,7 @@ export function createProxyGuardrails(): ProxyGuardrails {
         const enforcement = choiceVerdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
         if (enforcement.includes('warn')) warned = true;
         if (enforcement.includes('block')) {
+          anyBlocked = true;
           // One blocked text blocks its whole choice: a half-kept tool call is still a tool call.
           blockChoice(ctx.endpoint, choice, buildGuardrailsReport('output', choiceVerdicts).result_message ?? 'Blocked by the output guardrails.');
           continue;
@@ -178,12 +228,15 @@ export function createProxyGuardrails(): ProxyGuardrails {
         if (choiceVerdicts.some((verdict) => verdict.redactions.length > 0)) dropLogprobs(choice);
         choiceSlots.forEach((slot, i) => slot.write(body, choiceVerdicts[i]!.redactions, (text) => restorePlaceholders(text, state.vault)));
       }
+      const outputParams = slots.map((slot) => slot.param);
+      const outputWarned = verdicts.some((verdict) => enforcementOf(verdict.decision, softBlock) === 'warn');
+      audit(ctx, guard, { decisionId: state.decisionId, direction: 'output', texts, verdicts, params: outputParams, enforcement: anyBlocked ? 'block' : outputWarned ? 'warn' : 'pass' });
       const checked = { input: state.verdicts, output: verdicts };
-      Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, { input: state.params, output: slots.map((slot) => slot.param) })));
-      return { body, headers: guardHeaders(checked, guard.policyVersion, warned) };
+      Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, { input: state.params, output: outputParams }), state.decisionId));
+      return { body, headers: guardHeaders(checked, guard.policyVersion, warned, state.decisionId) };
     },
 
-    afterRetrieve: (ctx, answer) => guardResponseObject(ctx, answer, null),
+    afterRetrieve: (ctx, answer) => guardResponseObject(ctx, answer, null, audit),
   };
 }
 
@@ -196,18 +249,23 @@ function outputBlockMessage(verdicts: readonly Verdict[]): string {
  * one blocked text blocks the whole answer (status incomplete, content_filter), otherwise every
  * text is written back redacted with the client's placeholders restored.
  */
-async function guardResponseObject(ctx: GuardCallContext, answer: JsonObject, input: InputState | null): Promise<OutputGuardResult> {
+async function guardResponseObject(ctx: GuardCallContext, answer: JsonObject, input: InputState | null, audit: AuditOutput): Promise<OutputGuardResult> {
   const guard = guardFor(ctx.tenant, ctx.deployment.guardrails.outputProfile);
   const softBlock = softBlockOf(ctx, guard);
   const vault = input?.vault ?? createPlaceholderVault();
   const body = structuredClone(answer);
   const slots = responsesOutputSlots(body);
-  const verdicts = await guard.check(slots.map((slot) => slot.text), 'output', { vault });
+  const texts = slots.map((slot) => slot.text);
+  const verdicts = await guard.check(texts, 'output', { vault });
   const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
+  // A retrieved answer has no input state: its check is a decision of its own.
+  const decisionId = input?.decisionId ?? newDecisionId();
+  const outputParams = slots.map((slot) => slot.param);
+  audit(ctx, guard, { decisionId, direction: 'output', texts, verdicts, params: outputParams, enforcement: enforcement.includes('block') ? 'block' : enforcement.includes('warn') ? 'warn' : 'pass' });
   if (enforcement.includes('block')) blockResponse(body, outputBlockMessage(verdicts));
   else slots.forEach((slot, i) => slot.write(body, verdicts[i]!.redactions, (text) => restorePlaceholders(text, vault)));
   const checked = input ? { input: input.verdicts, output: verdicts } : { output: verdicts };
-  const params = { ...(input ? { input: input.params } : {}), output: slots.map((slot) => slot.param) };
-  Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, params)));
-  return { body, headers: guardHeaders(checked, guard.policyVersion, (input?.warned ?? false) || enforcement.includes('warn')) };
+  const params = { ...(input ? { input: input.params } : {}), output: outputParams };
+  Object.assign(body, detectionsExtension(ctx, buildPolicyDetections(checked, params), decisionId));
+  return { body, headers: guardHeaders(checked, guard.policyVersion, (input?.warned ?? false) || enforcement.includes('warn'), decisionId) };
 }

@@ -213,6 +213,7 @@ export function guardResponsesStream(upstream: ReadableStream<Uint8Array>, optio
     };
     const event = { type: 'response.incomplete', sequence_number: lastSequence + 1, response };
     control.enqueue(`event: response.incomplete\ndata: ${JSON.stringify(event)}\n\n`);
+    texts.finish();
     return control.close();
   }
 
@@ -266,6 +267,7 @@ export function guardResponsesStream(upstream: ReadableStream<Uint8Array>, optio
       await texts.check(texts.due(() => true));
       if (texts.group(0).blocked) return void (await block(control));
       release(control);
+      texts.finish();
       control.close();
     },
   });

@@ -15,7 +15,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import type { GuardedEndpoint } from './seam.ts';
 import { eventData } from './sse.ts';
 import { relayGuardedSse, type SseRelayControl } from './sse-relay.ts';
-import { createStreamTextChecker, type Piece } from './stream-text.ts';
+import { createStreamTextChecker, type Piece, type StreamTextOptions } from './stream-text.ts';
 
 export interface StreamGuardOptions {
   readonly guard: Guard;
@@ -31,6 +31,7 @@ export interface StreamGuardOptions {
   readonly choices: number;
   /** Top-level fields for the chunk that reports the output checks (`policy_detections`). */
   readonly extensions: (output: readonly Verdict[], outputParams: readonly string[]) => Record<string, JsonValue>;
+  readonly onFinish?: StreamTextOptions['onFinish'];
 }
 
 interface QueuedEvent {
@@ -203,6 +204,7 @@ export function guardStreamedAnswer(upstream: ReadableStream<Uint8Array>, option
     }
     if (usage !== null) control.enqueue(`${usage}\n\n`);
     if (sawDone || !upstreamEnded) control.enqueue('data: [DONE]\n\n');
+    texts.finish();
     return control.close();
   }
 

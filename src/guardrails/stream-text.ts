@@ -16,6 +16,8 @@ export interface StreamTextOptions {
   readonly vault: PlaceholderVault;
   /** Characters of each text held back until later text can no longer change them; Infinity checks the whole answer first. */
   readonly holdBackChars: number;
+  /** Told once, when the stream ends normally or by a block: every check's verdict and field, and each field's whole text (the audit). */
+  readonly onFinish?: (checked: ReadonlyArray<{ readonly verdict: Verdict; readonly param: string }>, fieldTexts: ReadonlyMap<string, string>) => void;
 }
 
 export interface FieldText {
@@ -66,6 +68,8 @@ export interface StreamTextChecker {
   flush(group: number): string;
   /** A whole decided field as the client gets it (for events that repeat a text in full). */
   renderWhole(field: FieldText): string;
+  /** The stream ended (normally or by a block): calls onFinish, once. */
+  finish(): void;
 }
 
 export function createStreamTextChecker(options: StreamTextOptions): StreamTextChecker {
@@ -75,6 +79,8 @@ export function createStreamTextChecker(options: StreamTextOptions): StreamTextC
   const groups = new Map<number, GroupState>();
   const reported: Verdict[] = [];
   const reportedParams: string[] = [];
+  const checked: Array<{ verdict: Verdict; param: string }> = [];
+  let finished = false;
   let warned = false;
 
   const group = (index: number): GroupState => {
@@ -101,6 +107,12 @@ export function createStreamTextChecker(options: StreamTextOptions): StreamTextC
     reported,
     reportedParams,
     groups,
+    finish() {
+      if (finished) return;
+      finished = true;
+      const fieldTexts = new Map([...groups.values()].flatMap((g) => [...g.fields.values()].map((f) => [f.param, f.text] as const)));
+      options.onFinish?.(checked, fieldTexts);
+    },
     warned: () => warned,
     group,
     field,
@@ -134,6 +146,7 @@ export function createStreamTextChecker(options: StreamTextOptions): StreamTextC
         const state = group(f.group);
         if (state.blocked) return;
         const enforcement = enforcementOf(verdict.decision, options.softBlock);
+        checked.push({ verdict, param: f.param });
         if (verdict.decision !== 'allow') {
           reported.push(verdict);
           reportedParams.push(f.param);

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { DEFAULT_REQUEST_COUNT_LIMITS } from '../validation/limits.ts';
 import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from './classifier.ts';
 import { isClusterPrimary, runClusterPrimary } from './cluster.ts';
+import { createAuditSink } from './audit-sink.ts';
 import { DEFAULT_CONNECTION_LIMITS, InsecureListenError, startProxyServer } from './server.ts';
 
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -65,10 +66,11 @@ async function main(): Promise<void> {
   const adminApiKey = process.env['ADMIN_API_KEY']?.trim() || null;
   const metricsPort = process.env['METRICS_PORT'] ? readInteger('METRICS_PORT', 0, 0, 65_535) : null;
   const metricsHost = process.env['METRICS_HOST'] ?? '127.0.0.1';
-  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits, connections, classifier, adminApiKey, metricsPort, metricsHost });
+  const audit = createAuditSink(process.env['AUDIT_LOG']?.trim() || 'stdout');
+  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits, connections, classifier, adminApiKey, metricsPort, metricsHost, audit });
   const snapshot = proxy.policies.current();
   logger.info(
-    { url: proxy.url, metricsUrl: proxy.metricsUrl, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
+    { url: proxy.url, metricsUrl: proxy.metricsUrl, audit: audit.target, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
     'guardrail proxy listening',
   );
   if (!snapshot.authEnabled) logger.warn({}, 'no proxy keys configured: authentication is off (loopback only)');
@@ -79,8 +81,14 @@ async function main(): Promise<void> {
     closing = true;
     logger.info({ signal }, 'shutting down');
     proxy.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        audit.flush();
+        process.exit(0);
+      },
+      () => {
+        audit.flush();
+        process.exit(1);
+      },
     );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -17,6 +17,7 @@ import type { ProxyGuardrails } from '../guardrails/seam.ts';
 import type { FetchLike } from '../proxy/upstream.ts';
 import { fileSystemPolicySource } from './policy-files.ts';
 import { sha256 } from '../digest.ts';
+import type { AuditSink } from '../ops/audit.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { createReadiness, type Readiness } from '../ops/readiness.ts';
 import { createPromMetrics } from './prom-metrics.ts';
@@ -51,6 +52,8 @@ export interface ProxyServerOptions {
   metricsPort?: number | null;
   /** METRICS_HOST, default 127.0.0.1. */
   metricsHost?: string;
+  /** Where decisions are audited (main.ts: AUDIT_LOG); nowhere when absent. */
+  audit?: AuditSink;
 }
 
 export interface RunningProxy {
@@ -124,6 +127,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       metrics,
       readiness,
       adminKeyHash: options.adminApiKey ? sha256(options.adminApiKey) : null,
+      audit: options.audit,
     });
   } catch (error) {
     if (ownsClassifier) await classifier.close?.();

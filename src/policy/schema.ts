@@ -93,9 +93,19 @@ export const deploymentSchema = z.strictObject({
   rate_limits: rateLimitSchema.optional(),
 });
 
+/**
+ * The tenant's audit log entries: `include_content` none (default: digests, scores and rule ids
+ * only), redacted (plus the text after redaction) or full (plus the text as checked), so
+ * `npm run policy -- explain --decision ID` can replay it.
+ */
+export const tenantAuditSchema = z.strictObject({
+  include_content: z.enum(['none', 'redacted', 'full']).default('none'),
+});
+
 export const tenantFileSchema = z.strictObject({
   tenant: name,
   api_keys: z.array(proxyKeyEntrySchema).default([]),
+  audit: tenantAuditSchema.default({ include_content: 'none' }),
   default_deployment: name,
   deployments: z.array(deploymentSchema).min(1),
   rate_limits: tenantRateLimitsSchema.optional(),

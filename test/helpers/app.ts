@@ -104,6 +104,7 @@ export interface TestAppOptions {
   readiness?: AppDeps['readiness'];
   adminKeyHash?: AppDeps['adminKeyHash'];
   rateLimiter?: AppDeps['rateLimiter'];
+  audit?: AppDeps['audit'];
 }
 
 export interface TestApp {
@@ -150,6 +151,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     readiness: options.readiness,
     adminKeyHash: options.adminKeyHash,
     rateLimiter: options.rateLimiter,
+    audit: options.audit,
   });
   const acme = (headers: Record<string, string>) => ({ authorization: `Bearer ${ACME_KEY}`, ...headers });
   return {

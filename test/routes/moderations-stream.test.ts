@@ -74,7 +74,7 @@ describe('POST /v1/moderations/stream', () => {
     const { events } = await moderateStream(testApp, body);
     const plain = (await (await testApp.post('/v1/moderations', body)).json()) as { id: string; model: string; results: ModerationResult[] };
     const final = finalOf(events);
-    expect({ ...final, type: undefined, id: 'modr-X' }).toEqual({ ...plain, id: 'modr-X' });
+    expect({ ...final, type: undefined, id: 'modr-X', decision_id: 'dec-X' }).toEqual({ ...plain, id: 'modr-X', decision_id: 'dec-X' });
     expect(final.id).not.toBe(plain.id);
     // Every input got its interims, in input order.
     const indexes = interims(events).map((event) => event.index);
