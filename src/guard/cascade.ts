@@ -15,6 +15,8 @@ import { createPlaceholderVault, redactionReplacement, redactSpans, type Placeho
 import { createClassifierStage } from './stages/classifier.ts';
 import { createJudgeStage, noopJudge } from './stages/judge.ts';
 import { createPrefilterStage } from './stages/prefilters.ts';
+import { createLanguageStage } from './stages/language.ts';
+import { loadLanguageIdentifier } from '../text/language.ts';
 import { categoryScores, initialState, type TextState } from './stages/state.ts';
 import type { Detection, Direction, Guard, GuardStage, Judge, JudgeOutcome, TextDetector, Verdict } from './types.ts';
 
@@ -58,11 +60,14 @@ export function createGuard(deps: GuardDeps): Guard {
     const resolved = profile[direction];
     return {
       prefilters: createPrefilterStage({ direction: resolved, detectors: deps.buildDetectors(resolved.detectorOptions), now }),
+      language: createLanguageStage(profile.languages),
       classifier: createClassifierStage({ direction: resolved, classifier, cache }),
       judge: createJudgeStage({ judge, policy: profile.judge, profile: profile.name, direction, resolved }),
     };
   };
   const pipelines = { input: pipelineFor('input'), output: pipelineFor('output') };
+  // Loaded once per process, in the background from the first guard built (policy load).
+  const languageReady = loadLanguageIdentifier().catch(() => {});
 
   function record(verdict: Verdict): void {
     const { direction } = verdict;
@@ -110,6 +115,7 @@ export function createGuard(deps: GuardDeps): Guard {
       degraded: state.degraded,
       classifier: { status: state.classifierStatus, version: classifier.version },
       judge: state.judge,
+      language: state.language,
       latencyMs,
     };
   }
@@ -119,12 +125,14 @@ export function createGuard(deps: GuardDeps): Guard {
     policyVersion,
     async check(texts, direction, options = {}) {
       const pipeline = pipelines[direction];
+      await languageReady;
       const vault = options.vault ?? createPlaceholderVault();
       const states = texts.map((text, i) => initialState(text, options.scopes?.[i] ?? 'full'));
       const timings = states.map(() => ({ prefilters: 0, classifier: 0, judge: 0 }));
       states.forEach((state, i) => {
         const started = now();
         pipeline.prefilters.run(state);
+        pipeline.language.run(state);
         timings[i]!.prefilters = now() - started;
         recorded.stageSeconds.observe({ stage: 'prefilters', direction }, timings[i]!.prefilters / 1000);
       });

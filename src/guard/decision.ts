@@ -128,7 +128,8 @@ export function detectionsForScores(options: {
 /** True when every enforced soft_block comes from a classifier gray band: the only case a judge may settle. */
 export function isGrayBandOnly(detections: readonly Detection[]): boolean {
   const soft = detections.filter((d) => d.enforced && d.action === 'soft_block');
-  return soft.length > 0 && soft.every((d) => d.ruleId.startsWith('classifier.') && isModerationCategory(d.category));
+  // A text in a language the classifier was not trained for, under `unsupported_action: judge`, is the judge's too.
+  return soft.length > 0 && soft.every((d) => (d.ruleId.startsWith('classifier.') && isModerationCategory(d.category)) || d.ruleId === 'language.unsupported.judge');
 }
 
 /**

@@ -23,7 +23,8 @@ export type DetectorName =
   | 'toxicity'
   | 'nsfw'
   | 'policy_violation'
-  | 'judge';
+  | 'judge'
+  | 'language';
 
 /** One thing a detector found. Deterministic detectors report score 1. */
 export interface Finding {
@@ -131,6 +132,8 @@ export interface Verdict {
   readonly degraded: readonly DegradedCheck[];
   readonly classifier: { readonly status: 'scored' | 'cached' | 'skipped' | 'unavailable'; readonly version: string };
   readonly judge: (JudgeResult & { readonly enforced: boolean }) | null;
+  /** The language identified (ISO 639-1) and whether eld found it reliable; null when not identified (no text, a data-only text, or not loaded). */
+  readonly language: { readonly code: string | null; readonly reliable: boolean } | null;
   /** Milliseconds per stage for this text (the classifier's is its batch's); 0 for a stage that did not run. */
   readonly latencyMs: Readonly<Record<GuardStage, number>>;
 }

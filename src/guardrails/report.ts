@@ -120,6 +120,8 @@ export interface GuardrailsReport {
   readonly detections: LocatedDetection[];
   /** Per message: scored, cached, skipped (a hard rule had already blocked it, or it has no letter or digit to read) or unavailable. Zero scores of a skipped text mean "not scored". */
   readonly classifier: { readonly version: string; readonly status: Array<Verdict['classifier']['status']> };
+  /** Per message: the language identified (ISO 639-1), null when none was (no letters, checked for data only, or too short to tell). */
+  readonly languages: Array<string | null>;
 }
 
 export interface PolicyDetections {
@@ -263,6 +265,7 @@ export function buildGuardrailsReport(direction: Direction, verdicts: readonly V
     degraded,
     detections,
     classifier: { version: first?.classifier.version ?? '', status: verdicts.map((v) => v.classifier.status) },
+    languages: verdicts.map(languageOf),
   };
 }
 
@@ -313,6 +316,8 @@ export interface ModerationResult {
   readonly redacted_input: string;
   readonly detections: WireDetection[];
   readonly degraded: WireDegraded[];
+  /** The language identified (ISO 639-1), or null when the text is too short or has no letters to tell. */
+  readonly language: string | null;
   /** Parts of the input that were not classified, said plainly (e.g. images: we classify text only). */
   readonly unclassified_inputs: Array<{ type: 'image_url'; count: number; reason: string }>;
 }
@@ -322,6 +327,11 @@ export interface ModerationResultOptions {
   readonly hasText?: boolean;
   /** How many image parts the input had; none of them is classified. */
   readonly imageParts?: number;
+}
+
+/** A verdict's language when eld was confident of it. */
+function languageOf(verdict: Verdict): string | null {
+  return verdict.language?.reliable ? verdict.language.code : null;
 }
 
 /** Map one verdict (one input of /v1/moderations) onto OpenAI's moderation result plus our extensions. */
@@ -342,6 +352,7 @@ export function toModerationResult(verdict: Verdict, options: ModerationResultOp
     redacted_input: verdict.redactedText,
     detections: verdict.detections.map(toWireDetection),
     degraded: verdict.degraded.map(toWireDegraded),
+    language: languageOf(verdict),
     unclassified_inputs: imageParts > 0 ? [{ type: 'image_url', count: imageParts, reason: 'image inputs are not classified by this service; only text parts were checked' }] : [],
   };
 }

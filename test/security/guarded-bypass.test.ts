@@ -61,3 +61,21 @@ describe('honest scores on /v1/moderations', () => {
     expect(result.category_scores['violence']).toBeCloseTo(0.5);
   });
 });
+
+describe('language identification on /v1/moderations', () => {
+  const french = 'Pourriez-vous résumer cet article sur la nouvelle bibliothèque, s’il vous plaît ?';
+
+  it('names the language of each input; the default profile only reports it', async () => {
+    const { results } = await stack.client(ACME_KEY).moderations.create({ input: [french, 'Could you summarise this article about the library?', '👍'] });
+    const [fr, en, emoji] = results as unknown as ModerationResult[];
+    expect([fr!.language, en!.language, emoji!.language]).toEqual(['fr', 'en', null]);
+    expect(fr!.decision).toBe('allow');
+  });
+
+  it('the kids profile soft-blocks a language its classifier was not trained for', async () => {
+    const { results } = await stack.client(ACME_KEY).moderations.create({ input: french, model_extras: { profile: 'kids' } } as never);
+    const result = results[0] as unknown as ModerationResult;
+    expect(result.decision).toBe('soft_block');
+    expect(result.detections).toContainEqual(expect.objectContaining({ rule_id: 'language.unsupported', category: 'language/fr' }));
+  });
+});

@@ -12,10 +12,11 @@ export interface TextState {
   scores: ClassifierScores | null;
   classifierStatus: Verdict['classifier']['status'];
   judge: Verdict['judge'];
+  language: Verdict['language'];
 }
 
 export function initialState(text: string, scope: CheckScope = 'full'): TextState {
-  return { text, scope, detections: [], degraded: [], scores: null, classifierStatus: 'skipped', judge: null };
+  return { text, scope, detections: [], degraded: [], scores: null, classifierStatus: 'skipped', judge: null, language: null };
 }
 
 /** An enforced block, or a check that failed closed: later stages need not look at the text. */

@@ -185,6 +185,7 @@ function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; li
     files: meta.chain.map((source) => source.path),
     softBlock: config.soft_block ?? 'block',
     judge: { ...stage(config.judge, DEFAULT_JUDGE), enabled: config.judge?.enabled ?? false, model: config.judge?.model ?? null },
+    languages: { classifier: config.languages?.classifier ?? ['en'], unsupportedAction: config.languages?.unsupported_action ?? 'allow' },
     input: resolveDirection(config, 'input', meta.chain),
     output: resolveDirection(config, 'output', meta.chain),
     streamHoldBackChars: config.output?.stream_hold_back_chars ?? DEFAULT_STREAM_HOLD_BACK_CHARS,

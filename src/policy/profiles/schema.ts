@@ -160,6 +160,17 @@ export const JudgeSchema = z.strictObject({
   model: z.string().min(1).optional(),
 });
 
+/**
+ * Language identification (seed 000's pre-filter). `classifier`: the languages the classifier was
+ * trained for (ISO 639-1; the shipped model: English). A text reliably identified as another
+ * language cannot be judged by it; `unsupported_action` says what happens then: allow (reported
+ * only), review (soft_block), judge (soft_block the LLM judge, when enabled, settles), block.
+ */
+export const LanguagesSchema = z.strictObject({
+  classifier: z.array(z.string().regex(/^[a-z]{2,3}$/, 'ISO 639-1 codes, e.g. en')).min(1).optional(),
+  unsupported_action: z.enum(['allow', 'review', 'judge', 'block']).optional(),
+});
+
 const ProfileName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'profile names are lower-case letters, digits, dash, underscore');
 
 export const ProfileSchema = z.strictObject({
@@ -173,5 +184,6 @@ export const ProfileSchema = z.strictObject({
   input: InputPolicySchema.optional(),
   output: OutputPolicySchema.optional(),
   judge: JudgeSchema.optional(),
+  languages: LanguagesSchema.optional(),
 });
 export type ProfileConfig = z.infer<typeof ProfileSchema>;

@@ -63,6 +63,8 @@ export interface ResolvedProfile {
   readonly files: readonly string[];
   readonly softBlock: 'block' | 'warn';
   readonly judge: ResolvedJudgePolicy;
+  /** Language identification: the classifier's languages and what a text in another one gets. */
+  readonly languages: { readonly classifier: readonly string[]; readonly unsupportedAction: 'allow' | 'review' | 'judge' | 'block' };
   readonly input: ResolvedDirection;
   readonly output: ResolvedDirection;
   /** Streamed answers: characters held back per text until they are decided. */
