@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       `wrote ${values.out}`,
       `onnxruntime-web wasm, bundled: ${size(wasm)}`,
       `model, served from R2 (over the script size limit): ${size(model)}`,
-      `upload it: npx wrangler r2 object put guardrail-proxy-models/${modelObjectKey(metadata)} --file models/${metadata.onnxFile}`,
+      `upload it: npx wrangler r2 object put guardrail-proxy-models/${modelObjectKey(metadata)} --file models/${metadata.onnxFile} --remote`,
       '',
     ].join('\n'),
   );

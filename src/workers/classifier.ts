@@ -6,7 +6,7 @@ import { ModelLoadError } from '../classifier/errors.ts';
 import type { ModelMetadata } from '../classifier/model-metadata.ts';
 import { createOnnxClassifier, type OnnxClassifier } from '../classifier/onnx-session.ts';
 import { toHex } from '../digest.ts';
-import { createWebOnnxSession, type CompiledWasm } from './onnx-web-session.ts';
+import { createWebOnnxSession, WORKERS_MAX_CELLS_PER_RUN, type CompiledWasm } from './onnx-web-session.ts';
 
 export interface WorkersClassifierOptions {
   readonly bucket: R2Bucket;
@@ -26,7 +26,8 @@ export async function loadWorkersClassifier(options: WorkersClassifierOptions): 
     throw new ModelLoadError(where, `model object does not match the bundled metadata (sha256 ${sha256.slice(0, 12)}…, expected ${options.metadata.onnxSha256.slice(0, 12)}…)`);
   }
   try {
-    return createOnnxClassifier(options.metadata, await createWebOnnxSession({ wasm: options.wasm, model, metadata: options.metadata }));
+    const session = await createWebOnnxSession({ wasm: options.wasm, model, metadata: options.metadata });
+    return createOnnxClassifier(options.metadata, session, { maxCellsPerRun: WORKERS_MAX_CELLS_PER_RUN });
   } catch (error) {
     throw new ModelLoadError(where, `onnxruntime-web rejected the model: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }

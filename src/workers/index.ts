@@ -10,10 +10,12 @@ import { parseModelMetadata } from '../classifier/onnx-session.ts';
 import { HttpError } from '../errors.ts';
 import { describeCause } from '../logging/logger.ts';
 import { staticPolicySource } from '../policy/store.ts';
+import { createReadiness } from '../ops/readiness.ts';
 import { loadWorkersClassifier } from './classifier.ts';
 import { policyEnvironment, readMaxBodyBytes, type WorkersEnv } from './env.ts';
 import { createConsoleLogger } from './logger.ts';
 import { modelObjectKey } from './model-key.ts';
+import { ortHeapBytes } from './onnx-web-session.ts';
 import { createRegExpEngine } from './regexp-engine.ts';
 
 /** After a failed start (model missing, bad policy), requests get 503 for this long before the next try. */
@@ -29,6 +31,8 @@ async function start(env: WorkersEnv): Promise<AssembledProxy> {
   const began = Date.now();
   const classifier = await loadWorkersClassifier({ bucket: env.MODELS, key, metadata, wasm: ortWasm });
   const maxBodyBytes = readMaxBodyBytes(env);
+  const readiness = createReadiness();
+  readiness.register('classifier', () => ({ status: 'ok', reason: `model ${classifier.version} loaded` }));
   const proxy = await assembleProxy({
     source: staticPolicySource(POLICY_FILES),
     env: policyEnvironment(env),
@@ -37,10 +41,11 @@ async function start(env: WorkersEnv): Promise<AssembledProxy> {
     fetch: (input, init) => fetch(input, init),
     logger,
     limits: maxBodyBytes === undefined ? {} : { maxBodyBytes },
+    readiness,
   });
   const snapshot = proxy.policies.current();
   logger.info(
-    { policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: classifier.version, startMs: Date.now() - began },
+    { policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: classifier.version, startMs: Date.now() - began, ortHeapBytes: ortHeapBytes() },
     'guardrail proxy ready in this isolate',
   );
   return proxy;

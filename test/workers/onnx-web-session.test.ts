@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxClassifier, parseModelMetadata, type OnnxClassifier } from '../../src/classifier/onnx-session.ts';
 import { loadOnnxClassifier } from '../../src/node/onnx-classifier.ts';
-import { createWebOnnxSession } from '../../src/workers/onnx-web-session.ts';
+import { createWebOnnxSession, ortHeapBytes, WORKERS_MAX_CELLS_PER_RUN } from '../../src/workers/onnx-web-session.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MODEL = join(ROOT, 'models', 'moderation-classifier.onnx');
@@ -18,12 +18,15 @@ const fixture = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'classifier', 'te
 describe('onnxruntime-web session (the Workers classifier) vs onnxruntime-node', () => {
   let web: OnnxClassifier;
   let node: OnnxClassifier;
+  let heapAfterLoad: number | null = null;
   beforeAll(async () => {
     const metadata = parseModelMetadata(readFileSync(METADATA, 'utf8'), METADATA);
     const wasmPath = createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm');
     const { WebAssembly } = globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object> } };
     const wasm = await WebAssembly.compile(readFileSync(wasmPath));
-    web = createOnnxClassifier(metadata, await createWebOnnxSession({ wasm, model: new Uint8Array(readFileSync(MODEL)), metadata }));
+    // As src/workers/classifier.ts builds it: the Workers cell budget per run.
+    web = createOnnxClassifier(metadata, await createWebOnnxSession({ wasm, model: new Uint8Array(readFileSync(MODEL)), metadata }), { maxCellsPerRun: WORKERS_MAX_CELLS_PER_RUN });
+    heapAfterLoad = ortHeapBytes();
     node = await loadOnnxClassifier({ modelPath: MODEL });
   });
   afterAll(async () => {
@@ -43,6 +46,14 @@ describe('onnxruntime-web session (the Workers classifier) vs onnxruntime-node',
       }
     });
     expect(compared).toBe(fixture.texts.length * 20);
+  });
+
+  it('keeps ORT\'s wasm heap at its loaded size through a 100 KB text (the isolate has 128 MB)', async () => {
+    expect(heapAfterLoad).toBeGreaterThan(0);
+    expect(heapAfterLoad!).toBeLessThan(100_000_000);
+    const text = fixture.texts.join(' ');
+    await web.classify([text.repeat(Math.ceil(100_000 / text.length))]);
+    expect(ortHeapBytes()).toBe(heapAfterLoad);
   });
 
   // Over many windows the two runtimes sum floats in a different order (SIMD kernels): measured

@@ -108,7 +108,14 @@ describe('the Workers entry under workerd (wrangler dev --local, offline)', () =
     const [email, benign] = moderation.results as unknown as Array<Record<string, unknown>>;
     expect(email).toMatchObject({ redacted_input: 'Mail me at [EMAIL]' });
     expect(benign).toMatchObject({ flagged: false, decision: 'allow' });
-    expect(dev!.output()).toContain('guardrail proxy ready in this isolate');
+    const ready = dev!.output().split('\n').find((line) => line.includes('guardrail proxy ready in this isolate'));
+    expect(ready).toBeDefined();
+    const { ortHeapBytes, startMs } = JSON.parse(ready!.slice(ready!.indexOf('{'))) as { ortHeapBytes: number; startMs: number };
+    // ORT's heap under workerd once loaded: well inside the isolate's 128 MB (README, Workers).
+    expect(ortHeapBytes).toBeGreaterThan(0);
+    expect(ortHeapBytes).toBeLessThan(100_000_000);
+    timings.isolateStartMs = startMs;
+    timings.ortHeapMB = ortHeapBytes / 1e6;
   });
 
   it('scores the fixture texts like the Node path (onnxruntime-node, RE2) within 1e-5', async () => {
@@ -137,6 +144,12 @@ describe('the Workers entry under workerd (wrangler dev --local, offline)', () =
     } finally {
       await classifier.close();
     }
+  });
+
+  it('moderates a 100 KB text within the Workers cell budget', async () => {
+    const text = fixture.texts.join(' ');
+    const moderation = await client.moderations.create({ input: text.repeat(Math.ceil(100_000 / text.length)) });
+    expect(moderation.results).toHaveLength(1);
   });
 
   it('guards a chat call: redacts before the upstream, which gets the deployment key and never the proxy key', async () => {
