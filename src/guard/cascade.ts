@@ -17,6 +17,7 @@ import { createJudgeStage, noopJudge } from './stages/judge.ts';
 import { createPrefilterStage } from './stages/prefilters.ts';
 import { createLanguageStage } from './stages/language.ts';
 import { loadLanguageIdentifier } from '../text/language.ts';
+import { createTopicStage } from './stages/topic.ts';
 import { categoryScores, initialState, type TextState } from './stages/state.ts';
 import type { Detection, Direction, Guard, GuardStage, Judge, JudgeOutcome, TextDetector, Verdict } from './types.ts';
 
@@ -62,6 +63,7 @@ export function createGuard(deps: GuardDeps): Guard {
       prefilters: createPrefilterStage({ direction: resolved, detectors: deps.buildDetectors(resolved.detectorOptions), now }),
       language: createLanguageStage(profile.languages),
       classifier: createClassifierStage({ direction: resolved, classifier, cache }),
+      topics: createTopicStage(resolved),
       judge: createJudgeStage({ judge, policy: profile.judge, profile: profile.name, direction, resolved }),
     };
   };
@@ -131,13 +133,14 @@ export function createGuard(deps: GuardDeps): Guard {
       const timings = states.map(() => ({ prefilters: 0, classifier: 0, judge: 0 }));
       states.forEach((state, i) => {
         const started = now();
-        pipeline.prefilters.run(state);
+        pipeline.prefilters.run(state, options.context);
         pipeline.language.run(state);
         timings[i]!.prefilters = now() - started;
         recorded.stageSeconds.observe({ stage: 'prefilters', direction }, timings[i]!.prefilters / 1000);
       });
       const classifyStarted = now();
       await pipeline.classifier.run(states, { scoreBlocked: options.scoreBlocked ?? false });
+      for (const state of states) pipeline.topics.run(state);
       const classifyMs = now() - classifyStarted;
       if (states.some((state) => state.classifierStatus !== 'skipped')) {
         recorded.stageSeconds.observe({ stage: 'classifier', direction }, classifyMs / 1000);

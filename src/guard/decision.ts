@@ -77,6 +77,12 @@ export function detectionForFinding(direction: ResolvedDirection, finding: Findi
       return ruleDetection(finding, direction.sponge.action, stage);
     case 'input_sanity':
       return ruleDetection(finding, direction.sanity.action, stage);
+    case 'system_prompt':
+      return ruleDetection(finding, direction.systemPrompt.action, stage);
+    case 'copyright_ip':
+      return ruleDetection(finding, direction.copyright.action, stage);
+    case 'topic':
+      return ruleDetection(finding, direction.topic.action, stage);
     case 'keyword_detector':
     case 'regex': {
       const rule = ruleFor(direction, finding.ruleId);

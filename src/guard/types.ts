@@ -24,7 +24,10 @@ export type DetectorName =
   | 'nsfw'
   | 'policy_violation'
   | 'judge'
-  | 'language';
+  | 'language'
+  | 'system_prompt'
+  | 'copyright_ip'
+  | 'topic';
 
 /** One thing a detector found. Deterministic detectors report score 1. */
 export interface Finding {
@@ -39,9 +42,15 @@ export interface Finding {
 }
 
 /** A pre-filter, built once by a factory when the policy loads, then run per text. */
+/** What a request tells the detectors beyond the text itself (an answer's leak check needs the request's instructions). */
+export interface DetectionContext {
+  /** The instructions the request gave the model: system/developer messages, Responses `instructions`. */
+  readonly systemPrompts?: readonly string[];
+}
+
 export interface TextDetector {
   readonly name: DetectorName;
-  detect(text: string): Finding[];
+  detect(text: string, context?: DetectionContext): Finding[];
   /**
    * The findings that need only the text's length (a length cap), run before any detector reads
    * a character: when one of them blocks, the text is refused without the per-character work.
@@ -150,6 +159,8 @@ export type CheckScope = 'full' | 'sensitive_data';
 export interface CheckOptions {
   /** Shared by all checks of one request, so the same email gets the same placeholder everywhere. */
   readonly vault?: PlaceholderVault;
+  /** The request's context for detectors that compare against it (system_prompt). */
+  readonly context?: DetectionContext;
   /** Per text, in order; `full` where absent. */
   readonly scopes?: readonly CheckScope[];
   /**

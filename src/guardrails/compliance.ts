@@ -14,7 +14,7 @@ export interface ComplianceMapping {
 }
 
 /** Detail keys of the report that carry a mapping. */
-export type MappedDetail = 'injection_attack' | 'pii' | 'sponge_attack' | 'toxicity' | 'nsfw' | 'policy_violation';
+export type MappedDetail = 'injection_attack' | 'pii' | 'sponge_attack' | 'toxicity' | 'nsfw' | 'policy_violation' | 'system_prompt' | 'copyright_ip';
 
 export const COMPLIANCE_MAPPINGS: Readonly<Record<MappedDetail, ComplianceMapping>> = {
   injection_attack: {
@@ -48,6 +48,15 @@ export const COMPLIANCE_MAPPINGS: Readonly<Record<MappedDetail, ComplianceMappin
   },
   policy_violation: {
     nist_ai_rmf: ['MEASURE 2.6 (safety)', 'MANAGE 1.3 (responses to high-priority AI risks)'],
+  },
+  system_prompt: {
+    owasp_llm_2025: ['LLM07:2025 System Prompt Leakage'],
+    mitre_atlas: ['AML.T0056 LLM Meta Prompt Extraction'],
+    nist_ai_rmf: ['MEASURE 2.7 (security and resilience)', 'NIST AI 600-1: Information Security'],
+  },
+  copyright_ip: {
+    nist_ai_rmf: ['MEASURE 2.8 (transparency and accountability)', 'NIST AI 600-1: Intellectual Property'],
+    eu_ai_act: ['Art. 53(1)(c) (copyright policy of general-purpose AI model providers)'],
   },
 };
 

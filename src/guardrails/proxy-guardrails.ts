@@ -6,7 +6,7 @@
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import type { GuardCallContext, InputGuardResult, OutputGuardResult, ProxyGuardrails } from './seam.ts';
-import type { Guard, GuardedTenant, Verdict } from '../guard/types.ts';
+import type { DetectionContext, Guard, GuardedTenant, Verdict } from '../guard/types.ts';
 import { enforcementOf } from '../guard/decision.ts';
 import { createPlaceholderVault, restorePlaceholders, type PlaceholderVault } from '../guard/redaction.ts';
 import {
@@ -21,7 +21,7 @@ import {
 import { answerChoices, blockChoice, dropLogprobs, inputTextSlots } from './body-texts.ts';
 import { guardStreamedAnswer } from './stream-guard.ts';
 import { guardResponsesStream } from './responses-stream.ts';
-import { blockResponse, responsesInputSlots, responsesOutputSlots } from './responses-texts.ts';
+import { blockResponse, responsesInputSlots, responsesOutputSlots, responsesSystemTexts } from './responses-texts.ts';
 import { newDecisionId, noopAuditSink, type AuditSink } from '../ops/audit.ts';
 import { writeAudit } from './audit.ts';
 
@@ -55,6 +55,20 @@ interface InputState {
   readonly params: readonly string[];
   readonly warned: boolean;
   readonly decisionId: string;
+  /** What the answer's checks compare against (the request's instructions, for system_prompt). */
+  readonly context: DetectionContext;
+}
+
+/** The instructions a request gives the model: system/developer messages, Responses `instructions`. */
+function systemTextsOf(ctx: GuardCallContext, body: JsonObject): string[] {
+  if (ctx.endpoint === 'responses') return responsesSystemTexts(body);
+  const messages = ctx.endpoint === 'chat.completions' && Array.isArray(body['messages']) ? body['messages'] : [];
+  return messages.flatMap((message) => {
+    if (!isJsonObject(message) || (message['role'] !== 'system' && message['role'] !== 'developer')) return [];
+    const content = message['content'];
+    if (typeof content === 'string') return [content];
+    return Array.isArray(content) ? content.flatMap((part) => (isJsonObject(part) && typeof part['text'] === 'string' ? [part['text']] : [])) : [];
+  });
 }
 
 function guardHeaders(checked: { input?: readonly Verdict[]; output?: readonly Verdict[] }, policyVersion: string, warned: boolean, decisionId: string): Record<string, string> {
@@ -144,7 +158,8 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
           if (verdict.redactions.length > 0) slots[i]!.write(body, verdict.redactions);
         });
       }
-      const state: InputState = { vault, verdicts, params: inputParams, warned, decisionId };
+      const context: DetectionContext = { systemPrompts: systemTextsOf(ctx, received) };
+      const state: InputState = { vault, verdicts, params: inputParams, warned, decisionId, context };
       return {
         body,
         state,
@@ -172,6 +187,7 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
               guard: output,
               softBlock: softBlockOf(ctx, output),
               vault,
+              context,
               holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
               idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
               extensions,
@@ -184,6 +200,7 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
             endpoint: ctx.endpoint,
             softBlock: softBlockOf(ctx, output),
             vault,
+            context,
             holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
             idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
             choices: typeof received['n'] === 'number' ? received['n'] : 1,
@@ -210,7 +227,7 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
       // Checked as the upstream wrote it (placeholders still in), then restored for the client:
       // the client's own data comes back to it, and only to it.
       const texts = slots.map((slot) => slot.text);
-      const verdicts = await guard.check(texts, 'output', { vault: state.vault });
+      const verdicts = await guard.check(texts, 'output', { vault: state.vault, context: state.context });
       let warned = state.warned;
       let anyBlocked = false;
       let next = 0;
@@ -256,7 +273,7 @@ async function guardResponseObject(ctx: GuardCallContext, answer: JsonObject, in
   const body = structuredClone(answer);
   const slots = responsesOutputSlots(body);
   const texts = slots.map((slot) => slot.text);
-  const verdicts = await guard.check(texts, 'output', { vault });
+  const verdicts = await guard.check(texts, 'output', { vault, ...(input ? { context: input.context } : {}) });
   const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
   // A retrieved answer has no input state: its check is a decision of its own.
   const decisionId = input?.decisionId ?? newDecisionId();

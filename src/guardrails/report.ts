@@ -65,7 +65,7 @@ export function worstDecision(verdicts: readonly Verdict[]): Decision {
 
 // ---- policy_detections -------------------------------------------------------------------------
 
-type Family = 'toxicity' | 'nsfw' | 'pii' | 'injection_attack' | 'keyword_detector' | 'sponge_attack' | 'policy_violation' | 'input_sanity';
+type Family = 'toxicity' | 'nsfw' | 'pii' | 'injection_attack' | 'keyword_detector' | 'sponge_attack' | 'policy_violation' | 'input_sanity' | 'system_prompt' | 'copyright_ip' | 'topic';
 
 function familyOf(detection: Detection): Family {
   if (detection.category === 'sexual' || detection.category === 'sexual/minors') return 'nsfw';
@@ -77,6 +77,9 @@ function familyOf(detection: Detection): Family {
     case 'sponge_attack':
     case 'keyword_detector':
     case 'input_sanity':
+    case 'system_prompt':
+    case 'copyright_ip':
+    case 'topic':
       return detection.detector;
     case 'regex':
       return 'keyword_detector';
@@ -105,6 +108,11 @@ export interface GuardrailsSummary {
   readonly policy_violation: number;
   readonly sponge_attack: number;
   readonly input_sanity: number;
+  /** Seed 004's names: texts that leak the request's instructions, or reproduce a protected text. */
+  readonly system_prompt_similarity: number;
+  readonly copyright_ip_similarity: number;
+  /** Banned or off-topic texts. */
+  readonly topic: number;
   readonly degraded: number;
 }
 
@@ -132,6 +140,10 @@ export interface PolicyDetections {
 
 function maxOf(verdicts: readonly Verdict[], read: (v: Verdict) => number | undefined): number {
   return round(verdicts.reduce((max, v) => Math.max(max, read(v) ?? 0), 0));
+}
+
+function maxScore(items: readonly LocatedDetection[]): number {
+  return round(items.reduce((max, d) => Math.max(max, d.score), 0));
 }
 
 function countBy(items: readonly LocatedDetection[], key: (d: LocatedDetection) => string): Record<string, number> {
@@ -210,6 +222,16 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
       complianceMappingFor('policy_violation'),
     ),
     input_sanity: { violations: byFamily.input_sanity.length, rule_ids: [...new Set(byFamily.input_sanity.map((d) => d.rule_id))] },
+    // Seed 004 reports similarity_score as an integer; ours is the overlap, 0..1 (0: nothing found).
+    system_prompt: withMapping({ similarity_score: maxScore(byFamily.system_prompt) }, complianceMappingFor('system_prompt')),
+    copyright_ip: withMapping(
+      { similarity_score: maxScore(byFamily.copyright_ip), matched_texts: [...new Set(byFamily.copyright_ip.map((d) => d.rule_id.slice('copyright_ip.'.length)))] },
+      complianceMappingFor('copyright_ip'),
+    ),
+    topic: {
+      banned_topics: [...new Set(byFamily.topic.filter((d) => d.rule_id.startsWith('topic.banned.')).map((d) => d.rule_id.slice('topic.banned.'.length)))],
+      off_topic: byFamily.topic.some((d) => d.rule_id === 'topic.off_topic'),
+    },
   };
 }
 
@@ -232,6 +254,7 @@ export function buildGuardrailsReport(direction: Direction, verdicts: readonly V
   const detections: LocatedDetection[] = [];
   const byFamily: Record<Family, LocatedDetection[]> = {
     toxicity: [], nsfw: [], pii: [], injection_attack: [], keyword_detector: [], sponge_attack: [], policy_violation: [], input_sanity: [],
+    system_prompt: [], copyright_ip: [], topic: [],
   };
   verdicts.forEach((verdict, messageIndex) => {
     for (const detection of verdict.detections) {
@@ -255,6 +278,9 @@ export function buildGuardrailsReport(direction: Direction, verdicts: readonly V
       policy_violation: byFamily.policy_violation.length,
       sponge_attack: byFamily.sponge_attack.length,
       input_sanity: byFamily.input_sanity.length,
+      system_prompt_similarity: byFamily.system_prompt.length,
+      copyright_ip_similarity: byFamily.copyright_ip.length,
+      topic: byFamily.topic.length,
       degraded: degraded.length,
     },
     details: buildDetails(verdicts, byFamily),

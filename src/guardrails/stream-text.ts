@@ -7,13 +7,15 @@
 
 import { enforcementOf } from '../guard/decision.ts';
 import { createStreamingRestorer, restorePlaceholders, type PlaceholderVault, type Redaction, type StreamingRestorer } from '../guard/redaction.ts';
-import type { Detection, Guard, Verdict } from '../guard/types.ts';
+import type { Detection, DetectionContext, Guard, Verdict } from '../guard/types.ts';
 
 export interface StreamTextOptions {
   readonly guard: Guard;
   readonly softBlock: 'block' | 'warn';
   /** The request's vault: placeholders the upstream writes back are restored for the client. */
   readonly vault: PlaceholderVault;
+  /** The request's context for detectors that compare against it (system_prompt). */
+  readonly context?: DetectionContext;
   /** Characters of each text held back until later text can no longer change them; Infinity checks the whole answer first. */
   readonly holdBackChars: number;
   /** Told once, when the stream ends normally or by a block: every check's verdict and field, and each field's whole text (the audit). */
@@ -140,7 +142,7 @@ export function createStreamTextChecker(options: StreamTextOptions): StreamTextC
         const from = Math.max(0, f.committed - overlap);
         return { field: f, final, from, text: f.text.slice(from) };
       });
-      const verdicts = await guard.check(windows.map((w) => w.text), 'output', { vault });
+      const verdicts = await guard.check(windows.map((w) => w.text), 'output', { vault, ...(options.context ? { context: options.context } : {}) });
       windows.forEach(({ field: f, final, from }, i) => {
         const verdict = shift(verdicts[i]!, from);
         const state = group(f.group);

@@ -35,10 +35,13 @@ describe('policy_detections', () => {
       policy_violation: 0,
       sponge_attack: 0,
       input_sanity: 0,
+      system_prompt_similarity: 0,
+      copyright_ip_similarity: 0,
+      topic: 0,
       degraded: 0,
     });
     expect(Object.keys(guardrails.details).sort()).toEqual(
-      ['injection_attack', 'input_sanity', 'keyword_detector', 'nsfw', 'pii', 'policy_violation', 'sponge_attack', 'toxicity'].sort(),
+      ['copyright_ip', 'injection_attack', 'input_sanity', 'keyword_detector', 'nsfw', 'pii', 'policy_violation', 'sponge_attack', 'system_prompt', 'toxicity', 'topic'].sort(),
     );
     expect(guardrails.details.pii).toMatchObject({ pii: { email: 1 }, secrets: { openai_key: 1 }, compliance_mapping: COMPLIANCE_MAPPINGS.pii });
     expect(guardrails.details.injection_attack).toMatchObject({ attack: 0.95, rule_ids: ['injection.ignore_previous'], most_unsafe_span: { message_index: 1, start: 0, end: 28 } });

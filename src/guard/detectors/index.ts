@@ -2,8 +2,9 @@
 // detectors once, at policy load (every pattern compiled then); `runDetectors` runs them on a text.
 
 import type { RegexEngine } from '../regex/engine.ts';
-import type { Finding, TextDetector } from '../types.ts';
+import type { DetectionContext, Finding, TextDetector } from '../types.ts';
 import type { DetectorSuiteOptions, RegexRuleOptions } from '../../policy/profiles/detector-options.ts';
+import { createCopyrightDetector } from './copyright.ts';
 import { createInjectionDetector } from './injection.ts';
 import { createKeywordDetector } from './keywords.ts';
 import { createMatchingViews, wordViewOf } from './matching-view.ts';
@@ -13,6 +14,7 @@ import { createRegexDetector } from './regex.ts';
 import { createSanityDetector } from './sanity.ts';
 import { createSecretsDetector } from './secrets.ts';
 import { createSpongeDetector } from './sponge.ts';
+import { createSystemPromptDetector } from './system-prompt.ts';
 
 /**
  * Build the detectors `options` enables, in cascade order (cheap sanity first). The built-in
@@ -38,12 +40,14 @@ export function buildDetectors(options: DetectorSuiteOptions, engine: RegexEngin
   if (options.injection?.enabled) detectors.push(createInjectionDetector(options.injection, engine, views));
   if (options.pii && options.pii.types.length > 0) detectors.push(createPiiDetector(options.pii, engine, views));
   if (options.secrets && options.secrets.types.length > 0) detectors.push(createSecretsDetector(options.secrets, engine, views));
+  if (options.systemPrompt) detectors.push(createSystemPromptDetector(options.systemPrompt));
+  if (options.copyright) detectors.push(createCopyrightDetector(options.copyright));
   return detectors;
 }
 
 /** Run every detector on `text`; findings in detector order, each detector's sorted by position. */
-export function runDetectors(detectors: readonly TextDetector[], text: string): Finding[] {
+export function runDetectors(detectors: readonly TextDetector[], text: string, context?: DetectionContext): Finding[] {
   const findings: Finding[] = [];
-  for (const detector of detectors) findings.push(...detector.detect(text));
+  for (const detector of detectors) findings.push(...detector.detect(text, context));
   return findings;
 }

@@ -4,7 +4,7 @@
 import type { PrefilterStage, ResolvedDirection, StagePolicy } from '../../policy/profiles/types.ts';
 import { detectionForFinding } from '../decision.ts';
 import { failureOutcome } from '../timeout.ts';
-import type { DetectorName, TextDetector } from '../types.ts';
+import type { DetectionContext, DetectorName, TextDetector } from '../types.ts';
 import type { TextState } from './state.ts';
 
 /** The profile stage whose settings govern each detector's findings. */
@@ -16,6 +16,8 @@ const STAGE_OF_DETECTOR: Readonly<Partial<Record<DetectorName, PrefilterStage>>>
   sponge_attack: 'sponge_attack',
   keyword_detector: 'keyword_detector',
   regex: 'regex',
+  system_prompt: 'system_prompt',
+  copyright_ip: 'copyright_ip',
 };
 
 /** What a `sensitive_data` text is checked by. */
@@ -32,7 +34,7 @@ export interface PrefilterStageDeps {
 }
 
 export interface PrefilterStageRunner {
-  run(state: TextState): void;
+  run(state: TextState, context?: DetectionContext): void;
 }
 
 export function createPrefilterStage(deps: PrefilterStageDeps): PrefilterStageRunner {
@@ -44,7 +46,7 @@ export function createPrefilterStage(deps: PrefilterStageDeps): PrefilterStageRu
   });
   const lengthChecks = runners.filter((runner) => runner.detector.lengthCheck !== undefined);
   return {
-    run(state) {
+    run(state, context) {
       // Cheap checks first: a text over an enforced length cap is refused before any detector
       // reads a character of it (a 4 MB text would otherwise be normalised and scanned in full).
       const capped = lengthChecks.flatMap(({ detector, policy }) =>
@@ -58,7 +60,7 @@ export function createPrefilterStage(deps: PrefilterStageDeps): PrefilterStageRu
         if (state.scope === 'sensitive_data' && !SENSITIVE_DATA_DETECTORS.has(detector.name)) continue;
         const started = now();
         try {
-          for (const finding of detector.detect(state.text)) {
+          for (const finding of detector.detect(state.text, context)) {
             const detection = detectionForFinding(direction, finding, policy);
             if (detection) state.detections.push(detection);
           }

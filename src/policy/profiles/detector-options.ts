@@ -37,7 +37,18 @@ export interface KeywordListOptions {
   keywords: string[];
 }
 
+/** Word n-gram overlap settings of the leak detectors (system_prompt, copyright_ip). */
+export interface OverlapDetectorOptions {
+  ngram: number;
+  threshold: number;
+  minShared: number;
+}
+
 export interface DetectorSuiteOptions {
+  /** An answer that repeats the request's instructions (output direction). */
+  systemPrompt?: OverlapDetectorOptions;
+  /** Text that reproduces one of the tenant's protected texts. */
+  copyright?: OverlapDetectorOptions & { texts: Array<{ id: string; text: string }> };
   sanity?: { maxChars: number; rejectControlChars: boolean };
   pii?: { types: PiiType[] };
   secrets?: { types: SecretType[] };

@@ -32,6 +32,11 @@ const DEFAULT_INJECTION_THRESHOLD = 0.8;
 // Longer than any PII or secret the detectors match in one piece (an email, an IBAN, a JWT header),
 // and than a classifier window of text: what a later chunk could still change.
 const DEFAULT_STREAM_HOLD_BACK_CHARS = 256;
+// Leak detectors: five-word grams are rare enough by chance; three shared keep a stock phrase from counting.
+const DEFAULT_SYSTEM_PROMPT_OVERLAP = { threshold: 0.5, ngram: 5, minShared: 3 };
+const DEFAULT_COPYRIGHT_OVERLAP = { threshold: 0.5, ngram: 8, minShared: 3 };
+const DEFAULT_TOPIC_MIN_SCORE = 0.5;
+const DEFAULT_TOPIC_MIN_WORDS = 3;
 const DEFAULT_SPONGE = { maxChars: 20_000, maxRepeatedRatio: 0.5 };
 // Everything a client can write: assistant history is client-supplied too (forged prefill, or an
 // answer whose placeholders were restored and is now sent back). system/developer come from the app.
@@ -136,6 +141,36 @@ function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', 
     stages.sponge_attack = stage(detectors.sponge, DEFAULT_PREFILTER);
   }
 
+  const overlap = (config: { threshold?: number; ngram?: number; min_shared?: number } | undefined, defaults: { threshold: number; ngram: number; minShared: number }) => ({
+    threshold: config?.threshold ?? defaults.threshold,
+    ngram: config?.ngram ?? defaults.ngram,
+    minShared: config?.min_shared ?? defaults.minShared,
+  });
+  const systemPrompt = { action: detectors.system_prompt?.action ?? 'allow' };
+  if (systemPrompt.action !== 'allow') {
+    options.systemPrompt = overlap(detectors.system_prompt, DEFAULT_SYSTEM_PROMPT_OVERLAP);
+    stages.system_prompt = stage(detectors.system_prompt, DEFAULT_PREFILTER);
+  }
+  const copyright = { action: detectors.copyright_ip?.action ?? 'allow' };
+  if (copyright.action !== 'allow' && detectors.copyright_ip) {
+    options.copyright = { ...overlap(detectors.copyright_ip, DEFAULT_COPYRIGHT_OVERLAP), texts: detectors.copyright_ip.texts.map((t) => ({ id: t.id, text: t.text })) };
+    stages.copyright_ip = stage(detectors.copyright_ip, DEFAULT_PREFILTER);
+  }
+  const topicConfig = detectors.topic;
+  const topicOf = (kind: 'banned' | 'allowed') => (t: NonNullable<NonNullable<typeof topicConfig>['banned']>[number]) => ({
+    id: t.id,
+    kind,
+    keywords: [...(t.keywords ?? [])],
+    categories: [...(t.categories ?? [])],
+    minScore: t.min_score ?? DEFAULT_TOPIC_MIN_SCORE,
+  });
+  const topic = {
+    action: topicConfig?.action ?? 'allow',
+    topics: [...(topicConfig?.banned ?? []).map(topicOf('banned')), ...(topicConfig?.allowed ?? []).map(topicOf('allowed'))],
+    minWords: topicConfig?.min_words ?? DEFAULT_TOPIC_MIN_WORDS,
+  };
+  if (topic.action !== 'allow') stages.topic = stage(topicConfig, DEFAULT_PREFILTER);
+
   const rules: Record<string, ResolvedRule> = {};
   const addRule = (rule: ResolvedRule, path: FieldPath) => {
     if (rules[rule.id]) throw errorAt(chain, path, `rule id '${rule.id}' is used twice in ${direction}`);
@@ -169,6 +204,9 @@ function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', 
     injection,
     sponge,
     sanity: { action: detectors.sanity?.action ?? 'block' },
+    systemPrompt,
+    copyright,
+    topic,
     rules,
     roles: [...new Set(roles)],
   };

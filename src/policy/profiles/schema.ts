@@ -113,6 +113,44 @@ export const RegexRuleSchema = z.strictObject({
   normalized: z.boolean().optional(),
 });
 
+/** Word n-gram overlap: `ngram` words per gram, a leak at overlap ≥ `threshold` with at least `min_shared` grams. */
+const overlapFields = {
+  ...stageControls,
+  action: RuleActionSchema,
+  threshold: Probability.optional(),
+  ngram: z.number().int().min(2).max(20).optional(),
+  min_shared: z.number().int().min(1).max(1000).optional(),
+};
+
+/** An answer that leaks the request's system/developer instructions (output only). */
+export const SystemPromptDetectorSchema = z.strictObject(overlapFields);
+
+/** Text reproducing one of the tenant's protected texts (by id). */
+export const CopyrightDetectorSchema = z.strictObject({
+  ...overlapFields,
+  texts: z.array(z.strictObject({ id: RuleId, text: z.string().min(1) })).min(1),
+});
+
+/** A topic by keywords (whole words, folded) and/or moderation categories the classifier scores ≥ min_score. */
+export const TopicSchema = z
+  .strictObject({
+    id: RuleId,
+    keywords: z.array(z.string().min(1)).optional(),
+    categories: z.array(z.enum(MODERATION_CATEGORIES)).optional(),
+    min_score: Probability.optional(),
+  })
+  .refine((topic) => (topic.keywords?.length ?? 0) + (topic.categories?.length ?? 0) > 0, { message: 'a topic needs keywords or categories', path: ['keywords'] });
+
+/** Banned topics, and optionally the allowed ones (then a text on none of them is off-topic). */
+export const TopicDetectorSchema = z.strictObject({
+  ...stageControls,
+  action: RuleActionSchema,
+  banned: z.array(TopicSchema).optional(),
+  allowed: z.array(TopicSchema).optional(),
+  /** Texts shorter than this many words are never off-topic ("hi", "thanks"). */
+  min_words: z.number().int().min(1).max(1000).optional(),
+});
+
 export const KeywordsDetectorSchema = z.strictObject({ ...stageControls, lists: z.array(KeywordListSchema) });
 export const RegexDetectorSchema = z.strictObject({ ...stageControls, rules: z.array(RegexRuleSchema) });
 
@@ -124,6 +162,9 @@ export const DetectorsSchema = z.strictObject({
   sponge: SpongeDetectorSchema.optional(),
   keywords: KeywordsDetectorSchema.optional(),
   regex: RegexDetectorSchema.optional(),
+  system_prompt: SystemPromptDetectorSchema.optional(),
+  copyright_ip: CopyrightDetectorSchema.optional(),
+  topic: TopicDetectorSchema.optional(),
 });
 export type DetectorsConfig = z.infer<typeof DetectorsSchema>;
 

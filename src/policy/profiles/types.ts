@@ -26,7 +26,16 @@ export interface ResolvedRule {
   readonly action: MatchAction;
 }
 
-export type PrefilterStage = 'input_sanity' | 'pii' | 'secrets' | 'injection_attack' | 'sponge_attack' | 'keyword_detector' | 'regex';
+export type PrefilterStage = 'input_sanity' | 'pii' | 'secrets' | 'injection_attack' | 'sponge_attack' | 'keyword_detector' | 'regex' | 'system_prompt' | 'copyright_ip' | 'topic';
+
+/** One topic of the topic stage, resolved. */
+export interface ResolvedTopic {
+  readonly id: string;
+  readonly kind: 'banned' | 'allowed';
+  readonly keywords: readonly string[];
+  readonly categories: readonly ModerationCategory[];
+  readonly minScore: number;
+}
 
 export interface ResolvedDirection {
   readonly direction: 'input' | 'output';
@@ -41,6 +50,10 @@ export interface ResolvedDirection {
   readonly injection: { readonly action: RuleAction; readonly threshold: number };
   readonly sponge: { readonly action: RuleAction };
   readonly sanity: { readonly action: RuleAction };
+  readonly systemPrompt: { readonly action: RuleAction };
+  readonly copyright: { readonly action: RuleAction };
+  /** Banned and allowed topics (the topic stage, after the classifier). */
+  readonly topic: { readonly action: RuleAction; readonly topics: readonly ResolvedTopic[]; readonly minWords: number };
   /** Keyword lists and tenant regex rules by id. The built-in `minors.*` rules need no entry: any sexual/minors finding blocks. */
   readonly rules: Readonly<Record<string, ResolvedRule>>;
   /** Input only: which chat roles are checked. Output checks the assistant's answer. */
