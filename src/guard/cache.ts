@@ -1,8 +1,11 @@
 // Classifier result cache: an LRU (lru-cache) bounded by memory, keyed by the SHA-256 of the
-// normalised text plus the classifier version (src/digest.ts: synchronous, runtime-free; FNV would be
-// fast but collides too easily for a key that decides which scores a text gets).
+// normalised text plus the classifier version and the tenant's namespace (src/digest.ts:
+// synchronous, runtime-free; FNV would be fast but collides too easily for a key that decides
+// which scores a text gets). Optionally backed by a shared store (Redis on Node) that replicas
+// read on an LRU miss: it holds scores under the key's hash, never the text.
 
 import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
 import type { Classifier, ClassifierScores } from '../classifier/types.ts';
 import { sha256Hex } from '../digest.ts';
 
@@ -18,8 +21,19 @@ export function normalizeForCache(text: string): string {
   return text.normalize('NFC');
 }
 
-export function classifierCacheKey(text: string, classifierVersion: string): string {
-  return sha256Hex(`${classifierVersion}\u0000${normalizeForCache(text)}`);
+/** `scope`: the tenant's namespace (CheckOptions.cacheScope); '' for the unnamed one. */
+export function classifierCacheKey(text: string, classifierVersion: string, scope = ''): string {
+  return sha256Hex(`${scope}\u0000${classifierVersion}\u0000${normalizeForCache(text)}`);
+}
+
+/**
+ * A store shared by replicas behind the LRU (Redis on Node). Keys are `<scope>:<sha256>`, values
+ * the scores as JSON; it never sees a text. Failures are the store's to absorb: `getMany` answers
+ * null for what it cannot read, `setMany` never throws, so a dead store only costs cache misses.
+ */
+export interface SharedScoreStore {
+  getMany(keys: readonly string[]): Promise<ReadonlyArray<string | null>>;
+  setMany(entries: ReadonlyArray<{ readonly key: string; readonly value: string }>): void;
 }
 
 export interface ClassifierCacheStats {
@@ -31,15 +45,18 @@ export interface ClassifierCacheStats {
 }
 
 export interface ClassifierCache {
-  get(text: string, classifierVersion: string): ClassifierScores | undefined;
-  set(text: string, classifierVersion: string, scores: ClassifierScores): void;
+  get(text: string, classifierVersion: string, scope?: string): ClassifierScores | undefined;
+  set(text: string, classifierVersion: string, scores: ClassifierScores, scope?: string): void;
   stats(): ClassifierCacheStats;
   clear(): void;
+  /** Read on an LRU miss, written after scoring; absent: this process only. */
+  readonly shared?: SharedScoreStore;
 }
 
 export interface ClassifierCacheOptions {
   /** Memory bound in bytes (approximate). Default 32 MiB. */
   maxBytes?: number;
+  shared?: SharedScoreStore;
 }
 
 interface CacheEntry {
@@ -61,8 +78,9 @@ export function createClassifierCache(options: ClassifierCacheOptions = {}): Cla
   let hits = 0;
   let misses = 0;
   return {
-    get(text, classifierVersion) {
-      const entry = lru.get(classifierCacheKey(text, classifierVersion));
+    shared: options.shared,
+    get(text, classifierVersion, scope) {
+      const entry = lru.get(classifierCacheKey(text, classifierVersion, scope));
       if (!entry) {
         misses++;
         return undefined;
@@ -71,14 +89,39 @@ export function createClassifierCache(options: ClassifierCacheOptions = {}): Cla
       const isNfc = normalizeForCache(text) === text;
       return entry.worstSpan && isNfc ? { scores: entry.scores, worstSpan: entry.worstSpan } : { scores: entry.scores };
     },
-    set(text, classifierVersion, result) {
-      const isNfc = normalizeForCache(text) === text;
-      const entry: CacheEntry = result.worstSpan && isNfc ? { scores: { ...result.scores }, worstSpan: { ...result.worstSpan } } : { scores: { ...result.scores } };
-      lru.set(classifierCacheKey(text, classifierVersion), entry);
+    set(text, classifierVersion, result, scope) {
+      lru.set(classifierCacheKey(text, classifierVersion, scope), storedEntry(text, result));
     },
     stats: () => ({ hits, misses, entries: lru.size, bytes: lru.calculatedSize }),
     clear: () => lru.clear(),
   };
+}
+
+/** What is kept of a result: the scores, and the worst span only when its offsets hold for any text hitting the key. */
+function storedEntry(text: string, result: ClassifierScores): CacheEntry {
+  const isNfc = normalizeForCache(text) === text;
+  return result.worstSpan && isNfc ? { scores: { ...result.scores }, worstSpan: { ...result.worstSpan } } : { scores: { ...result.scores } };
+}
+
+/** A shared-store value is read back through a schema: another process (or anyone with Redis access) wrote it. */
+const sharedEntrySchema = z.strictObject({
+  scores: z.record(z.string(), z.number().min(0).max(1)),
+  worstSpan: z.strictObject({ start: z.int().min(0), end: z.int().min(0) }).optional(),
+});
+
+function decodeShared(value: string | null, text: string): ClassifierScores | undefined {
+  if (value === null) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  const entry = sharedEntrySchema.safeParse(parsed);
+  if (!entry.success) return undefined;
+  const { scores, worstSpan } = entry.data;
+  const fits = worstSpan !== undefined && worstSpan.end <= text.length && worstSpan.start <= worstSpan.end;
+  return (fits ? { scores, worstSpan } : { scores }) as ClassifierScores;
 }
 
 export interface CachedClassification {
@@ -96,13 +139,16 @@ export interface ClassifyThroughCacheOptions {
   /** The batch call for cache misses (the cascade passes one wrapped in its time budget). */
   readonly classify: (texts: readonly string[]) => Promise<ClassifierScores[]>;
   readonly cache: ClassifierCache | undefined;
+  /** The cache namespace (the tenant); see CheckOptions.cacheScope. */
+  readonly scope?: string;
   readonly texts: readonly string[];
 }
 
 export async function classifyThroughCache(options: ClassifyThroughCacheOptions): Promise<CachedClassification[]> {
   const { classifierVersion, classify, cache, texts } = options;
+  const scope = options.scope ?? '';
   const results: Array<CachedClassification | undefined> = texts.map((text) => {
-    const hit = cache?.get(text, classifierVersion);
+    const hit = cache?.get(text, classifierVersion, scope);
     return hit ? { result: hit, fromCache: true } : undefined;
   });
   const missIndexByText = new Map<string, number[]>();
@@ -112,6 +158,20 @@ export async function classifyThroughCache(options: ClassifyThroughCacheOptions)
     if (list) list.push(i);
     else missIndexByText.set(text, [i]);
   });
+  const shared = cache?.shared;
+  const sharedKey = (text: string) => `${scope}:${classifierCacheKey(text, classifierVersion, scope)}`;
+  if (shared && missIndexByText.size > 0) {
+    // Only the LRU's misses ask the shared store, in one round trip; the in-memory path awaits nothing.
+    const asked = [...missIndexByText.keys()];
+    const values = await shared.getMany(asked.map(sharedKey));
+    asked.forEach((text, j) => {
+      const hit = decodeShared(values[j] ?? null, text);
+      if (!hit) return;
+      cache.set(text, classifierVersion, hit, scope);
+      for (const i of missIndexByText.get(text)!) results[i] = { result: hit, fromCache: true };
+      missIndexByText.delete(text);
+    });
+  }
   if (missIndexByText.size > 0) {
     const missTexts = [...missIndexByText.keys()];
     const scored = await classify(missTexts);
@@ -120,9 +180,10 @@ export async function classifyThroughCache(options: ClassifyThroughCacheOptions)
     }
     missTexts.forEach((text, j) => {
       const result = scored[j]!;
-      cache?.set(text, classifierVersion, result);
+      cache?.set(text, classifierVersion, result, scope);
       for (const i of missIndexByText.get(text)!) results[i] = { result, fromCache: false };
     });
+    shared?.setMany(missTexts.map((text, j) => ({ key: sharedKey(text), value: JSON.stringify(storedEntry(text, scored[j]!)) })));
   }
   return results.map((r) => r!);
 }

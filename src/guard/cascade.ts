@@ -139,7 +139,7 @@ export function createGuard(deps: GuardDeps): Guard {
         recorded.stageSeconds.observe({ stage: 'prefilters', direction }, timings[i]!.prefilters / 1000);
       });
       const classifyStarted = now();
-      await pipeline.classifier.run(states, { scoreBlocked: options.scoreBlocked ?? false });
+      await pipeline.classifier.run(states, { scoreBlocked: options.scoreBlocked ?? false, cacheScope: options.cacheScope ?? '' });
       for (const state of states) pipeline.topics.run(state);
       const classifyMs = now() - classifyStarted;
       if (states.some((state) => state.classifierStatus !== 'skipped')) {

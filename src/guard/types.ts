@@ -168,6 +168,11 @@ export interface CheckOptions {
    * the classifier's scores, raised by rule evidence, never zeroed by it). Default false.
    */
   readonly scoreBlocked?: boolean;
+  /**
+   * Namespace of the classifier cache entries this check reads and writes: the tenant, so that a
+   * cache hit never tells one tenant what another sent. Default: one unnamed namespace.
+   */
+  readonly cacheScope?: string;
 }
 
 /** The engine for one resolved profile: `check` is the one entry point every route goes through. */

@@ -32,13 +32,18 @@ export const GUARD_OUTPUT_HEADER = 'X-Guard-Output';
 /** The request's decision id (also `policy_detections.decision_id` and the audit log's key). */
 export const GUARD_DECISION_ID_HEADER = 'X-Guard-Decision-Id';
 
-/** The guard a tenant built at policy load for `profile`; a missing one fails closed. */
+/**
+ * The guard a tenant built at policy load for `profile`; a missing one fails closed. Its checks
+ * read and write the classifier cache in the tenant's own namespace (shipped profiles' guards are
+ * shared by every tenant; their cache entries are not).
+ */
 export function guardFor(tenant: GuardedTenant, profile: string): Guard {
   const guard = tenant.guards.get(profile);
   if (!guard) {
     throw new HttpError(503, 'Guardrails are not available for this deployment; the request was not forwarded.', { code: 'guardrails_unavailable' });
   }
-  return guard;
+  const cacheScope = tenant.name;
+  return { ...guard, check: (texts, direction, options = {}) => guard.check(texts, direction, { ...options, cacheScope }) };
 }
 
 /** What a soft_block does here: the deployment's setting, else the guard's profile's. */

@@ -80,3 +80,55 @@ describe('classifyThroughCache', () => {
     await expect(classifyThroughCache({ classifierVersion: 'v1', classify, cache: undefined, texts: ['a', 'b'] })).rejects.toThrow(/1 results for 2/);
   });
 });
+
+describe('classifier cache namespaces and the shared store', () => {
+  const scored = (texts: readonly string[]) => Promise.resolve(texts.map(() => ({ scores: { harassment: 0.3 } })));
+
+  it('keeps one tenant scope from hitting another scope entries', async () => {
+    const cache = createClassifierCache();
+    await classifyThroughCache({ classifierVersion: 'v1', cache, scope: 'acme', texts: ['hello'], classify: scored });
+    const same = await classifyThroughCache({ classifierVersion: 'v1', cache, scope: 'acme', texts: ['hello'], classify: scored });
+    const other = await classifyThroughCache({ classifierVersion: 'v1', cache, scope: 'globex', texts: ['hello'], classify: scored });
+    expect(same[0]!.fromCache).toBe(true);
+    expect(other[0]!.fromCache).toBe(false);
+    expect(classifierCacheKey('hello', 'v1', 'acme')).not.toBe(classifierCacheKey('hello', 'v1', 'globex'));
+  });
+
+  it('asks the shared store for LRU misses once, fills the LRU from it, writes fresh scores, and ignores a bad value', async () => {
+    const stored = new Map<string, string>();
+    const asked: string[][] = [];
+    const shared = {
+      async getMany(keys: readonly string[]) {
+        asked.push([...keys]);
+        return keys.map((key) => stored.get(key) ?? null);
+      },
+      setMany(entries: ReadonlyArray<{ key: string; value: string }>) {
+        for (const entry of entries) stored.set(entry.key, entry.value);
+      },
+    };
+    const writer = createClassifierCache({ shared });
+    await classifyThroughCache({ classifierVersion: 'v1', cache: writer, scope: 'acme', texts: ['one', 'two', 'one'], classify: scored });
+    expect(asked).toEqual([[`acme:${classifierCacheKey('one', 'v1', 'acme')}`, `acme:${classifierCacheKey('two', 'v1', 'acme')}`]]);
+    expect([...stored.values()]).toEqual([JSON.stringify({ scores: { harassment: 0.3 } }), JSON.stringify({ scores: { harassment: 0.3 } })]);
+
+    stored.set(`acme:${classifierCacheKey('two', 'v1', 'acme')}`, '{"scores":{"harassment":7}}');
+    const reader = createClassifierCache({ shared });
+    let classified: readonly string[] = [];
+    const results = await classifyThroughCache({
+      classifierVersion: 'v1',
+      cache: reader,
+      scope: 'acme',
+      texts: ['one', 'two'],
+      classify: (texts) => {
+        classified = texts;
+        return scored(texts);
+      },
+    });
+    expect(results.map((r) => r.fromCache)).toEqual([true, false]);
+    expect(classified).toEqual(['two']);
+    // Now in the reader's LRU: no second trip to the store.
+    asked.length = 0;
+    await classifyThroughCache({ classifierVersion: 'v1', cache: reader, scope: 'acme', texts: ['one'], classify: scored });
+    expect(asked).toEqual([]);
+  });
+});

@@ -25,8 +25,8 @@ export interface ClassifierStageDeps {
 }
 
 export interface ClassifierStageRunner {
-  /** `scoreBlocked`: score texts a pre-filter already blocked too (their scores are reported). */
-  run(states: readonly TextState[], options?: { scoreBlocked?: boolean }): Promise<void>;
+  /** `scoreBlocked`: score texts a pre-filter already blocked too (their scores are reported). `cacheScope`: the cache namespace (the tenant); see CheckOptions. */
+  run(states: readonly TextState[], options?: { scoreBlocked?: boolean; cacheScope?: string }): Promise<void>;
 }
 
 export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStageRunner {
@@ -39,7 +39,7 @@ export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStag
       for (const state of states) if (!pending.includes(state)) state.classifierStatus = 'skipped';
       if (pending.length === 0) return;
       try {
-        const results = await classifyThroughCache({ classifierVersion: classifier.version, cache, texts: pending.map((state) => state.text), classify });
+        const results = await classifyThroughCache({ classifierVersion: classifier.version, cache, scope: options.cacheScope ?? '', texts: pending.map((state) => state.text), classify });
         results.forEach((entry, i) => {
           const state = pending[i]!;
           state.scores = entry.result;
