@@ -4,7 +4,7 @@
 
 import { createApp, type AppLimits } from './app.ts';
 import type { Classifier } from './classifier/types.ts';
-import { createClassifierCache } from './guard/cache.ts';
+import { createClassifierCache, type SharedScoreStore } from './guard/cache.ts';
 import { buildDetectors } from './guard/detectors/index.ts';
 import { createGuardFactory } from './guard/guard-factory.ts';
 import type { RegexEngine } from './guard/regex/engine.ts';
@@ -44,6 +44,8 @@ export interface ProxyParts {
   readonly rateLimiter?: RateLimiter;
   /** Where every guard decision's audit record goes (src/ops/audit.ts); nowhere when absent. */
   readonly audit?: AuditSink;
+  /** Backs the classifier cache for every replica (Redis on Node with REDIS_URL); this process only when absent. */
+  readonly sharedScores?: SharedScoreStore;
 }
 
 export interface AssembledProxy {
@@ -57,7 +59,7 @@ export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> 
   const buildGuard = createGuardFactory({
     metrics: parts.metrics,
     classifier: parts.classifier,
-    cache: createClassifierCache(),
+    cache: createClassifierCache({ shared: parts.sharedScores }),
     buildDetectors: (detectorOptions) => buildDetectors(detectorOptions, regexEngine),
   });
   const policies = await createPolicyStore(parts.source, parts.env, { buildGuard });

@@ -67,10 +67,16 @@ async function main(): Promise<void> {
   const metricsPort = process.env['METRICS_PORT'] ? readInteger('METRICS_PORT', 0, 0, 65_535) : null;
   const metricsHost = process.env['METRICS_HOST'] ?? '127.0.0.1';
   const audit = createAuditSink(process.env['AUDIT_LOG']?.trim() || 'stdout');
-  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits, connections, classifier, adminApiKey, metricsPort, metricsHost, audit });
+  const redisUrl = process.env['REDIS_URL']?.trim() || null;
+  const redis = redisUrl
+    ? { url: redisUrl, connectTimeoutMs: readInteger('REDIS_CONNECT_TIMEOUT_MS', 500, 10, 60_000), commandTimeoutMs: readInteger('REDIS_COMMAND_TIMEOUT_MS', 250, 5, 60_000) }
+    : null;
+  // Workers share the port round-robin: each enforces its part of every limit on its own.
+  const localRateLimitShare = 1 / workers;
+  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits, connections, classifier, adminApiKey, metricsPort, metricsHost, audit, redis, localRateLimitShare });
   const snapshot = proxy.policies.current();
   logger.info(
-    { url: proxy.url, metricsUrl: proxy.metricsUrl, audit: audit.target, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
+    { url: proxy.url, metricsUrl: proxy.metricsUrl, audit: audit.target, rateLimits: proxy.rateLimits, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
     'guardrail proxy listening',
   );
   if (!snapshot.authEnabled) logger.warn({}, 'no proxy keys configured: authentication is off (loopback only)');

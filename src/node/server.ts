@@ -21,6 +21,11 @@ import type { AuditSink } from '../ops/audit.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { createReadiness, type Readiness } from '../ops/readiness.ts';
 import { createPromMetrics } from './prom-metrics.ts';
+import { createFallbackRateLimiter } from '../ratelimit/fallback.ts';
+import { createMemoryRateLimiter } from '../ratelimit/memory.ts';
+import type { RateLimiter } from '../ratelimit/types.ts';
+import { connectRedis, createRedisScoreStore, redisAddress, type RedisConnection } from './redis.ts';
+import { createRedisRateLimiter } from './redis-rate-limiter.ts';
 
 export interface ProxyServerOptions {
   policyDir: string;
@@ -54,6 +59,10 @@ export interface ProxyServerOptions {
   metricsHost?: string;
   /** Where decisions are audited (main.ts: AUDIT_LOG); nowhere when absent. */
   audit?: AuditSink;
+  /** REDIS_URL and its timeouts: rate limits and the classifier cache shared by every replica; null: in memory. */
+  redis?: { url: string; connectTimeoutMs?: number; commandTimeoutMs?: number } | null;
+  /** Part of each rate limit this process enforces on its own (1/WORKERS); default 1. */
+  localRateLimitShare?: number;
 }
 
 export interface RunningProxy {
@@ -66,6 +75,8 @@ export interface RunningProxy {
   readiness: Readiness;
   /** The METRICS_PORT listener's origin, when one was asked for. */
   metricsUrl: string | null;
+  /** Where rate limits are decided at start: `memory`, `redis (shared)` or `redis (local: <why>)`. */
+  rateLimits: string;
   close(): Promise<void>;
 }
 
@@ -113,6 +124,10 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const metrics = options.metrics ?? createPromMetrics();
   const readiness = createReadiness();
   readiness.register('classifier', () => ({ status: 'ok', reason: `model ${classifier.version} loaded` }));
+  const redis = options.redis ? connectRedis({ ...options.redis, logger: options.logger }) : null;
+  // Never waits past the connect timeout: a Redis down at start-up means local limits, not no proxy.
+  await redis?.ready();
+  const rateLimiter = buildRateLimiter(redis, options);
   let assembled;
   try {
     assembled = await assembleProxy({
@@ -128,8 +143,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       readiness,
       adminKeyHash: options.adminApiKey ? sha256(options.adminApiKey) : null,
       audit: options.audit,
+      rateLimiter,
+      sharedScores: redis ? createRedisScoreStore({ connection: redis, logger: options.logger, metrics }) : undefined,
     });
   } catch (error) {
+    await redis?.close();
     if (ownsClassifier) await classifier.close?.();
     throw error;
   }
@@ -144,12 +162,36 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     metrics,
     readiness,
     metricsUrl: ops ? originOf(ops.address) : null,
+    rateLimits: describeRateLimiter(rateLimiter),
     async close() {
       await closeServer(server);
       if (ops) await closeServer(ops.server);
+      await redis?.close();
       if (ownsClassifier) await classifier.close?.();
     },
   };
+}
+
+function describeRateLimiter(limiter: RateLimiter): string {
+  const status = limiter.status();
+  if (status.store === 'memory') return 'memory';
+  return status.backend === 'shared' ? 'redis (shared)' : `redis (local: ${status.reason ?? 'unknown'})`;
+}
+
+/** In memory alone, or Redis with this process's own buckets behind it for when Redis fails. */
+function buildRateLimiter(redis: RedisConnection | null, options: ProxyServerOptions): RateLimiter {
+  const local = createMemoryRateLimiter({ limitShare: options.localRateLimitShare });
+  if (!redis || !options.redis) return local;
+  const address = redisAddress(options.redis.url);
+  return createFallbackRateLimiter({
+    shared: createRedisRateLimiter(redis),
+    local,
+    unavailable: redis.unavailable,
+    onChange: (backend, reason) =>
+      backend === 'local'
+        ? options.logger.warn({ redis: address, reason }, 'rate limits fell back to this process (Redis unavailable)')
+        : options.logger.info({ redis: address }, 'rate limits are shared through Redis again'),
+  });
 }
 
 function listen(fetchHandler: (request: Request) => Response | Promise<Response>, hostname: string, port: number, connections: ConnectionLimits): Promise<{ server: ServerType; address: AddressInfo }> {

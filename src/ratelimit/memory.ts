@@ -18,18 +18,28 @@ export interface MemoryRateLimiterOptions {
   now?: () => number;
   /** What decisions report; `local` for the fallback beside Redis too. */
   backend?: RateLimitBackend;
+  /**
+   * The part of each limit this process enforces (at least 1): 1/N for each of N workers sharing
+   * one port, which spreads connections round-robin, so together they keep about the whole limit.
+   * Default 1.
+   */
+  limitShare?: number;
 }
 
 export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateLimiter {
   const buckets = new LRUCache<string, StoredBucket>({ max: options.maxBuckets ?? 100_000 });
   const now = options.now ?? Date.now;
   const backend = options.backend ?? 'local';
+  const share = options.limitShare ?? 1;
+  const scaled = (charges: readonly BucketCharge[]): readonly BucketCharge[] =>
+    share === 1 ? charges : charges.map((charge) => ({ ...charge, limit: Math.max(1, Math.floor(charge.limit * share)) }));
   const levelOf = (key: string, charge: BucketCharge, at: number): number => {
     const stored = buckets.get(key);
     return stored ? refilledLevel(charge.limit, stored.level, stored.updatedAt, at) : charge.limit;
   };
   return {
-    async acquire(tenant, charges): Promise<RateLimitDecision> {
+    async acquire(tenant, requested): Promise<RateLimitDecision> {
+      const charges = scaled(requested);
       const at = now();
       const levels = charges.map((charge) => levelOf(`${tenant}\u0000${charge.id}`, charge, at));
       const allowed = charges.every((charge, i) => levels[i]! >= charge.cost);
@@ -40,7 +50,8 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
       });
       return { allowed, states, backend };
     },
-    async adjust(tenant, charges) {
+    async adjust(tenant, requested) {
+      const charges = scaled(requested);
       const at = now();
       for (const charge of charges) {
         const key = `${tenant}\u0000${charge.id}`;

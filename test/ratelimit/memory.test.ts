@@ -64,3 +64,14 @@ describe('formatResetDuration', () => {
     expect(formatResetDuration(3_723_000)).toBe('1h2m3s');
   });
 });
+
+describe('limitShare (one of several workers on one port)', () => {
+  it('enforces its part of each limit, at least one', async () => {
+    const limiter = createMemoryRateLimiter({ now: () => 0, limitShare: 1 / 4 });
+    for (let i = 0; i < 3; i++) expect((await limiter.acquire('acme', [requests(12)])).allowed).toBe(true);
+    const refused = await limiter.acquire('acme', [requests(12)]);
+    expect(refused.allowed).toBe(false);
+    expect(refused.states[0]!.limit).toBe(3);
+    expect((await limiter.acquire('acme', [requests(2, 'tiny')])).allowed).toBe(true);
+  });
+});
