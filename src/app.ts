@@ -7,11 +7,12 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HttpError, INTERNAL_ERROR_ENVELOPE } from './errors.ts';
 import { resolveRequestId } from './http/request-id.ts';
 import { describeCause, type Logger } from './logging/logger.ts';
-import type { GuardedPolicyStore } from './guard/types.ts';
+import type { Guard, GuardedPolicyStore } from './guard/types.ts';
+import { createPolicyReloader, type PolicyReloader } from './policy/reload.ts';
 import { passThroughGuardrails, type ProxyGuardrails } from './guardrails/seam.ts';
 import { noopAuditSink, type AuditSink } from './ops/audit.ts';
 import { noopMetrics, secondsSince, type Metrics } from './ops/metrics.ts';
-import { createReadiness, type Readiness } from './ops/readiness.ts';
+import { createReadiness, type CheckResult, type Readiness } from './ops/readiness.ts';
 import type { FetchLike } from './proxy/upstream.ts';
 import { tenantContextMiddleware, type AppEnv } from './routes/context.ts';
 import { registerModelListRoutes } from './routes/models.ts';
@@ -47,6 +48,8 @@ export interface AppDeps {
   adminKeyHash?: Uint8Array | null;
   /** Token buckets for the tenants' rate_limits; in memory when absent (Redis-shared on Node with REDIS_URL). */
   rateLimiter?: RateLimiter;
+  /** Every policy reload goes through it (the runtime's watcher and signals too); one over `policies` when absent. */
+  reloader?: PolicyReloader<Guard>;
   /** Where /v1/moderations writes its audit records (the proxy guardrails take theirs at creation). */
   audit?: AuditSink;
 }
@@ -66,10 +69,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { logger } = deps;
   const metrics = deps.metrics ?? noopMetrics;
   const readiness = deps.readiness ?? createReadiness();
-  readiness.register('policies', () => {
-    const snapshot = deps.policies.current();
-    return { status: 'ok', reason: `${snapshot.tenants.size} tenant(s) loaded` };
-  });
+  const reloader = deps.reloader ?? createPolicyReloader({ store: deps.policies, logger });
+  readiness.register('policies', () => policiesCheck(deps.policies, reloader));
   const requestLabels = ['route', 'method', 'status', 'tenant', 'deployment'] as const;
   const requests = metrics.counter('guardrail_http_requests_total', { help: 'HTTP requests by route, method, status, tenant and deployment', labelNames: requestLabels });
   const requestSeconds = metrics.histogram('guardrail_http_request_duration_seconds', {
@@ -120,9 +121,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     );
   });
 
-  registerOpsRoutes(app, { readiness, metrics, adminKeyHash: deps.adminKeyHash ?? null, metricsNeedAdminKey: true });
+  registerOpsRoutes(app, { readiness, metrics, adminKeyHash: deps.adminKeyHash ?? null, metricsNeedAdminKey: true, reloader });
 
-  const tenantContext = tenantContextMiddleware({ policies: deps.policies, logger });
+  const tenantContext = tenantContextMiddleware({ policies: deps.policies, reloader });
   app.use('/v1/*', tenantContext);
   app.use('/ai-proxy/*', tenantContext);
   app.use('/v1/*', rateLimitHeadersMiddleware());
@@ -164,4 +165,16 @@ export function createOpsApp(deps: { metrics: Metrics; readiness: Readiness }): 
   registerOpsRoutes(app, { ...deps, adminKeyHash: null, metricsNeedAdminKey: false });
   app.notFound((c) => c.json(new HttpError(404, `Invalid URL (${c.req.method} ${c.req.path})`).toEnvelope(), 404));
   return app;
+}
+
+/** Loaded, or degraded while the last reload failed (the previous policies still serve). */
+function policiesCheck(policies: GuardedPolicyStore, reloader: PolicyReloader<Guard>): CheckResult {
+  const snapshot = policies.current();
+  const failure = reloader.lastFailure();
+  if (!failure) return { status: 'ok', reason: `${snapshot.tenants.size} tenant(s) loaded` };
+  return {
+    status: 'degraded',
+    reason: `the last policy reload (${failure.reason}, ${failure.at}) failed: ${failure.message}; the previous policies stay in force`,
+    details: { problems: failure.problems },
+  };
 }

@@ -8,7 +8,8 @@ import { createClassifierCache, type SharedScoreStore } from './guard/cache.ts';
 import { buildDetectors } from './guard/detectors/index.ts';
 import { createGuardFactory } from './guard/guard-factory.ts';
 import type { RegexEngine } from './guard/regex/engine.ts';
-import type { GuardedPolicyStore } from './guard/types.ts';
+import type { Guard, GuardedPolicyStore } from './guard/types.ts';
+import { createPolicyReloader, type PolicyReloader } from './policy/reload.ts';
 import { createProxyGuardrails } from './guardrails/proxy-guardrails.ts';
 import type { ProxyGuardrails } from './guardrails/seam.ts';
 import type { Logger } from './logging/logger.ts';
@@ -42,6 +43,8 @@ export interface ProxyParts {
   readonly adminKeyHash?: Uint8Array | null;
   /** Default: in memory (per process on Node, per isolate on Workers). */
   readonly rateLimiter?: RateLimiter;
+  /** Least time between two refresh-header reloads of one tenant (default 5 s). */
+  readonly refreshIntervalMs?: number;
   /** Where every guard decision's audit record goes (src/ops/audit.ts); nowhere when absent. */
   readonly audit?: AuditSink;
   /** Backs the classifier cache for every replica (Redis on Node with REDIS_URL); this process only when absent. */
@@ -51,6 +54,8 @@ export interface ProxyParts {
 export interface AssembledProxy {
   readonly app: ReturnType<typeof createApp>;
   readonly policies: GuardedPolicyStore;
+  /** For the runtime's reload triggers (file watch, SIGHUP). */
+  readonly reloader: PolicyReloader<Guard>;
 }
 
 /** Loads the policies, building every profile's guard (throws PolicyLoadError on a bad file), and builds the app. */
@@ -63,8 +68,10 @@ export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> 
     buildDetectors: (detectorOptions) => buildDetectors(detectorOptions, regexEngine),
   });
   const policies = await createPolicyStore(parts.source, parts.env, { buildGuard });
+  const reloader = createPolicyReloader({ store: policies, logger: parts.logger, refreshIntervalMs: parts.refreshIntervalMs });
   const app = createApp({
     policies,
+    reloader,
     fetch: parts.fetch,
     logger: parts.logger,
     limits: parts.limits,
@@ -75,5 +82,5 @@ export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> 
     adminKeyHash: parts.adminKeyHash,
     rateLimiter: parts.rateLimiter,
   });
-  return { app, policies };
+  return { app, policies, reloader };
 }

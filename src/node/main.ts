@@ -73,10 +73,30 @@ async function main(): Promise<void> {
     : null;
   // Workers share the port round-robin: each enforces its part of every limit on its own.
   const localRateLimitShare = 1 / workers;
-  const proxy = await startProxyServer({ policyDir, env: process.env, host, port, logger, limits, connections, classifier, adminApiKey, metricsPort, metricsHost, audit, redis, localRateLimitShare });
+  const watchPolicies = (process.env['POLICY_WATCH'] ?? 'true').trim().toLowerCase() !== 'false';
+  const refreshIntervalMs = readInteger('POLICY_REFRESH_INTERVAL_MS', 5_000, 0, 3_600_000);
+  const drainMs = readInteger('SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000);
+  const proxy = await startProxyServer({
+    policyDir,
+    env: process.env,
+    host,
+    port,
+    logger,
+    limits,
+    connections,
+    classifier,
+    adminApiKey,
+    metricsPort,
+    metricsHost,
+    audit,
+    redis,
+    localRateLimitShare,
+    watchPolicies,
+    refreshIntervalMs,
+  });
   const snapshot = proxy.policies.current();
   logger.info(
-    { url: proxy.url, metricsUrl: proxy.metricsUrl, audit: audit.target, rateLimits: proxy.rateLimits, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
+    { url: proxy.url, metricsUrl: proxy.metricsUrl, audit: audit.target, watchPolicies, rateLimits: proxy.rateLimits, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
     'guardrail proxy listening',
   );
   if (!snapshot.authEnabled) logger.warn({}, 'no proxy keys configured: authentication is off (loopback only)');
@@ -85,8 +105,8 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
-    proxy.close().then(
+    logger.info({ signal, drainMs }, 'shutting down: no new connections, draining in-flight requests');
+    proxy.close({ drainMs }).then(
       () => {
         audit.flush();
         process.exit(0);
@@ -99,6 +119,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // SIGHUP reloads every policy file; a broken one keeps the previous policies (logged, /readyz).
+  process.on('SIGHUP', () => void proxy.reload('signal'));
 }
 
 main().catch((error: unknown) => {

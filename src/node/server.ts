@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createOpsApp, type AppLimits } from '../app.ts';
 import { assembleProxy } from '../assemble.ts';
 import type { Classifier } from '../classifier/types.ts';
-import type { GuardedPolicyStore } from '../guard/types.ts';
+import type { Guard, GuardedPolicyStore } from '../guard/types.ts';
 import { createRe2Engine } from './re2-engine.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EnvMap } from '../policy/interpolate.ts';
@@ -26,6 +26,8 @@ import { createMemoryRateLimiter } from '../ratelimit/memory.ts';
 import type { RateLimiter } from '../ratelimit/types.ts';
 import { connectRedis, createRedisScoreStore, redisAddress, type RedisConnection } from './redis.ts';
 import { createRedisRateLimiter } from './redis-rate-limiter.ts';
+import { watchPolicyDirs } from './policy-watch.ts';
+import type { ReloadOutcome } from '../policy/reload.ts';
 
 export interface ProxyServerOptions {
   policyDir: string;
@@ -63,6 +65,12 @@ export interface ProxyServerOptions {
   redis?: { url: string; connectTimeoutMs?: number; commandTimeoutMs?: number } | null;
   /** Part of each rate limit this process enforces on its own (1/WORKERS); default 1. */
   localRateLimitShare?: number;
+  /** Reload when a file under the policy directories changes (debounced); default false (main.ts: POLICY_WATCH, on). */
+  watchPolicies?: boolean;
+  /** Debounce of the watch; default 300 ms. */
+  watchDebounceMs?: number;
+  /** Least time between two refresh-header reloads of one tenant; default 5 s. */
+  refreshIntervalMs?: number;
 }
 
 export interface RunningProxy {
@@ -77,7 +85,13 @@ export interface RunningProxy {
   metricsUrl: string | null;
   /** Where rate limits are decided at start: `memory`, `redis (shared)` or `redis (local: <why>)`. */
   rateLimits: string;
-  close(): Promise<void>;
+  /** A whole reload (SIGHUP, tests); never throws, the outcome says what happened. */
+  reload(reason: 'signal' | 'watch' | 'admin'): Promise<ReloadOutcome<Guard>>;
+  /**
+   * Stops accepting connections, lets in-flight requests and streams finish for up to `drainMs`
+   * (default 0: end them at once), then closes what is left. /readyz fails from the start.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 /** How long a client may take to send its request, and how many connections one process holds. */
@@ -145,13 +159,20 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       audit: options.audit,
       rateLimiter,
       sharedScores: redis ? createRedisScoreStore({ connection: redis, logger: options.logger, metrics }) : undefined,
+      refreshIntervalMs: options.refreshIntervalMs,
     });
   } catch (error) {
     await redis?.close();
     if (ownsClassifier) await classifier.close?.();
     throw error;
   }
-  const { app, policies } = assembled;
+  const { app, policies, reloader } = assembled;
+  const watcher = options.watchPolicies
+    ? watchPolicyDirs([options.policyDir, ...(options.shippedProfilesDir ? [options.shippedProfilesDir] : [])], () => void reloader.reloadAll('watch'), {
+        debounceMs: options.watchDebounceMs,
+        onError: (error) => options.logger.warn({ error: error.message }, 'policy watch failed; reload with SIGHUP or POST /admin/reload'),
+      })
+    : null;
   const { server, address } = await listen(app.fetch, options.host, options.port, connections);
   const ops = options.metricsPort === undefined || options.metricsPort === null ? null : await listen(createOpsApp({ metrics, readiness }).fetch, options.metricsHost ?? '127.0.0.1', options.metricsPort, connections);
   return {
@@ -163,9 +184,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     readiness,
     metricsUrl: ops ? originOf(ops.address) : null,
     rateLimits: describeRateLimiter(rateLimiter),
-    async close() {
-      await closeServer(server);
-      if (ops) await closeServer(ops.server);
+    reload: (reason) => reloader.reloadAll(reason),
+    async close({ drainMs = 0 } = {}) {
+      watcher?.close();
+      readiness.register('shutdown', () => ({ status: 'failing', reason: 'shutting down: draining in-flight requests' }));
+      await Promise.all([closeServer(server, drainMs), ops ? closeServer(ops.server, drainMs) : null]);
       await redis?.close();
       if (ownsClassifier) await classifier.close?.();
     },
@@ -224,11 +247,29 @@ function nodeServerOptions(limits: ConnectionLimits): ServerOptions {
   };
 }
 
-function closeServer(server: ServerType): Promise<void> {
+/**
+ * server.close() stops accepting; idle keep-alive sockets are closed as they go idle, so a
+ * finished request frees its connection; after `drainMs` whatever is still open (a stream that
+ * outlived the drain) is ended.
+ */
+function closeServer(server: ServerType, drainMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Streams still open (SSE) would hold close() forever; end them.
-    if ('closeAllConnections' in server) server.closeAllConnections();
+    const http = server as ServerType & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+    let idleSweep: ReturnType<typeof setInterval> | null = null;
+    let deadline: ReturnType<typeof setTimeout> | null = null;
+    server.close((error) => {
+      if (idleSweep) clearInterval(idleSweep);
+      if (deadline) clearTimeout(deadline);
+      if (error) reject(error);
+      else resolve();
+    });
+    if (drainMs <= 0) {
+      http.closeAllConnections?.();
+      return;
+    }
+    http.closeIdleConnections?.();
+    idleSweep = setInterval(() => http.closeIdleConnections?.(), 50);
+    deadline = setTimeout(() => http.closeAllConnections?.(), drainMs);
   });
 }
 

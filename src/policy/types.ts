@@ -117,8 +117,14 @@ export interface PolicySource {
   read(): Promise<PolicyFile[]>;
 }
 
+export interface ReloadOptions {
+  /** Reload only this tenant's files (`tenants/<tenant>.yaml`, `tenants/<tenant>/**`); others stay as last loaded. */
+  readonly tenant?: string;
+}
+
 /** Holds the current snapshot; `reload()` re-reads the source and swaps it atomically. */
 export interface PolicyStore<G = unknown> {
   current(): PolicySnapshot<G>;
-  reload(): Promise<PolicySnapshot<G>>;
+  /** Rejects with PolicyLoadError (the previous snapshot stays) when a file is invalid. */
+  reload(options?: ReloadOptions): Promise<PolicySnapshot<G>>;
 }

@@ -5,8 +5,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { authenticateTenant, readPresentedKey } from '../auth/proxy-keys.ts';
 import { HttpError } from '../errors.ts';
 import { readGuardHeaders } from '../http/guard-headers.ts';
-import { describeCause, type Logger } from '../logging/logger.ts';
-import type { GuardedPolicyStore, GuardedTenant } from '../guard/types.ts';
+import type { Guard, GuardedPolicyStore, GuardedTenant } from '../guard/types.ts';
+import type { PolicyReloader } from '../policy/reload.ts';
 import type { LoadedDeployment } from '../policy/types.ts';
 import type { RateLimitDecision } from '../ratelimit/types.ts';
 
@@ -28,22 +28,17 @@ export interface AppEnv {
 
 export type AppContext = Context<AppEnv>;
 
-export function tenantContextMiddleware(options: { policies: GuardedPolicyStore; logger: Logger }): MiddlewareHandler<AppEnv> {
+export function tenantContextMiddleware(options: { policies: GuardedPolicyStore; reloader: PolicyReloader<Guard> }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const guardHeaders = readGuardHeaders(c.req.raw.headers);
     c.set('tags', guardHeaders.tags);
     const presentedKey = readPresentedKey(c.req.raw.headers);
     let tenant = await authenticateTenant(options.policies.current(), presentedKey);
     if (guardHeaders.refreshCache) {
-      // Only an authenticated caller may trigger a reload; re-authenticate against the new
-      // snapshot in case its key was just revoked.
-      try {
-        const snapshot = await options.policies.reload();
-        options.logger.info({ requestId: c.get('requestId'), policyVersion: snapshot.version }, 'policies reloaded');
-      } catch (cause) {
-        options.logger.error({ requestId: c.get('requestId'), ...describeCause(cause) }, 'policy reload failed; previous policies stay in force');
-        c.header('x-guard-policy-reload', 'failed');
-      }
+      // Only an authenticated caller may trigger a reload, of its own files only, at most once per
+      // interval; re-authenticate against the new snapshot in case its key was just revoked.
+      const outcome = await options.reloader.refreshTenant(tenant.name);
+      c.header('x-guard-policy-reload', outcome.status);
       tenant = await authenticateTenant(options.policies.current(), presentedKey);
     }
     c.set('tenant', tenant);

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { AppLimits } from '../../src/app.ts';
 import type { Classifier } from '../../src/classifier/types.ts';
-import { startProxyServer, type ConnectionLimits, type RunningProxy } from '../../src/node/server.ts';
+import { startProxyServer, type ConnectionLimits, type ProxyServerOptions, type RunningProxy } from '../../src/node/server.ts';
 import type { ProxyGuardrails } from '../../src/guardrails/seam.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.ts';
 import { createFakeClassifier, type FakeClassifier } from './fake-classifier.ts';
@@ -51,6 +51,8 @@ export interface TestStackOptions {
   limits?: Partial<AppLimits>;
   connections?: Partial<ConnectionLimits>;
   guardrails?: ProxyGuardrails;
+  /** Operations options passed to startProxyServer as they are (admin key, watch, audit, metrics port...). */
+  ops?: Pick<ProxyServerOptions, 'adminApiKey' | 'watchPolicies' | 'watchDebounceMs' | 'refreshIntervalMs' | 'audit' | 'metricsPort' | 'metrics'>;
 }
 
 /** A stack over a real model instead of the fake: loaded once the policies checked out, closed with the stack. */
@@ -114,6 +116,7 @@ async function launch(options: AnyStackOptions): Promise<TestStack<Classifier>> 
     limits: options.limits,
     connections: options.connections,
     guardrails: options.guardrails,
+    ...options.ops,
   }).catch(async (error: unknown) => {
     // A model or policy that fails to load must not leave the upstream listening.
     await upstream.close();

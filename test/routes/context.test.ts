@@ -145,9 +145,13 @@ describe('X-Guard-Refresh-Cache', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-guard-policy-reload')).toBe('failed');
     expect(testApp.policies.current().version).toBe(version);
-    expect(testApp.logger.records.filter((record) => record.level === 'error').map((record) => record.message)).toEqual([
-      'policy reload failed; previous policies stay in force',
-    ]);
+    // One error line per problem, each naming its file and field.
+    const errors = testApp.logger.records.filter((record) => record.level === 'error');
+    expect(errors.length).toBeGreaterThan(0);
+    for (const record of errors) {
+      expect(record.message).toBe('policy reload failed; previous policies stay in force');
+      expect(record.fields).toMatchObject({ reason: 'refresh_header', tenant: 'acme', file: expect.stringMatching(/^tenants\/acme[./]/) });
+    }
   });
 
   it('ignores a refresh request from a caller without a valid key', async () => {
