@@ -59,8 +59,10 @@ async function main(): Promise<void> {
   if (workers > 1 && isClusterPrimary()) process.exit(await runClusterPrimary({ workers, logger }));
 
   const classifierModel = process.env['CLASSIFIER_MODEL'] || DEFAULT_CLASSIFIER_MODEL;
+  // Worker threads scoring off the event loop (0: on the event loop, as before).
+  const classifierThreads = readInteger('CLASSIFIER_THREADS', 1, 0, 64);
   const classifier = () =>
-    loadClassifier(classifierModel).catch((cause: unknown) => {
+    loadClassifier(classifierModel, { threads: classifierThreads }).catch((cause: unknown) => {
       throw new ClassifierLoadError(`cannot load the moderation classifier (CLASSIFIER_MODEL=${classifierModel}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     });
   const adminApiKey = process.env['ADMIN_API_KEY']?.trim() || null;

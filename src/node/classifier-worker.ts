@@ -1,0 +1,32 @@
+// Inside a classifier worker thread: loads the ONNX classifier (featurisation and inference, both
+// synchronous CPU work in onnxruntime-node) and answers `classify` messages from the main thread,
+// so a long text or a 2,048-input batch never blocks the proxy's event loop.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { ModelLoadError } from '../classifier/errors.ts';
+import { loadOnnxClassifier } from './onnx-classifier.ts';
+import type { ThreadReply, ThreadRequest, ThreadSetup } from './classifier-thread.ts';
+
+const setup = workerData as ThreadSetup;
+const port = parentPort!;
+const reply = (message: ThreadReply) => port.postMessage(message);
+
+try {
+  const classifier = await loadOnnxClassifier({ modelPath: setup.modelPath, intraOpThreads: setup.intraOpThreads });
+  port.on('message', (request: ThreadRequest) => {
+    if (request.type === 'close') {
+      void classifier.close().finally(() => process.exit(0));
+      return;
+    }
+    classifier.classify(request.texts).then(
+      (results) => reply({ type: 'result', id: request.id, results }),
+      (error: unknown) => reply({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  reply({ type: 'ready', version: classifier.version, heads: [...classifier.heads] });
+} catch (error) {
+  // A ModelLoadError is rebuilt from its path and detail in the main thread, so it reads the same.
+  const path = error instanceof ModelLoadError ? error.path : null;
+  const message = error instanceof Error ? error.message : String(error);
+  reply({ type: 'load-failed', path, message: path === null ? message : message.replace(`cannot load classifier model ${path}: `, '') });
+}
