@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
 import { createClassifierCache } from '../../src/guard/cache.ts';
 import { createGuard } from '../../src/guard/cascade.ts';
+import { CLASSIFIER_CHUNK_CHARS } from '../../src/guard/stages/classifier.ts';
 import { buildDetectors } from '../../src/guard/detectors/index.ts';
 import { createRe2Engine } from '../../src/node/re2-engine.ts';
 import type { Judge, JudgeRequest } from '../../src/guard/types.ts';
@@ -369,5 +370,55 @@ describe('cheap checks first', () => {
     expect(verdicts[1]!.decision).toBe('allow_with_redaction');
     // Each detector read one text: the second (the first was refused on its length).
     expect(reads.sort()).toEqual(inputDetectors.sort());
+  });
+});
+
+describe('big inputs do not hold the event loop', () => {
+  it('checks many texts in slices: other work runs between them', async () => {
+    const order: string[] = [];
+    let clock = 0;
+    const { classifier } = fakeClassifier(scoresFromMarkers);
+    const guard = createGuard({
+      profile: shipped.get('default')!,
+      buildDetectors: (options) =>
+        fakeBuildDetectors().build(options).map((detector) => ({
+          ...detector,
+          detect: (text: string) => {
+            order.push('detect');
+            clock += 5; // each detector call "takes" 5 ms
+            return detector.detect(text);
+          },
+        })),
+      classifier,
+      policyVersion: 'sha256:test',
+      now: () => clock,
+    });
+    const checking = guard.check(Array.from({ length: 50 }, (_, i) => `text number ${i}`), 'input');
+    setImmediate(() => order.push('other work'));
+    const verdicts = await checking;
+    expect(verdicts).toHaveLength(50);
+    const other = order.indexOf('other work');
+    expect(other).toBeGreaterThan(0);
+    expect(other).toBeLessThan(order.lastIndexOf('detect'));
+  });
+
+  it('sends a batch with more text than a chunk to the classifier a chunk at a time, results in order', async () => {
+    const { classifier, calls } = fakeClassifier((text) => ({ harassment: Number(text.slice(0, 4)) / 10_000 }));
+    const guard = createGuard({ profile: shipped.get('default')!, buildDetectors: () => [], classifier, policyVersion: 'v', now: () => 0 });
+    const texts = Array.from({ length: 12 }, (_, i) => `${String(1000 + i)} ${'calm words '.repeat(450)}`);
+    const verdicts = await guard.check(texts, 'input');
+    expect(calls.length).toBeGreaterThan(1);
+    expect(calls.flat()).toEqual(texts);
+    for (const batch of calls) expect(batch.reduce((sum, text) => sum + text.length, 0)).toBeLessThanOrEqual(CLASSIFIER_CHUNK_CHARS);
+    expect(verdicts.map((v) => v.categoryScores.harassment)).toEqual(texts.map((_, i) => (1000 + i) / 10_000));
+  });
+
+  it('sends no further chunk once the classifier budget is spent', async () => {
+    const { classifier, calls } = fakeClassifier(() => ({}), { fail: 'hang' });
+    const guard = createGuard({ profile: shipped.get('default')!, buildDetectors: () => [], classifier, policyVersion: 'v', now: () => 0 });
+    const texts = Array.from({ length: 12 }, (_, i) => `${i} ${'calm words '.repeat(450)}`);
+    const verdicts = await guard.check(texts, 'input');
+    expect(verdicts.every((v) => v.classifier.status === 'unavailable' && v.decision === 'block')).toBe(true);
+    expect(calls).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@
 // has a letter or digit to read, scored in ONE batch through the LRU cache under the stage's time
 // budget; band crossings become detections.
 
-import type { Classifier } from '../../classifier/types.ts';
+import type { Classifier, ClassifierScores } from '../../classifier/types.ts';
 import type { ResolvedDirection } from '../../policy/profiles/types.ts';
 import { classifyThroughCache, type ClassifierCache } from '../cache.ts';
 import { detectionsForScores } from '../decision.ts';
@@ -29,10 +29,38 @@ export interface ClassifierStageRunner {
   run(states: readonly TextState[], options?: { scoreBlocked?: boolean; cacheScope?: string }): Promise<void>;
 }
 
+/**
+ * A batch with more text than this goes to the classifier in chunks of about this many characters,
+ * one after another: a 2,048-input request then occupies the classifier (its thread) a chunk at a
+ * time, interleaved with other requests' texts, and once its budget is spent no further chunk is
+ * sent, so abandoned work is at most one chunk.
+ */
+export const CLASSIFIER_CHUNK_CHARS = 16_384;
+
+async function classifyInChunks(classifier: Classifier, texts: readonly string[], signal: AbortSignal): Promise<ClassifierScores[]> {
+  let total = 0;
+  for (const text of texts) total += text.length;
+  if (total <= CLASSIFIER_CHUNK_CHARS) return classifier.classify(texts);
+  const results: ClassifierScores[] = [];
+  let start = 0;
+  while (start < texts.length) {
+    let end = start;
+    let chars = 0;
+    while (end < texts.length && (end === start || chars + texts[end]!.length <= CLASSIFIER_CHUNK_CHARS)) chars += texts[end++]!.length;
+    if (signal.aborted) throw signal.reason;
+    results.push(...(await classifier.classify(texts.slice(start, end))));
+    start = end;
+  }
+  return results;
+}
+
 export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStageRunner {
   const { direction, classifier, cache } = deps;
   const policy = direction.classifier;
-  const classify = (texts: readonly string[]) => withTimeout(classifier.classify(texts), { ms: policy.timeoutMs, stage: 'classifier' });
+  const classify = (texts: readonly string[]) => {
+    const controller = new AbortController();
+    return withTimeout(classifyInChunks(classifier, texts, controller.signal), { ms: policy.timeoutMs, stage: 'classifier', controller });
+  };
   return {
     async run(states, options = {}) {
       const pending = states.filter((state) => state.scope === 'full' && (options.scoreBlocked || !isHardBlocked(state)) && hasScoreableText(state.text));
