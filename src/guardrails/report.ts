@@ -152,8 +152,13 @@ function countBy(items: readonly LocatedDetection[], key: (d: LocatedDetection) 
   return counts;
 }
 
-function withMapping<T extends Record<string, unknown>>(detail: T, mapping: ComplianceMapping): T & { compliance_mapping: ComplianceMapping } {
-  return { ...detail, compliance_mapping: mapping };
+/**
+ * A detector's details, with its `compliance_mapping` (optional in seed 004) only when the detector
+ * found something: the mapping of a non-finding says nothing, and repeating all of them made up
+ * most of the ~6 KB every guarded answer carried.
+ */
+function withMapping<T extends Record<string, unknown>>(detail: T, mapping: ComplianceMapping, found: readonly unknown[]): T | (T & { compliance_mapping: ComplianceMapping }) {
+  return found.length > 0 ? { ...detail, compliance_mapping: mapping } : detail;
 }
 
 const TOXICITY_CATEGORIES = MODERATION_CATEGORIES.filter((c) => detectorForCategory(c) === 'toxicity');
@@ -176,6 +181,7 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
         ...Object.fromEntries(JIGSAW_HEADS.filter((h) => verdicts.some((v) => v.auxiliaryScores[h] !== undefined)).map((h) => [h, maxOf(verdicts, (v) => v.auxiliaryScores[h])])),
       },
       complianceMappingFor('toxicity'),
+      byFamily.toxicity,
     ),
     nsfw: withMapping(
       {
@@ -185,6 +191,7 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
         hard_rule_hits: byFamily.nsfw.filter((d) => !d.rule_id.startsWith('classifier.')).map((d) => d.rule_id),
       },
       complianceMappingFor('nsfw'),
+      byFamily.nsfw,
     ),
     pii: withMapping(
       {
@@ -195,6 +202,7 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
         redactions: verdicts.reduce((n, v) => n + v.redactions.length, 0),
       },
       complianceMappingFor('pii'),
+      byFamily.pii,
     ),
     injection_attack: withMapping(
       {
@@ -207,12 +215,13 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
           : null,
       },
       complianceMappingFor('injection_attack'),
+      byFamily.injection_attack,
     ),
     keyword_detector: {
       detected_keywords: [...new Set(byFamily.keyword_detector.map((d) => d.rule_id))],
       detected_counts: countBy(byFamily.keyword_detector, (d) => d.rule_id),
     },
-    sponge_attack: withMapping({ sponge_attack_detected: byFamily.sponge_attack.length > 0 }, complianceMappingFor('sponge_attack')),
+    sponge_attack: withMapping({ sponge_attack_detected: byFamily.sponge_attack.length > 0 }, complianceMappingFor('sponge_attack'), byFamily.sponge_attack),
     policy_violation: withMapping(
       {
         violating_policy: violations.length > 0 ? [...new Set(violations.map((d) => d.category))].join(', ') : 'No Violation Found',
@@ -220,6 +229,7 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
         scores: Object.fromEntries(ILLICIT_CATEGORIES.map((c) => [c, maxOf(verdicts, (v) => v.categoryScores[c])])),
       },
       complianceMappingFor('policy_violation'),
+      byFamily.policy_violation,
     ),
     input_sanity: { violations: byFamily.input_sanity.length, rule_ids: [...new Set(byFamily.input_sanity.map((d) => d.rule_id))] },
     // Seed 004 reports similarity_score as an integer; ours is the overlap, 0..1 (0: nothing found).
