@@ -1,107 +1,259 @@
-// End-to-end benchmark of the whole proxy on loopback: the shipped policies, the committed ONNX
-// classifier and RE2 pre-filters in front of the fake upstream. Prints requests/second and p50/p99
-// latency for the upstream alone, guarded chat, and /v1/moderations, sequential and concurrent, so
-// the cost the guardrails add per request can be read off. Run: npm run bench:proxy [-- --model PATH.onnx]
+// End-to-end load benchmark of the proxy, every server in its own process (bench/proxy-process.ts,
+// or the real `npm start` entry for the worker scaling), driven by a closed-loop keep-alive client
+// (bench/load-client.ts) in this one. Prints, in one run:
+//   1. short chat: direct to the fake upstream, guards off, the minimal profile, the full cascade
+//   2. /v1/moderations at concurrency 1, 16, 64
+//   3. long texts: ~1,500-word guarded chats, alone and 8 at once (fail-closed answers counted)
+//   4. event-loop delay (perf_hooks) in the proxy while one 4 MB request is processed
+//   5. resident memory: warm, after the long-text load, after a minute idle, over a soak
+//   6. guard throughput with WORKERS=1, 2, ... (node:cluster)
+// Run: nice -n 10 npm run bench:proxy [-- --seconds 5 --soak-seconds 300 --workers 1,2 --only 1,2,3,4,5,6]
 
-import { pino } from 'pino';
-import { startFakeUpstream } from '../fixtures/fake-upstream.ts';
-import { GUARD_DEGRADED_HEADER } from '../src/guardrails/report.ts';
-import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from '../src/node/classifier.ts';
-import { startProxyServer } from '../src/node/server.ts';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { runLoad, send, type LoadCase, type LoadResult } from './load-client.ts';
+import type { BenchReply, BenchRequest, BenchRole } from './proxy-process.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    'soak-seconds': { type: 'string', default: '300' },
+    'idle-seconds': { type: 'string', default: '60' },
+    workers: { type: 'string', default: '1,2' },
+    only: { type: 'string', default: '1,2,3,4,5,6' },
+  },
+});
+const SECONDS = Number(flags.seconds);
+const SOAK_SECONDS = Number(flags['soak-seconds']);
+const IDLE_SECONDS = Number(flags['idle-seconds']);
+const WORKER_COUNTS = flags.workers.split(',').map(Number);
+const ONLY = new Set(flags.only.split(',').map(Number));
 
 const PROXY_KEY = 'bench-proxy-key';
+const AUTH = { authorization: `Bearer ${PROXY_KEY}` };
 const SHORT = 'Could you summarise the main points of our meeting notes and email them to jane.doe@example.com?';
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'vi', 'so', 'de', 'pa', 'ri', 'mo', 'le', 'nu', 'ga', 'ti'];
-/** ~1,800 words with a natural spread of distinct words (repetitive text would trip the sponge detector). */
-const LONG = Array.from({ length: 1800 }, (_, i) => {
-  const n = (i * 7919) % 1500;
-  return SYLLABLES[n % 16]! + SYLLABLES[(n >> 4) % 16]! + (n > 255 ? SYLLABLES[(n >> 8) % 16]! : '');
-}).join(' ');
 
-interface Case {
-  label: string;
-  url: string;
-  headers: Record<string, string>;
-  /** Request `i`'s body; every request's text differs so the classifier cache never answers. */
-  body: (i: number) => unknown;
+/** `words` pseudo-words with a natural spread (repetitive text would trip the sponge detector). */
+function prose(words: number, seed = 0): string {
+  return Array.from({ length: words }, (_, i) => {
+    const n = ((i + seed) * 7919) % 1500;
+    return SYLLABLES[n % 16]! + SYLLABLES[(n >> 4) % 16]! + (n > 255 ? SYLLABLES[(n >> 8) % 16]! : '');
+  }).join(' ');
 }
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-let sequence = 0;
-
-/** Answers other than 2xx, by status and the guard's degraded header (a classifier timeout under load fails closed). */
-const refusals = new Map<string, number>();
-
-async function send(c: Case): Promise<boolean> {
-  const body = JSON.stringify(c.body(sequence++));
-  const response = await fetch(c.url, { method: 'POST', headers: { 'content-type': 'application/json', ...c.headers }, body });
-  await response.arrayBuffer();
-  if (response.ok) return true;
-  const degraded = response.headers.get(GUARD_DEGRADED_HEADER);
-  const key = `${c.label}: HTTP ${response.status}${degraded ? ` (${GUARD_DEGRADED_HEADER}: ${degraded})` : ''}`;
-  refusals.set(key, (refusals.get(key) ?? 0) + 1);
-  return false;
-}
-
-async function measure(c: Case, requests: number, concurrency: number): Promise<string> {
-  for (let i = 0; i < 20; i++) await send(c); // warm-up
-  refusals.clear();
-  const latencies: number[] = [];
-  let failed = 0;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < requests) {
-        next++;
-        const t0 = performance.now();
-        if (!(await send(c))) failed++;
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  for (const [what, count] of refusals) process.stderr.write(`  ${count} × ${what}\n`);
-  return `| ${c.label} | ${concurrency} | ${Math.round(requests / seconds)} | ${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ${failed} |`;
-}
-
-const modelFlag = process.argv.indexOf('--model');
-const modelPath = modelFlag >= 0 ? process.argv[modelFlag + 1]! : DEFAULT_CLASSIFIER_MODEL;
-
-const upstream = await startFakeUpstream();
-const loadStarted = performance.now();
-const proxy = await startProxyServer({
-  policyDir: 'policies',
-  classifier: () => loadClassifier(modelPath),
-  env: { PROXY_API_KEYS: PROXY_KEY, UPSTREAM_BASE_URL: upstream.baseUrl },
-  host: '127.0.0.1',
-  port: 0,
-  logger: pino({ level: 'silent' }),
-});
-const startupMs = performance.now() - loadStarted;
-const auth = { authorization: `Bearer ${PROXY_KEY}` };
+const LONG = prose(1500);
 const chat = (content: string) => (i: number) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${content} (ref ${i})` }] });
 
-const cases: Case[] = [
-  { label: 'upstream alone, chat (short)', url: `${upstream.baseUrl}/chat/completions`, headers: {}, body: chat(SHORT) },
-  { label: 'proxy, guarded chat (short)', url: `${proxy.url}/v1/chat/completions`, headers: auth, body: chat(SHORT) },
-  { label: 'proxy, guarded chat (~1,800 words)', url: `${proxy.url}/v1/chat/completions`, headers: auth, body: chat(LONG) },
-  { label: 'proxy, /v1/moderations (short)', url: `${proxy.url}/v1/moderations`, headers: auth, body: (i) => ({ input: `${SHORT} (ref ${i})` }) },
-  { label: 'proxy, /v1/moderations (16 short, one call)', url: `${proxy.url}/v1/moderations`, headers: auth, body: (i) => ({ input: Array.from({ length: 16 }, (_, j) => `${SHORT} (ref ${i}.${j})`) }) },
-];
+// ---- processes -----------------------------------------------------------------------------------
 
-console.log(`proxy start-up (policies, guards, model load): ${startupMs.toFixed(0)} ms; classifier ${proxy.classifier.version}`);
-console.log('every request carries a different text, so the classifier result cache never answers\n');
-console.log('| case | concurrency | requests/s | p50 ms | p99 ms | not 2xx |');
-console.log('|---|---|---|---|---|---|');
-for (const c of cases) {
-  for (const concurrency of [1, 8]) console.log(await measure(c, c.label.includes('1,800') ? 200 : 1000, concurrency));
+interface Server {
+  url: string;
+  child: ChildProcess;
+  ask(request: BenchRequest): Promise<BenchReply>;
 }
-const rss = process.memoryUsage().rss / 2 ** 20;
-console.log(`\nRSS after the runs: ${rss.toFixed(0)} MiB (proxy, upstream and client in one process)`);
-await proxy.close();
-await upstream.close();
+
+function startServer(role: BenchRole): Promise<Server> {
+  const child = fork('bench/proxy-process.ts', { execArgv: ['--import', 'tsx', '--expose-gc'], env: { ...process.env, BENCH_ROLE: JSON.stringify(role) } });
+  const replies: Array<(reply: BenchReply) => void> = [];
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench server (${role.role}) exited with ${code}`)));
+    child.on('message', (reply: BenchReply) => {
+      if (reply.type === 'listening') {
+        resolve({
+          url: reply.url,
+          child,
+          ask: (request) => new Promise((answer) => {
+            replies.push(answer);
+            child.send(request);
+          }),
+        });
+      } else replies.shift()?.(reply);
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** `npm start` itself (src/node/main.ts) with WORKERS=n over bench/policies; resolves once every worker listens. */
+async function startCluster(workers: number, upstreamUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  // npm start reads the shipped profiles from <POLICY_DIR>/profiles: a copy of both trees.
+  const policyDir = await mkdtemp(join(tmpdir(), 'bench-policies-'));
+  await cp('bench/policies', policyDir, { recursive: true });
+  await cp('policies/profiles', join(policyDir, 'profiles'), { recursive: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/main.ts'], {
+    env: { ...process.env, WORKERS: String(workers), PORT: String(port), POLICY_DIR: policyDir, BENCH_PROXY_KEYS: PROXY_KEY, UPSTREAM_BASE_URL: upstreamUrl, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = workers > 1 ? 'guardrail proxy cluster serving' : 'guardrail proxy listening';
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}`)));
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(ready)) {
+        // Keep draining (access lines at info) without holding them.
+        child.stdout!.off('data', onData);
+        child.stdout!.on('data', () => {});
+        resolve();
+      } else if (seen.length > 1e6) seen = seen.slice(-1e5);
+    };
+    child.stdout!.on('data', onData);
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+// ---- printing ------------------------------------------------------------------------------------
+
+const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+const notOk = (result: LoadResult) =>
+  Object.entries(result.statuses).filter(([status]) => status !== '200').map(([status, count]) => `${count}×${status}`).join(' ') || '0';
+
+function row(label: string, concurrency: number, result: LoadResult): string {
+  return `| ${label} | ${concurrency} | ${Math.round(result.perSecond)} | ${fixed(result.p50)} | ${fixed(result.p99)} | ${notOk(result)} | ${result.degraded} |`;
+}
+const TABLE = '| case | concurrency | requests/s | p50 ms | p99 ms | not 200 | degraded |\n|---|---|---|---|---|---|---|';
+
+// ---- the run -------------------------------------------------------------------------------------
+
+const upstream = await startServer({ role: 'upstream' });
+const guarded = await startServer({ role: 'proxy', guards: true, upstreamUrl: upstream.url, proxyKey: PROXY_KEY });
+const unguarded = await startServer({ role: 'proxy', guards: false, upstreamUrl: upstream.url, proxyKey: PROXY_KEY });
+const rss = async (server: Server) => ((await server.ask({ type: 'rss' })) as { mib: number }).mib;
+
+const full: LoadCase = { url: `${guarded.url}/v1/chat/completions`, headers: AUTH, body: chat(SHORT) };
+const memory: Array<[string, number]> = [];
+console.log(`# npm run bench:proxy (${new Date().toISOString()}, ${SECONDS} s per case, node ${process.version})\n`);
+
+await runLoad(full, { concurrency: 4, seconds: 2 }); // warm the guarded proxy (JIT, ONNX) before its baseline
+memory.push(['warm (after 2 s of short chats)', await rss(guarded)]);
+
+if (ONLY.has(1)) {
+  console.log('## 1. Short chat (~100 characters), every request a different text\n');
+  console.log(TABLE);
+  const cases: Array<[string, LoadCase]> = [
+    ['direct to the fake upstream', { url: `${upstream.url}/chat/completions`, body: chat(SHORT) }],
+    ['proxy, guards off', { url: `${unguarded.url}/v1/chat/completions`, headers: AUTH, body: chat(SHORT) }],
+    ['proxy, minimal profile', { url: `${guarded.url}/v1/chat/completions`, headers: { ...AUTH, 'x-guard-deployment': 'minimal' }, body: chat(SHORT) }],
+    ['proxy, full cascade (default profile)', full],
+  ];
+  for (const concurrency of [1, 16]) {
+    for (const [label, c] of cases) console.log(row(label, concurrency, await runLoad(c, { concurrency, seconds: SECONDS })));
+  }
+  console.log();
+}
+
+if (ONLY.has(2)) {
+  console.log('## 2. /v1/moderations, one short input per call (default profile)\n');
+  console.log(TABLE);
+  const moderation: LoadCase = { url: `${guarded.url}/v1/moderations`, headers: AUTH, body: (i) => ({ input: `${SHORT} (ref ${i})` }) };
+  for (const concurrency of [1, 16, 64]) console.log(row('/v1/moderations', concurrency, await runLoad(moderation, { concurrency, seconds: SECONDS })));
+  console.log();
+}
+
+if (ONLY.has(3)) {
+  console.log(`## 3. Long texts: guarded chat of ~1,500 words (${LONG.length.toLocaleString('en')} characters), full cascade, classifier budget 250 ms\n`);
+  console.log(TABLE);
+  const long: LoadCase = { url: `${guarded.url}/v1/chat/completions`, headers: AUTH, body: chat(LONG) };
+  for (const concurrency of [1, 8]) console.log(row('guarded chat, ~1,500 words', concurrency, await runLoad(long, { concurrency, seconds: SECONDS * 2, warmup: 1 })));
+  console.log('\n"degraded": answers with X-Guard-Degraded (a check that failed, e.g. the classifier over its budget); with on_error: block those are fail-closed refusals.\n');
+  memory.push(['after the long-text load', await rss(guarded)]);
+}
+
+if (ONLY.has(4)) {
+  console.log('## 4. Event-loop delay in the proxy while one 4 MB request is processed\n');
+  console.log('Background: 4 connections of short /v1/moderations calls throughout. Delay from perf_hooks.monitorEventLoopDelay in the proxy process, over the big request\'s lifetime.\n');
+  console.log('| big request | its status | its time ms | loop delay p50 ms | p99 ms | max ms | background req/s | background p99 ms |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const kb2 = (i: number) => prose(330, i * 31).slice(0, 2000);
+  const big: Array<[string, string, unknown]> = [
+    ['none (background only, 3 s)', '', null],
+    ['one 3.9 MB string (over the length cap)', '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: prose(650_000).slice(0, 3_900_000) }] }],
+    ['2,048 moderation inputs of 2,000 chars (within limits)', '/v1/moderations', { input: Array.from({ length: 2048 }, (_, i) => kb2(i)) }],
+    ['2,048 messages of 2,000 chars (within limits)', '/v1/chat/completions', { model: 'gpt-4o-mini', messages: Array.from({ length: 2048 }, (_, i) => ({ role: 'user', content: kb2(i) })) }],
+    ['50,000 content parts (over the limit)', '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: Array.from({ length: 50_000 }, (_, i) => ({ type: 'text', text: `${prose(8, i)} ${i}`.slice(0, 60) })) }] }],
+    ['30,000 messages (over the limit)', '/v1/chat/completions', { model: 'gpt-4o-mini', messages: Array.from({ length: 30_000 }, (_, i) => ({ role: 'user', content: `${prose(16, i)} ${i}`.slice(0, 110) })) }],
+  ];
+  for (const [label, path, body] of big) {
+    const payload = body === null ? '' : JSON.stringify(body);
+    const background: LoadCase = { url: `${guarded.url}/v1/moderations`, headers: AUTH, body: (i) => ({ input: `${SHORT} (bg ${i})` }) };
+    const agent = new Agent({ keepAlive: true });
+    await guarded.ask({ type: 'eld-start' });
+    const backgroundRun = runLoad(background, { concurrency: 4, seconds: body === null ? 3 : 1.5, warmup: 1 });
+    let status = '';
+    let took = Number.NaN;
+    if (body !== null) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const answer = await send(agent, { url: `${guarded.url}${path}`, headers: AUTH, body: () => null }, payload);
+      status = String(answer.status);
+      took = answer.ms;
+    }
+    const eld = (await guarded.ask({ type: 'eld-stop' })) as Extract<BenchReply, { type: 'eld' }>;
+    const bg = await backgroundRun;
+    agent.destroy();
+    console.log(`| ${label}${body === null ? '' : ` (${(payload.length / 2 ** 20).toFixed(1)} MiB)`} | ${status || '-'} | ${fixed(took, 0)} | ${eld.p50} | ${eld.p99} | ${eld.max} | ${Math.round(bg.perSecond)} | ${fixed(bg.p99)} |`);
+  }
+  console.log();
+}
+
+if (ONLY.has(5)) {
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+  memory.push([`after ${IDLE_SECONDS} s idle`, await rss(guarded)]);
+  const started = performance.now();
+  const soak: Array<[number, number, number]> = [];
+  const soakLong: LoadCase = { url: `${guarded.url}/v1/chat/completions`, headers: AUTH, body: chat(LONG) };
+  const soakMod: LoadCase = { url: `${guarded.url}/v1/moderations`, headers: AUTH, body: (i) => ({ input: [`${SHORT} (soak ${i})`, prose(200, i)] }) };
+  let requests = 0;
+  const step = Math.max(5, Math.round(SOAK_SECONDS / 10));
+  while ((performance.now() - started) / 1000 < SOAK_SECONDS) {
+    const results = await Promise.all([runLoad(full, { concurrency: 4, seconds: step, warmup: 0 }), runLoad(soakMod, { concurrency: 2, seconds: step, warmup: 0 }), runLoad(soakLong, { concurrency: 1, seconds: step, warmup: 0 })]);
+    requests += results.reduce((sum, r) => sum + r.requests, 0);
+    soak.push([Math.round((performance.now() - started) / 1000), await rss(guarded), requests]);
+  }
+  console.log(`## 5. Resident memory of the guarded proxy (MiB, after a full GC)\n`);
+  console.log('| when | RSS MiB |\n|---|---|');
+  for (const [when, mib] of memory) console.log(`| ${when} | ${mib} |`);
+  console.log(`\nSoak: ${SOAK_SECONDS} s of mixed load (short chats ×4, 2-input moderations ×2, 1,500-word chats ×1, concurrently):\n`);
+  console.log('| seconds | RSS MiB | requests so far |\n|---|---|---|');
+  for (const [seconds, mib, count] of soak) console.log(`| ${seconds} | ${mib} | ${count} |`);
+  console.log();
+}
+
+await stopped(guarded.child);
+await stopped(unguarded.child);
+
+if (ONLY.has(6)) {
+  console.log('## 6. Scaling with workers: `WORKERS=N npm start`, full cascade, short chat, concurrency 32\n');
+  console.log('These are the real entry with its info-level access log (the sections above log nothing).\n');
+  console.log(TABLE.replace('| case |', '| WORKERS |'));
+  for (const workers of WORKER_COUNTS) {
+    const cluster = await startCluster(workers, upstream.url);
+    const c: LoadCase = { url: `${cluster.url}/v1/chat/completions`, headers: AUTH, body: chat(SHORT) };
+    await runLoad(c, { concurrency: 32, seconds: 2 });
+    console.log(row(String(workers), 32, await runLoad(c, { concurrency: 32, seconds: SECONDS })));
+    await stopped(cluster.child);
+  }
+  console.log();
+}
+
+await stopped(upstream.child);
