@@ -233,10 +233,11 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
     ),
     input_sanity: { violations: byFamily.input_sanity.length, rule_ids: [...new Set(byFamily.input_sanity.map((d) => d.rule_id))] },
     // Seed 004 reports similarity_score as an integer; ours is the overlap, 0..1 (0: nothing found).
-    system_prompt: withMapping({ similarity_score: maxScore(byFamily.system_prompt) }, complianceMappingFor('system_prompt')),
+    system_prompt: withMapping({ similarity_score: maxScore(byFamily.system_prompt) }, complianceMappingFor('system_prompt'), byFamily.system_prompt),
     copyright_ip: withMapping(
       { similarity_score: maxScore(byFamily.copyright_ip), matched_texts: [...new Set(byFamily.copyright_ip.map((d) => d.rule_id.slice('copyright_ip.'.length)))] },
       complianceMappingFor('copyright_ip'),
+      byFamily.copyright_ip,
     ),
     topic: {
       banned_topics: [...new Set(byFamily.topic.filter((d) => d.rule_id.startsWith('topic.banned.')).map((d) => d.rule_id.slice('topic.banned.'.length)))],
