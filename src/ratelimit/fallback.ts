@@ -11,12 +11,23 @@ export interface FallbackRateLimiterOptions {
   unavailable: () => string | null;
   /** Told when decisions move between shared and local, with the reason for going local. */
   onChange?: (backend: RateLimitBackend, reason: string | null) => void;
+  /**
+   * After a shared call fails (a timeout: Redis connected but not answering), decide locally for
+   * this long before asking Redis again, so a hung Redis costs one timeout, not one per request.
+   * Default 1000 ms.
+   */
+  cooldownMs?: number;
+  /** Monotonic clock in ms (tests); default performance.now. */
+  now?: () => number;
 }
 
 export function createFallbackRateLimiter(options: FallbackRateLimiterOptions): RateLimiter {
   const { shared, local } = options;
   let backend: RateLimitBackend = 'shared';
   let reason: string | null = null;
+  let coolUntil = -Infinity;
+  const now = options.now ?? (() => performance.now());
+  const cooldownMs = options.cooldownMs ?? 1000;
   const settle = (next: RateLimitBackend, why: string | null) => {
     const changed = next !== backend;
     backend = next;
@@ -26,16 +37,16 @@ export function createFallbackRateLimiter(options: FallbackRateLimiterOptions): 
   return {
     async acquire(tenant, charges) {
       const unavailable = options.unavailable();
-      if (unavailable === null) {
+      if (unavailable !== null) settle('local', unavailable);
+      else if (now() >= coolUntil) {
         try {
           const decision = await shared.acquire(tenant, charges);
           settle('shared', null);
           return decision;
         } catch (error) {
+          coolUntil = now() + cooldownMs;
           settle('local', error instanceof Error ? error.message : String(error));
         }
-      } else {
-        settle('local', unavailable);
       }
       return local.acquire(tenant, charges);
     },
@@ -46,6 +57,7 @@ export function createFallbackRateLimiter(options: FallbackRateLimiterOptions): 
     status(): RateLimiterStatus {
       const unavailable = options.unavailable();
       if (unavailable !== null) return { store: 'redis', backend: 'local', reason: unavailable };
+      // After a failed call: local, with its reason, until a shared call succeeds again.
       return { store: 'redis', backend, reason };
     },
     async close() {
