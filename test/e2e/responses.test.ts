@@ -152,6 +152,29 @@ describe('POST /v1/responses with stream: true', () => {
     expect((final as unknown as Guarded).policy_detections.output_guardrails!.decision).toBe('block');
   });
 
+  it('restores the client\'s placeholders in deltas and full texts alike, even split across deltas', async () => {
+    stack.upstream.scriptStream({ events: responseEvents('Sure, I will mail [EMAIL_1] today.', 2), typed: true });
+    const stream = stack.client(ACME_KEY, { 'X-Guard-Deployment': 'placeholder' }).responses.stream({ model: 'gpt-4o-mini', input: 'Mail jane.doe@example.com the report' });
+    let deltas = '';
+    for await (const event of stream) if (event.type === 'response.output_text.delta') deltas += event.delta;
+    const final = await stream.finalResponse();
+    expect(JSON.stringify(stack.upstream.requests.at(-1)!.body)).not.toContain('jane.doe');
+    expect(deltas).toBe('Sure, I will mail jane.doe@example.com today.');
+    expect(final.output_text).toBe(deltas);
+  });
+
+  it('honours the deployment\'s stream mode: buffer says so, refuse is a 400 naming stream', async () => {
+    stack.upstream.scriptStream({ events: responseEvents('A buffered answer.', 3), typed: true });
+    const { data, response } = await stack.client(ACME_KEY, { 'X-Guard-Deployment': 'stream-buffer' }).responses.create({ model: 'gpt-4o-mini', input: 'go', stream: true }).withResponse();
+    expect(response.headers.get('x-guard-output')).toBe('buffered');
+    let text = '';
+    for await (const event of data) if (event.type === 'response.output_text.delta') text += event.delta;
+    expect(text).toBe('A buffered answer.');
+    const refused = await stack.client(ACME_KEY, { 'X-Guard-Deployment': 'stream-refuse' }).responses.create({ model: 'gpt-4o-mini', input: 'go', stream: true }).then(() => null, (caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('stream');
+  });
+
   it('guards function-call argument deltas', async () => {
     const args = '{"to":"jane.doe@example.com"}';
     const item = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'send', arguments: args, status: 'completed' };
