@@ -1,6 +1,6 @@
 // `npm run build:workers`: lints policies/ for Workers (RE2 subset, both engines, see
 // policy-bundle.ts), writes them as dist/workers/policy-bundle.js (the module wrangler.toml
-// aliases as guardrail-proxy:policy-bundle), and prints the sizes that decide what fits in a
+// aliases as guardrail-policy-bundle), and prints the sizes that decide what fits in a
 // Worker and the R2 key the model must be uploaded under. Exit 1 with every problem on a bad policy.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';

@@ -3,7 +3,7 @@
 // (simulated) R2 bucket the Worker reads it from.
 
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseModelMetadata } from '../../src/classifier/onnx-session.ts';
 import { modelObjectKey } from '../../src/workers/model-key.ts';
@@ -31,6 +31,24 @@ export async function modelKey(): Promise<{ key: string; file: string }> {
   const path = join(ROOT, 'models', 'moderation-classifier.json');
   const metadata = parseModelMetadata(await readFile(path, 'utf8'), path);
   return { key: modelObjectKey(metadata), file: join(ROOT, 'models', metadata.onnxFile) };
+}
+
+/**
+ * Writes a copy of wrangler.toml into `dir` whose entry is the repository's and whose policy bundle
+ * is `bundle`, and returns its path (for `--config`). wrangler's `--alias NAME:PATH` cannot replace
+ * the toml's alias (the toml's wins), so a run with its own bundle needs its own config.
+ */
+export async function writeWranglerConfig(dir: string, bundle: string): Promise<string> {
+  const toml = await readFile(join(ROOT, 'wrangler.toml'), 'utf8');
+  const replaced = toml
+    .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(ROOT, 'src', 'workers', 'index.ts'))}`)
+    .replace(/^"guardrail-policy-bundle" = ".*"$/m, `"guardrail-policy-bundle" = ${JSON.stringify(bundle)}`);
+  if (!replaced.includes(JSON.stringify(bundle)) || !replaced.includes(JSON.stringify(join(ROOT, 'src', 'workers', 'index.ts')))) {
+    throw new Error('wrangler.toml no longer has the main and alias lines writeWranglerConfig rewrites');
+  }
+  const path = join(dir, 'wrangler.toml');
+  await writeFile(path, replaced);
+  return path;
 }
 
 /** Runs a wrangler command to its end; rejects with its output on a non-zero exit. */

@@ -3,7 +3,7 @@
 // into the same app as Node, once per isolate on its first request.
 
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
-import { POLICY_FILES } from 'guardrail-proxy:policy-bundle';
+import { POLICY_FILES } from 'guardrail-policy-bundle';
 import metadataJson from '../../models/moderation-classifier.json' with { type: 'json' };
 import { assembleProxy, type AssembledProxy } from '../assemble.ts';
 import { parseModelMetadata } from '../classifier/onnx-session.ts';

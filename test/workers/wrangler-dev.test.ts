@@ -16,7 +16,7 @@ import { fileSystemPolicySource } from '../../src/node/policy-files.ts';
 import { createRe2Engine } from '../../src/node/re2-engine.ts';
 import { staticPolicySource } from '../../src/policy/store.ts';
 import { lintForWorkers, renderPolicyBundle } from '../../scripts/workers/policy-bundle.ts';
-import { offlineWranglerEnv, ROOT, runWrangler, seedLocalModel, WRANGLER } from '../../scripts/workers/wrangler-local.ts';
+import { offlineWranglerEnv, ROOT, runWrangler, seedLocalModel, WRANGLER, writeWranglerConfig } from '../../scripts/workers/wrangler-local.ts';
 
 const PROXY_KEY = 'workers-proxy-key-0123456789';
 const UPSTREAM_KEY = 'sk-workers-upstream-secret-do-not-leak';
@@ -100,7 +100,7 @@ describe('the Workers entry under workerd (wrangler dev --local, offline)', () =
     timings.seedMs = performance.now() - began - timings.buildMs;
     dev = await startWranglerDev([
       '--persist-to', join(work, 'state'),
-      '--alias', `guardrail-proxy:policy-bundle:${join(work, 'bundle', 'policy-bundle.js')}`,
+      '--config', await writeWranglerConfig(work, join(work, 'bundle', 'policy-bundle.js')),
       '--var', `PROXY_API_KEYS:${PROXY_KEY}`,
       '--var', `UPSTREAM_BASE_URL:${upstream.baseUrl}`,
       '--var', `UPSTREAM_API_KEY:${UPSTREAM_KEY}`,
@@ -228,7 +228,7 @@ describe('wrangler deploy --dry-run', () => {
     try {
       const files = await fileSystemPolicySource(join(ROOT, 'policies')).read();
       await writeFile(join(work, 'policy-bundle.js'), renderPolicyBundle(files, await lintForWorkers(files, {})));
-      const output = await runWrangler(['deploy', '--dry-run', '--outdir', join(work, 'out'), '--alias', `guardrail-proxy:policy-bundle:${join(work, 'policy-bundle.js')}`]);
+      const output = await runWrangler(['deploy', '--dry-run', '--outdir', join(work, 'out'), '--config', await writeWranglerConfig(work, join(work, 'policy-bundle.js'))]);
       expect(output).toMatch(/Total Upload: [\d.]+ KiB \/ gzip: [\d.]+ KiB/);
       expect(output).toContain('--dry-run: exiting now.');
       const written = await readdir(join(work, 'out'));
