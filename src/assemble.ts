@@ -12,6 +12,7 @@ import type { Guard, GuardedPolicyStore } from './guard/types.ts';
 import { createPolicyReloader, type PolicyReloader } from './policy/reload.ts';
 import { createProxyGuardrails } from './guardrails/proxy-guardrails.ts';
 import type { ProxyGuardrails } from './guardrails/seam.ts';
+import { createJudgeFactory, type JudgeFactory } from './judge/factory.ts';
 import type { Logger } from './logging/logger.ts';
 import type { AuditSink } from './ops/audit.ts';
 import type { Metrics } from './ops/metrics.ts';
@@ -56,15 +57,20 @@ export interface AssembledProxy {
   readonly policies: GuardedPolicyStore;
   /** For the runtime's reload triggers (file watch, SIGHUP). */
   readonly reloader: PolicyReloader<Guard>;
+  /** The LLM judges the profiles built (one per endpoint), with their counters. */
+  readonly judges: JudgeFactory;
 }
 
 /** Loads the policies, building every profile's guard (throws PolicyLoadError on a bad file), and builds the app. */
 export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> {
   const { regexEngine } = parts;
+  // Each profile's LLM judge, over the same injected fetch as the upstream calls (runtime-free).
+  const judges = createJudgeFactory({ fetch: parts.fetch, env: parts.env, logger: parts.logger, ...(parts.metrics ? { metrics: parts.metrics } : {}) });
   const buildGuard = createGuardFactory({
     metrics: parts.metrics,
     classifier: parts.classifier,
     cache: createClassifierCache({ shared: parts.sharedScores }),
+    judges,
     buildDetectors: (detectorOptions) => buildDetectors(detectorOptions, regexEngine),
   });
   const policies = await createPolicyStore(parts.source, parts.env, { buildGuard });
@@ -82,5 +88,5 @@ export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> 
     adminKeyHash: parts.adminKeyHash,
     rateLimiter: parts.rateLimiter,
   });
-  return { app, policies, reloader };
+  return { app, policies, reloader, judges };
 }

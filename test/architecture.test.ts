@@ -73,10 +73,12 @@ describe('src/ layering', () => {
   it('points every arrow down: ops ← policy ← guard ← guardrails ← proxy ← routes ← app', () => {
     // For each folder, the folders it must never import from.
     const above: Record<string, readonly string[]> = {
-      policy: ['guard', 'guardrails', 'proxy', 'routes', 'http', 'auth', 'classifier'],
+      policy: ['guard', 'guardrails', 'proxy', 'routes', 'http', 'auth', 'classifier', 'judge'],
       classifier: ['guard', 'guardrails', 'policy', 'proxy', 'routes'],
       text: ['guard', 'guardrails', 'policy', 'proxy', 'routes', 'classifier'],
-      guard: ['guardrails', 'proxy', 'routes', 'http', 'auth'],
+      guard: ['guardrails', 'proxy', 'routes', 'http', 'auth', 'judge'],
+      // The LLM judge implements the guard's Judge contract; the runtime wires it in.
+      judge: ['guardrails', 'proxy', 'routes', 'http', 'auth', 'classifier'],
       guardrails: ['proxy', 'routes'],
       proxy: ['routes'],
       validation: ['guard', 'guardrails', 'policy', 'proxy', 'routes'],

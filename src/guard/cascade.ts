@@ -88,7 +88,7 @@ export function createGuard(deps: GuardDeps): Guard {
       language: createLanguageStage(profile.languages),
       classifier: createClassifierStage({ direction: resolved, classifier, cache }),
       topics: createTopicStage(resolved),
-      judge: createJudgeStage({ judge, policy: profile.judge, profile: profile.name, direction, resolved }),
+      judge: createJudgeStage({ judge, policy: profile.judge, profile: profile.name, policyVersion, direction, resolved }),
     };
   };
   const pipelines = { input: pipelineFor('input'), output: pipelineFor('output') };
@@ -107,7 +107,9 @@ export function createGuard(deps: GuardDeps): Guard {
   function finish(state: TextState, direction: Direction, vault: PlaceholderVault, latencyMs: Record<GuardStage, number>): Verdict {
     const resolved = profile[direction];
     const scores = categoryScores(state);
-    const judgeOutcome: JudgeOutcome | null = state.judge ? { decision: state.judge.decision, enforced: state.judge.enforced } : null;
+    const judgeOutcome: JudgeOutcome | null = state.judge
+      ? { decision: state.judge.decision, enforced: state.judge.enforced, ...(state.judge.reviewed ? { reviewed: state.judge.reviewed } : {}) }
+      : null;
     const decision = decide({ detections: state.detections, degraded: state.degraded, judge: judgeOutcome });
     const spans: RedactionSpan[] = state.detections
       .filter((d): d is Detection & { span: Span } => d.enforced && (d.action === 'redact' || d.action === 'placeholder') && d.span !== null)
@@ -175,7 +177,7 @@ export function createGuard(deps: GuardDeps): Guard {
       await Promise.all(
         states.map(async (state, i) => {
           const started = now();
-          await pipeline.judge.run(state);
+          await pipeline.judge.run(state, options);
           // Timed only when the judge was asked (it gave an opinion or failed).
           if (state.judge !== null || state.degraded.some((d) => d.stage === 'judge')) {
             timings[i]!.judge = now() - started;

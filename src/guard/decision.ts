@@ -139,6 +139,17 @@ export function isGrayBandOnly(detections: readonly Detection[]): boolean {
 }
 
 /**
+ * A judge's allow clears the gray band only where it was asked (every soft-blocked category among
+ * those it reviewed), and never a sexual/minors soft block: the hard floor is not the judge's call.
+ */
+function judgeMayClear(enforced: readonly Detection[], judge: JudgeOutcome): boolean {
+  const soft = enforced.filter((d) => d.action === 'soft_block');
+  if (soft.some((d) => d.category === MINORS_CATEGORY)) return false;
+  const reviewed = judge.reviewed;
+  return reviewed === undefined || soft.every((d) => (reviewed as readonly string[]).includes(d.category));
+}
+
+/**
  * The decision: any enforced block (or a check that failed closed) blocks; else an enforced
  * soft_block soft-blocks unless an enforcing judge settled the gray band; else an enforced
  * redaction allows with redaction; else allow.
@@ -150,7 +161,7 @@ export function decide(input: { detections: readonly Detection[]; degraded: read
   let softBlocked = enforced.some((d) => d.action === 'soft_block');
   if (softBlocked && input.judge?.enforced && isGrayBandOnly(input.detections)) {
     if (input.judge.decision === 'block') return 'block';
-    if (input.judge.decision === 'allow') softBlocked = false;
+    if (input.judge.decision === 'allow' && judgeMayClear(enforced, input.judge)) softBlocked = false;
   }
   if (softBlocked) return 'soft_block';
   return redacts ? 'allow_with_redaction' : 'allow';

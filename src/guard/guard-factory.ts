@@ -5,6 +5,7 @@
 
 import type { Classifier } from '../classifier/types.ts';
 import type { DetectorSuiteOptions } from '../policy/profiles/detector-options.ts';
+import type { ResolvedProfile } from '../policy/profiles/types.ts';
 import type { GuardFactory } from '../policy/types.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { ClassifierCache } from './cache.ts';
@@ -14,7 +15,10 @@ import type { Guard, Judge, TextDetector } from './types.ts';
 export interface GuardFactoryDeps {
   readonly classifier: Classifier;
   readonly cache?: ClassifierCache;
+  /** One judge for every profile (tests); else `judges` builds one per profile. */
   readonly judge?: Judge;
+  /** Builds a profile's judge at load from its `judge` policy (src/judge/ on a server); undefined: none. */
+  readonly judges?: (profile: ResolvedProfile) => Judge | undefined;
   /** e.g. `(options) => buildDetectors(options, createRe2Engine())` on Node. */
   readonly buildDetectors: (options: DetectorSuiteOptions) => TextDetector[];
   /** How many distinct detector sets to keep for reuse; the oldest go first. Default 64. */
@@ -40,5 +44,5 @@ export function createGuardFactory(deps: GuardFactoryDeps): GuardFactory<Guard> 
     return detectors;
   };
   return (profile, policyVersion) =>
-    createGuard({ profile, policyVersion, classifier: deps.classifier, cache: deps.cache, judge: deps.judge, buildDetectors, metrics: deps.metrics });
+    createGuard({ profile, policyVersion, classifier: deps.classifier, cache: deps.cache, judge: deps.judge ?? (profile.judge.enabled ? deps.judges?.(profile) : undefined), buildDetectors, metrics: deps.metrics });
 }

@@ -31,7 +31,16 @@ export async function withTimeout<T>(work: Promise<T>, options: { ms: number; st
   }
 }
 
-export function failureReason(error: unknown): 'timeout' | 'error' {
+/** A stage that refused the work because its concurrency limit and queue were full. */
+export class StageOverloadedError extends Error {
+  constructor(stage: string) {
+    super(`${stage} is at its concurrency limit and its queue is full`);
+    this.name = 'StageOverloadedError';
+  }
+}
+
+export function failureReason(error: unknown): 'timeout' | 'error' | 'overloaded' {
+  if (error instanceof StageOverloadedError) return 'overloaded';
   return error instanceof StageTimeoutError ? 'timeout' : 'error';
 }
 

@@ -27,7 +27,10 @@ export type DetectorName =
   | 'language'
   | 'system_prompt'
   | 'copyright_ip'
-  | 'topic';
+  | 'topic'
+  | 'bias'
+  | 'relevancy'
+  | 'hallucination';
 
 /** One thing a detector found. Deterministic detectors report score 1. */
 export interface Finding {
@@ -78,35 +81,81 @@ export interface Detection {
   readonly span: Span | null;
   readonly action: DetectionAction;
   readonly enforced: boolean;
+  /** The LLM judge's reason, on its detections. */
+  readonly rationale?: string;
+  /** The spans the judge cited (checked against the text), on its detections. */
+  readonly citations?: readonly Span[];
 }
 
 /** A stage that errored or ran past its budget, and what its on_error made of that. */
 export interface DegradedCheck {
   readonly stage: DetectorName | 'classifier';
-  readonly reason: 'error' | 'timeout' | 'over_budget';
+  /** overloaded: the judge's concurrency limit and queue were full. */
+  readonly reason: 'error' | 'timeout' | 'over_budget' | 'overloaded';
   readonly onError: OnError;
   /** blocked: failed closed. passed: failed open. fell_back: handed to the next stage. completed: finished late, results used. */
   readonly outcome: 'blocked' | 'passed' | 'fell_back' | 'completed';
 }
 
-// ---- The judge contract (the LLM judge itself is its own issue) --------------------------------
+// ---- The judge contract (the LLM judge is src/judge/; the stage is stages/judge.ts) ------------
+
+/** Checks only the judge can make: the tenant's own policy, and on output bias, relevancy, hallucination. */
+export type JudgeCheck = 'policy_violation' | 'bias' | 'relevancy' | 'hallucination';
+export const JUDGE_CHECKS: readonly JudgeCheck[] = ['policy_violation', 'bias', 'relevancy', 'hallucination'];
+
+/** What each requested check needs; an absent check is not asked. */
+export interface JudgeChecksRequest {
+  readonly policy_violation?: { readonly name: string; readonly policy: string };
+  readonly bias?: Readonly<Record<never, never>>;
+  /** The question the answer should address (the last user message). */
+  readonly relevancy?: { readonly question: string };
+  /** The context the answer should stay within (`enkrypt_context`). */
+  readonly hallucination?: { readonly context: string };
+}
+
+/** The checks a caller asks for in one direction, with what a failed check does. */
+export type JudgeCheckOptions = {
+  readonly [K in JudgeCheck]?: NonNullable<JudgeChecksRequest[K]> & { readonly action: 'block' | 'soft_block' | 'monitor' };
+};
 
 export interface JudgeRequest {
   readonly text: string;
   readonly direction: Direction;
   readonly profile: string;
+  readonly policyVersion: string;
   /** All 13 category scores (0 where the classifier gave none). */
   readonly scores: Readonly<Record<ModerationCategory, number>>;
-  /** Categories in their gray band; empty when the classifier was unavailable. */
+  /** Categories in their judge gray band; empty when the classifier was unavailable or only checks are asked. */
   readonly grayCategories: readonly ModerationCategory[];
-  readonly reason: 'gray_band' | 'classifier_unavailable';
+  /** The judge band of each gray category, `from <= score < to`. */
+  readonly grayBands: Readonly<Partial<Record<ModerationCategory, { readonly from: number; readonly to: number }>>>;
+  readonly reason: 'gray_band' | 'classifier_unavailable' | 'checks';
+  readonly checks: JudgeChecksRequest;
+  /** The pre-filter and classifier hits so far, as context (ids and categories, never the matched text). */
+  readonly rules: ReadonlyArray<{ readonly ruleId: string; readonly category: string; readonly action: DetectionAction }>;
   /** Aborted when the judge's time budget runs out. */
   readonly signal: AbortSignal;
 }
 
+/** A span the judge cited: UTF-16 offsets into the judged text and the quote found there. */
+export interface JudgeCitation {
+  readonly start: number;
+  readonly end: number;
+  readonly quote: string;
+}
+
 export interface JudgeResult {
+  /** The judge's call on the gray band (or on the whole text when the classifier was unavailable). */
   readonly decision: 'allow' | 'soft_block' | 'block';
+  /** Our category and check names the judge found violated. */
+  readonly categories?: readonly string[];
   readonly rationale?: string;
+  /** Only citations whose quote matches the text at their offsets (or once elsewhere, re-anchored). */
+  readonly citations?: readonly JudgeCitation[];
+  /** Per requested check: true when the text fails it. */
+  readonly checks?: Readonly<Partial<Record<JudgeCheck, boolean>>>;
+  /** Served from the judge's cache. */
+  readonly cached?: boolean;
 }
 
 export interface Judge {
@@ -118,6 +167,8 @@ export interface JudgeOutcome {
   readonly decision: JudgeResult['decision'];
   /** False when the judge runs in monitor mode: its opinion is reported, not applied. */
   readonly enforced: boolean;
+  /** The gray-band categories the judge was asked about: an allow clears only soft blocks among them. Absent: all. */
+  readonly reviewed?: readonly ModerationCategory[];
 }
 
 // ---- The guard and its verdict ----------------------------------------------------------------
@@ -140,7 +191,7 @@ export interface Verdict {
   readonly redactedText: string;
   readonly degraded: readonly DegradedCheck[];
   readonly classifier: { readonly status: 'scored' | 'cached' | 'skipped' | 'unavailable'; readonly version: string };
-  readonly judge: (JudgeResult & { readonly enforced: boolean }) | null;
+  readonly judge: (JudgeResult & { readonly enforced: boolean; readonly reviewed?: readonly ModerationCategory[] }) | null;
   /** The language identified (ISO 639-1) and whether eld found it reliable; null when not identified (no text, a data-only text, or not loaded). */
   readonly language: { readonly code: string | null; readonly reliable: boolean } | null;
   /** Milliseconds per stage for this text (the classifier's is its batch's); 0 for a stage that did not run. */
@@ -173,6 +224,10 @@ export interface CheckOptions {
    * cache hit never tells one tenant what another sent. Default: one unnamed namespace.
    */
   readonly cacheScope?: string;
+  /** Judge-backed checks for these texts (the deployment's `judge_checks` for this direction). */
+  readonly judgeChecks?: JudgeCheckOptions;
+  /** Windows of a streamed answer (moderate mode): the judge's stream budget, no whole-answer checks. */
+  readonly stream?: boolean;
 }
 
 /** The engine for one resolved profile: `check` is the one entry point every route goes through. */

@@ -24,6 +24,8 @@ import { guardResponsesStream } from './responses-stream.ts';
 import { blockResponse, responsesInputSlots, responsesOutputSlots, responsesSystemTexts } from './responses-texts.ts';
 import { newDecisionId, noopAuditSink, type AuditSink } from '../ops/audit.ts';
 import { writeAudit } from './audit.ts';
+import { judgeChecksFor } from './judge-checks.ts';
+import type { JudgeCheckOptions } from '../guard/types.ts';
 
 export const GUARD_DECISION_HEADER = 'X-Guard-Decision';
 export const GUARD_WARNING_HEADER = 'X-Guard-Warning';
@@ -62,6 +64,8 @@ interface InputState {
   readonly decisionId: string;
   /** What the answer's checks compare against (the request's instructions, for system_prompt). */
   readonly context: DetectionContext;
+  /** The deployment's judge checks for the answer (question and context read from the request). */
+  readonly outputChecks?: JudgeCheckOptions;
 }
 
 /** The instructions a request gives the model: system/developer messages, Responses `instructions`. */
@@ -139,7 +143,9 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
       const inputParams = slots.map((slot) => slot.param);
       const vault = createPlaceholderVault();
       const texts = slots.map((slot) => slot.text);
-      const verdicts = await guard.check(texts, 'input', { vault, scopes: slots.map((slot) => slot.scope) });
+      const judgeChecks = judgeChecksFor(ctx.deployment, 'input', ctx.endpoint, received);
+      const outputChecks = judgeChecksFor(ctx.deployment, 'output', ctx.endpoint, received);
+      const verdicts = await guard.check(texts, 'input', { vault, scopes: slots.map((slot) => slot.scope), ...(judgeChecks ? { judgeChecks } : {}) });
       const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
       const warned = enforcement.includes('warn');
       const decisionId = newDecisionId();
@@ -164,7 +170,7 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
         });
       }
       const context: DetectionContext = { systemPrompts: systemTextsOf(ctx, received) };
-      const state: InputState = { vault, verdicts, params: inputParams, warned, decisionId, context };
+      const state: InputState = { vault, verdicts, params: inputParams, warned, decisionId, context, ...(outputChecks ? { outputChecks } : {}) };
       return {
         body,
         state,
@@ -206,6 +212,7 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
             softBlock: softBlockOf(ctx, output),
             vault,
             context,
+            ...(outputChecks ? { judgeChecks: outputChecks } : {}),
             holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
             idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
             choices: typeof received['n'] === 'number' ? received['n'] : 1,
@@ -232,7 +239,7 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
       // Checked as the upstream wrote it (placeholders still in), then restored for the client:
       // the client's own data comes back to it, and only to it.
       const texts = slots.map((slot) => slot.text);
-      const verdicts = await guard.check(texts, 'output', { vault: state.vault, context: state.context });
+      const verdicts = await guard.check(texts, 'output', { vault: state.vault, context: state.context, ...(state.outputChecks ? { judgeChecks: state.outputChecks } : {}) });
       let warned = state.warned;
       let anyBlocked = false;
       let next = 0;

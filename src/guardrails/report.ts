@@ -22,6 +22,9 @@ export interface WireDetection {
   readonly span: Span | null;
   readonly action: Detection['action'];
   readonly enforced: boolean;
+  /** The LLM judge's reason and the spans it cited (offsets only: the report never echoes the text). */
+  readonly rationale?: string;
+  readonly citations?: Span[];
 }
 
 export interface WireDegraded {
@@ -40,6 +43,8 @@ export function toWireDetection(detection: Detection): WireDetection {
     span: detection.span,
     action: detection.action,
     enforced: detection.enforced,
+    ...(detection.rationale === undefined ? {} : { rationale: detection.rationale }),
+    ...(detection.citations === undefined ? {} : { citations: detection.citations.map((c) => ({ start: c.start, end: c.end })) }),
   };
 }
 
@@ -65,7 +70,10 @@ export function worstDecision(verdicts: readonly Verdict[]): Decision {
 
 // ---- policy_detections -------------------------------------------------------------------------
 
-type Family = 'toxicity' | 'nsfw' | 'pii' | 'injection_attack' | 'keyword_detector' | 'sponge_attack' | 'policy_violation' | 'input_sanity' | 'system_prompt' | 'copyright_ip' | 'topic';
+type Family = 'toxicity' | 'nsfw' | 'pii' | 'injection_attack' | 'keyword_detector' | 'sponge_attack' | 'policy_violation' | 'input_sanity' | 'system_prompt' | 'copyright_ip' | 'topic' | JudgeOnlyFamily;
+/** Findings only the LLM judge makes (deployment judge_checks); reported when found. */
+type JudgeOnlyFamily = 'bias' | 'relevancy' | 'hallucination';
+const JUDGE_ONLY_FAMILIES: readonly JudgeOnlyFamily[] = ['bias', 'relevancy', 'hallucination'];
 
 function familyOf(detection: Detection): Family {
   if (detection.category === 'sexual' || detection.category === 'sexual/minors') return 'nsfw';
@@ -80,6 +88,9 @@ function familyOf(detection: Detection): Family {
     case 'system_prompt':
     case 'copyright_ip':
     case 'topic':
+    case 'bias':
+    case 'relevancy':
+    case 'hallucination':
       return detection.detector;
     case 'regex':
       return 'keyword_detector';
@@ -114,6 +125,10 @@ export interface GuardrailsSummary {
   /** Banned or off-topic texts. */
   readonly topic: number;
   readonly degraded: number;
+  /** Present when the judge found bias / an irrelevant answer / a hallucination (deployment judge_checks). */
+  readonly bias?: number;
+  readonly relevancy?: number;
+  readonly hallucination?: number;
 }
 
 export interface GuardrailsReport {
@@ -171,8 +186,18 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
   const injectionScore = maxOf(verdicts, (v) => Math.max(v.auxiliaryScores.prompt_injection ?? 0, ...v.detections.filter((d) => d.detector === 'injection_attack').map((d) => d.score)));
   const worstInjection = [...byFamily.injection_attack].sort((a, b) => b.score - a.score)[0];
   const nsfwScore = maxOf(verdicts, (v) => v.categoryScores.sexual);
-  const violations = byFamily.policy_violation.filter((d) => d.action !== 'report' || d.detector === 'judge');
-  const rationales = verdicts.map((v) => v.judge?.rationale).filter((r): r is string => typeof r === 'string');
+  const violations = byFamily.policy_violation.filter((d) => d.action !== 'report' || d.detector === 'judge' || d.detector === 'policy_violation');
+  const rationales = [...new Set(violations.map((d) => d.rationale).filter((r): r is string => typeof r === 'string'))];
+  const judgeOnly = Object.fromEntries(
+    JUDGE_ONLY_FAMILIES.filter((family) => byFamily[family].length > 0).map((family) => [
+      family,
+      {
+        [`${family}_detected`]: true,
+        explanation: [...new Set(byFamily[family].map((d) => d.rationale).filter((r): r is string => typeof r === 'string'))].join(' '),
+        spans: byFamily[family].map((d) => ({ message_index: d.message_index, ...(d.span ?? {}) })),
+      },
+    ]),
+  );
 
   return {
     toxicity: withMapping(
@@ -243,6 +268,7 @@ function buildDetails(verdicts: readonly Verdict[], byFamily: Record<Family, Loc
       banned_topics: [...new Set(byFamily.topic.filter((d) => d.rule_id.startsWith('topic.banned.')).map((d) => d.rule_id.slice('topic.banned.'.length)))],
       off_topic: byFamily.topic.some((d) => d.rule_id === 'topic.off_topic'),
     },
+    ...judgeOnly,
   };
 }
 
@@ -266,6 +292,7 @@ export function buildGuardrailsReport(direction: Direction, verdicts: readonly V
   const byFamily: Record<Family, LocatedDetection[]> = {
     toxicity: [], nsfw: [], pii: [], injection_attack: [], keyword_detector: [], sponge_attack: [], policy_violation: [], input_sanity: [],
     system_prompt: [], copyright_ip: [], topic: [],
+    bias: [], relevancy: [], hallucination: [],
   };
   verdicts.forEach((verdict, messageIndex) => {
     for (const detection of verdict.detections) {
@@ -293,6 +320,7 @@ export function buildGuardrailsReport(direction: Direction, verdicts: readonly V
       copyright_ip_similarity: byFamily.copyright_ip.length,
       topic: byFamily.topic.length,
       degraded: degraded.length,
+      ...Object.fromEntries(JUDGE_ONLY_FAMILIES.filter((family) => byFamily[family].length > 0).map((family) => [family, byFamily[family].length])),
     },
     details: buildDetails(verdicts, byFamily),
     result_message: resultMessage(direction, decision, verdicts, detections),

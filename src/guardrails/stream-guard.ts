@@ -9,7 +9,7 @@
 // Responses stream guard; this file is the chat/completions chunk shape.
 
 import type { PlaceholderVault } from '../guard/redaction.ts';
-import type { DetectionContext, Guard, Verdict } from '../guard/types.ts';
+import type { DetectionContext, Guard, JudgeCheckOptions, Verdict } from '../guard/types.ts';
 import { jsonNestingDepth, MAX_JSON_DEPTH } from '../http/json-body.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import type { GuardedEndpoint } from './seam.ts';
@@ -25,6 +25,8 @@ export interface StreamGuardOptions {
   readonly vault: PlaceholderVault;
   /** The request's context for detectors that compare against it (system_prompt). */
   readonly context?: DetectionContext;
+  /** The deployment's judge checks for the answer; windows skip the whole-answer ones (relevancy, hallucination). */
+  readonly judgeChecks?: JudgeCheckOptions;
   /** Characters of each text held back until later text can no longer change them; Infinity checks the whole answer first. */
   readonly holdBackChars: number;
   /** Longest wait for the next upstream chunk before the stream ends with an error event. */

@@ -7,7 +7,7 @@
 
 import { enforcementOf } from '../guard/decision.ts';
 import { createStreamingRestorer, restorePlaceholders, type PlaceholderVault, type Redaction, type StreamingRestorer } from '../guard/redaction.ts';
-import type { Detection, DetectionContext, Guard, Verdict } from '../guard/types.ts';
+import type { Detection, DetectionContext, Guard, JudgeCheckOptions, Verdict } from '../guard/types.ts';
 
 export interface StreamTextOptions {
   readonly guard: Guard;
@@ -20,6 +20,8 @@ export interface StreamTextOptions {
   readonly holdBackChars: number;
   /** Told once, when the stream ends normally or by a block: every check's verdict and field, and each field's whole text (the audit). */
   readonly onFinish?: (checked: ReadonlyArray<{ readonly verdict: Verdict; readonly param: string }>, fieldTexts: ReadonlyMap<string, string>) => void;
+  /** The deployment's judge checks for the answer; windows skip the whole-answer ones (relevancy, hallucination). */
+  readonly judgeChecks?: JudgeCheckOptions;
 }
 
 export interface FieldText {
@@ -142,7 +144,13 @@ export function createStreamTextChecker(options: StreamTextOptions): StreamTextC
         const from = Math.max(0, f.committed - overlap);
         return { field: f, final, from, text: f.text.slice(from) };
       });
-      const verdicts = await guard.check(windows.map((w) => w.text), 'output', { vault, ...(options.context ? { context: options.context } : {}) });
+      // A gray-band window waits for the judge within its stream budget (judge.stream_timeout_ms), else on_error.
+      const verdicts = await guard.check(windows.map((w) => w.text), 'output', {
+        vault,
+        stream: Number.isFinite(holdBackChars),
+        ...(options.context ? { context: options.context } : {}),
+        ...(options.judgeChecks ? { judgeChecks: options.judgeChecks } : {}),
+      });
       windows.forEach(({ field: f, final, from }, i) => {
         const verdict = shift(verdicts[i]!, from);
         const state = group(f.group);

@@ -28,6 +28,7 @@ import { connectRedis, createRedisScoreStore, redisAddress, type RedisConnection
 import { createRedisRateLimiter } from './redis-rate-limiter.ts';
 import { watchPolicyDirs } from './policy-watch.ts';
 import type { ReloadOutcome } from '../policy/reload.ts';
+import type { JudgeFactory } from '../judge/factory.ts';
 
 export interface ProxyServerOptions {
   policyDir: string;
@@ -85,6 +86,8 @@ export interface RunningProxy {
   metricsUrl: string | null;
   /** Where rate limits are decided at start: `memory`, `redis (shared)` or `redis (local: <why>)`. */
   rateLimits: string;
+  /** The LLM judges the policies' profiles built, with their counters. */
+  judges: JudgeFactory;
   /** A whole reload (SIGHUP, tests); never throws, the outcome says what happened. */
   reload(reason: 'signal' | 'watch' | 'admin'): Promise<ReloadOutcome<Guard>>;
   /**
@@ -166,7 +169,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     if (ownsClassifier) await classifier.close?.();
     throw error;
   }
-  const { app, policies, reloader } = assembled;
+  const { app, policies, reloader, judges } = assembled;
   const watcher = options.watchPolicies
     ? watchPolicyDirs([options.policyDir, ...(options.shippedProfilesDir ? [options.shippedProfilesDir] : [])], () => void reloader.reloadAll('watch'), {
         debounceMs: options.watchDebounceMs,
@@ -184,6 +187,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     readiness,
     metricsUrl: ops ? originOf(ops.address) : null,
     rateLimits: describeRateLimiter(rateLimiter),
+    judges,
     reload: (reason) => reloader.reloadAll(reason),
     async close({ drainMs = 0 } = {}) {
       watcher?.close();

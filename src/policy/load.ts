@@ -10,7 +10,7 @@ import { interpolateDocument, type EnvMap } from './interpolate.ts';
 import { attachProfiles } from './profiles/attach.ts';
 import { resolveTenantRateLimits, toLoadedRateLimit } from './rate-limits.ts';
 import { ENV_REFERENCE, tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
-import type { GuardFactory, LoadedDeployment, ParsedTenant, PolicyFile, PolicySnapshot } from './types.ts';
+import type { GuardFactory, LoadedDeployment, LoadedJudgeChecks, ParsedTenant, PolicyFile, PolicySnapshot } from './types.ts';
 import { describeSchemaIssue, parsePolicyFile } from './yaml.ts';
 
 const TENANT_FILE = /^tenants\/([^/]+)\.ya?ml$/;
@@ -44,7 +44,7 @@ export async function loadPolicySnapshot<G = never>(files: readonly PolicyFile[]
   if (problems.length === 0 && parsed.size === 0) {
     problems.push({ file: 'tenants/', line: null, column: null, field: '', message: 'no tenant files found (expected tenants/<name>.yaml)' });
   }
-  const tenants = attachProfiles({ files: sorted, tenants: parsed, problems, version, buildGuard: options.buildGuard });
+  const tenants = attachProfiles({ files: sorted, tenants: parsed, problems, version, buildGuard: options.buildGuard, env });
   if (problems.length > 0) throw new PolicyLoadError(problems);
 
   const authEnabled = [...tenants.values()].some((tenant) => tenant.apiKeyHashes.length > 0);
@@ -145,8 +145,18 @@ function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, en
       outputProfile: deployment.guardrails.output_policy ?? deployment.guardrails.profile,
       softBlock: deployment.guardrails.soft_block ?? null,
       streamMode: deployment.guardrails.stream_mode,
+      ...(deployment.guardrails.judge_checks ? { judgeChecks: loadJudgeChecks(deployment.guardrails.judge_checks) } : {}),
     }),
     rateLimits: toLoadedRateLimit(deployment.rate_limits),
+  });
+}
+
+function loadJudgeChecks(checks: NonNullable<DeploymentDefinition['guardrails']['judge_checks']>): LoadedJudgeChecks {
+  return Object.freeze({
+    policyViolation: checks.policy_violation ?? null,
+    bias: checks.bias ?? null,
+    relevancy: checks.relevancy ?? null,
+    hallucination: checks.hallucination ?? null,
   });
 }
 

@@ -51,6 +51,30 @@ export const deploymentModelsSchema = z
  * overrides the profiles' own setting: block, or pass with a warning. Names must be shipped
  * profiles or the tenant's own (checked at load).
  */
+const judgeCheckAction = z.enum(['block', 'soft_block', 'monitor']);
+const judgeCheck = z.strictObject({ action: judgeCheckAction.default('block') });
+
+/**
+ * Checks the LLM judge runs for this deployment (its profiles' judge must be enabled, verdict json):
+ * the tenant's own policy in plain language (input and/or output), and on output bias, relevancy
+ * (the answer against the last user question) and hallucination (against the supplied context).
+ */
+export const deploymentJudgeChecksSchema = z.strictObject({
+  policy_violation: z
+    .strictObject({
+      /** Named in reports: `violating_policy: policy/<name>`. */
+      name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be lower-case letters, digits, ".", "_" or "-"').default('policy'),
+      policy: z.string().trim().min(1).max(20_000),
+      input: z.boolean().default(true),
+      output: z.boolean().default(true),
+      action: judgeCheckAction.default('block'),
+    })
+    .optional(),
+  bias: judgeCheck.optional(),
+  relevancy: judgeCheck.optional(),
+  hallucination: judgeCheck.optional(),
+});
+
 export const deploymentGuardrailsSchema = z.strictObject({
   profile: name.default('default'),
   input_policy: name.optional(),
@@ -62,6 +86,7 @@ export const deploymentGuardrailsSchema = z.strictObject({
    * refuse (400). No mode relays unchecked text.
    */
   stream_mode: z.enum(['moderate', 'buffer', 'refuse']).default('moderate'),
+  judge_checks: deploymentJudgeChecksSchema.optional(),
 });
 
 /** Token-bucket limits (src/ratelimit/): at least one of the two; each refills continuously over a minute. */

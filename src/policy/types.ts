@@ -37,6 +37,17 @@ export interface LoadedGuardrails {
   /** Overrides the profiles' `soft_block`; null: each profile decides. */
   readonly softBlock: 'block' | 'warn' | null;
   readonly streamMode: 'moderate' | 'buffer' | 'refuse';
+  /** Judge-backed checks (`guardrails.judge_checks`); each null when not configured. */
+  readonly judgeChecks?: LoadedJudgeChecks;
+}
+
+export type JudgeCheckAction = 'block' | 'soft_block' | 'monitor';
+
+export interface LoadedJudgeChecks {
+  readonly policyViolation: { readonly name: string; readonly policy: string; readonly input: boolean; readonly output: boolean; readonly action: JudgeCheckAction } | null;
+  readonly bias: { readonly action: JudgeCheckAction } | null;
+  readonly relevancy: { readonly action: JudgeCheckAction } | null;
+  readonly hallucination: { readonly action: JudgeCheckAction } | null;
 }
 
 /** Token-bucket limits per minute; null where unset. */

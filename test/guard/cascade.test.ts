@@ -247,7 +247,7 @@ describe('failure is explicit', () => {
 
     const requests: JudgeRequest[] = [];
     const judge: Judge = { review: async (request) => (requests.push(request), { decision: 'allow', rationale: 'benign' }) };
-    const profile = tenantProfile({ extends: 'research', judge: { enabled: true } });
+    const profile = tenantProfile({ extends: 'research', judge: { enabled: true, base_url: 'http://127.0.0.1:9/v1', model: 'judge-test' } });
     const withJudge = guardFor(profile, { fail: 'throw', judge });
     const [allowed] = await withJudge.guard.check(['anything'], 'input');
     expect(allowed!.decision).toBe('allow');
@@ -271,7 +271,7 @@ describe('failure is explicit', () => {
 });
 
 describe('judge seam', () => {
-  const profile = tenantProfile({ extends: 'default', judge: { enabled: true, timeout_ms: 50 } });
+  const profile = tenantProfile({ extends: 'default', judge: { enabled: true, base_url: 'http://127.0.0.1:9/v1', model: 'judge-test', timeout_ms: 50 } });
 
   it('is asked only about gray-band texts, and its decision settles them', async () => {
     const requests: JudgeRequest[] = [];
@@ -297,7 +297,7 @@ describe('judge seam', () => {
   });
 
   it('the default no-op judge leaves gray-band texts soft-blocked', async () => {
-    const { guard } = guardFor(tenantProfile({ extends: 'default', judge: { enabled: true } }));
+    const { guard } = guardFor(tenantProfile({ extends: 'default', judge: { enabled: true, base_url: 'http://127.0.0.1:9/v1', model: 'judge-test' } }));
     const [verdict] = await guard.check(['[harassment=0.75]'], 'input');
     expect(verdict!.decision).toBe('soft_block');
     expect(verdict!.judge).toBeNull();

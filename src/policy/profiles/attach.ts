@@ -4,6 +4,7 @@
 
 import { collectProblems, ProfileBuildError, type PolicyProblem } from '../errors.ts';
 import type { GuardFactory, LoadedTenant, ParsedTenant, PolicyFile } from '../types.ts';
+import type { EnvMap } from '../interpolate.ts';
 import { loadShippedProfiles, resolveTenantProfiles } from './resolve.ts';
 import type { ProfileRegistry, ResolvedProfile } from './types.ts';
 
@@ -19,6 +20,8 @@ export interface AttachProfilesInput<G> {
   readonly problems: PolicyProblem[];
   readonly version: string;
   readonly buildGuard: GuardFactory<G> | undefined;
+  /** For `${ENV}` references in profiles' judge blocks. */
+  readonly env?: EnvMap;
 }
 
 /** The tenants with their profile registries and guards; an empty map when there were problems. */
@@ -48,12 +51,12 @@ export function attachProfiles<G>(input: AttachProfilesInput<G>): Map<string, Lo
   }
   if (problems.length > 0) return new Map();
 
-  const shipped = collectProblems(problems, () => loadShippedProfiles(shippedSources));
+  const shipped = collectProblems(problems, () => loadShippedProfiles(shippedSources, input.env));
   if (!shipped) return new Map();
 
   const registries = new Map<string, ProfileRegistry>();
   for (const [name, parsed] of tenants) {
-    const registry = collectProblems(problems, () => resolveTenantProfiles(name, tenantSources.get(name) ?? [], shipped));
+    const registry = collectProblems(problems, () => resolveTenantProfiles(name, tenantSources.get(name) ?? [], shipped, input.env));
     if (!registry) continue;
     checkProfileFileNames(registry, name, problems);
     checkDeploymentProfiles(parsed, registry, problems);
@@ -106,7 +109,28 @@ function checkDeploymentProfiles(parsed: ParsedTenant, registry: ProfileRegistry
         problems.push(parsed.locate(['deployments', index, 'guardrails', field], `unknown profile "${profile}" (this tenant has: ${known})`));
       }
     }
+    checkJudgeChecks(parsed, index, registry, problems);
   });
+}
+
+/** A judge check needs the judge of the profile that guards its direction, answering in our JSON rubric. */
+function checkJudgeChecks(parsed: ParsedTenant, index: number, registry: ProfileRegistry, problems: PolicyProblem[]): void {
+  const deployment = parsed.tenant.definition.deployments[index]!;
+  const checks = deployment.guardrails.judge_checks;
+  if (!checks) return;
+  const inputProfile = deployment.guardrails.input_policy ?? deployment.guardrails.profile;
+  const outputProfile = deployment.guardrails.output_policy ?? deployment.guardrails.profile;
+  const wanted: Array<[string, string]> = [];
+  if (checks.policy_violation?.input) wanted.push(['policy_violation', inputProfile]);
+  if (checks.policy_violation?.output) wanted.push(['policy_violation', outputProfile]);
+  for (const check of ['bias', 'relevancy', 'hallucination'] as const) if (checks[check]) wanted.push([check, outputProfile]);
+  for (const [check, profileName] of wanted) {
+    const judge = registry.get(profileName)?.judge;
+    if (!judge) continue;
+    const at = ['deployments', index, 'guardrails', 'judge_checks', check];
+    if (!judge.enabled) problems.push(parsed.locate(at, `${check} is checked by the LLM judge, but profile "${profileName}" has no enabled judge (judge.enabled, base_url, model)`));
+    else if (judge.verdict !== 'json') problems.push(parsed.locate(at, `${check} needs the judge's json verdict; profile "${profileName}" uses verdict: ${judge.verdict}, which only knows its own categories`));
+  }
 }
 
 function buildGuardOrReport<G>(build: GuardFactory<G>, profile: ResolvedProfile, version: string, problems: PolicyProblem[]): G | undefined {

@@ -8,7 +8,8 @@ import type { PolicyFile } from '../types.ts';
 import { describeSchemaIssue, parsePolicyFile, type FieldPath, type ParsedPolicyFile } from '../yaml.ts';
 import { PII_TYPES, SECRET_TYPES, type DetectorSuiteOptions, type PiiType, type SecretType } from './detector-options.ts';
 import { findFloorViolations, MINORS_BLOCK_CEILING, MINORS_CATEGORY, requireMinorsRules } from './floor.ts';
-import type { PrefilterStage, ProfileRegistry, ResolvedBand, ResolvedDirection, ResolvedProfile, ResolvedRule, StagePolicy } from './types.ts';
+import type { PrefilterStage, ProfileRegistry, ResolvedBand, ResolvedDirection, ResolvedJudgePolicy, ResolvedProfile, ResolvedRule, StagePolicy } from './types.ts';
+import { interpolateDocument, type EnvMap } from '../interpolate.ts';
 import {
   ProfileSchema,
   type ChatRole,
@@ -28,6 +29,7 @@ export const SHIPPED_PROFILE_NAMES = ['default', 'strict', 'kids', 'research', '
 const DEFAULT_PREFILTER: StagePolicy = { timeoutMs: 50, onError: 'block', mode: 'enforce' };
 const DEFAULT_CLASSIFIER: StagePolicy = { timeoutMs: 250, onError: 'block', mode: 'enforce' };
 const DEFAULT_JUDGE: StagePolicy = { timeoutMs: 3_000, onError: 'fallback', mode: 'enforce' };
+const JUDGE_DEFAULTS = { maxTokensJson: 400, maxTokensLlamaGuard: 20, temperature: 0, maxInputChars: 16_000, cacheTtlMs: 600_000, cacheMaxEntries: 10_000, concurrency: 8, maxQueue: 64, streamTimeoutMs: 1_500 };
 const DEFAULT_INJECTION_THRESHOLD = 0.8;
 // Longer than any PII or secret the detectors match in one piece (an email, an IBAN, a JWT header),
 // and than a classifier window of text: what a later chunk could still change.
@@ -212,6 +214,46 @@ function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', 
   };
 }
 
+function resolveJudge(config: ProfileConfig, chain: readonly ParsedPolicyFile[]): ResolvedJudgePolicy {
+  const judge = config.judge;
+  const onError = judge?.on_error === 'classifier' ? 'fallback' : judge?.on_error;
+  const base = stage({ mode: judge?.mode, on_error: onError, timeout_ms: judge?.timeout_ms }, DEFAULT_JUDGE);
+  const enabled = judge?.enabled === 'auto' ? judge.base_url !== undefined : (judge?.enabled ?? false);
+  if (enabled && judge?.base_url === undefined) {
+    throw errorAt(chain, ['judge', 'base_url'], 'an enabled judge needs base_url, an OpenAI-compatible endpoint such as http://127.0.0.1:8000/v1');
+  }
+  if (enabled && judge?.model === undefined) throw errorAt(chain, ['judge', 'model'], 'an enabled judge needs model');
+  const verdict = judge?.verdict ?? 'json';
+  return {
+    ...base,
+    enabled,
+    model: judge?.model ?? null,
+    baseUrl: judge?.base_url?.replace(/\/+$/, '') ?? null,
+    apiKeyEnv: judge?.api_key?.slice(2, -1) ?? null,
+    verdict,
+    maxTokens: judge?.max_tokens ?? (verdict === 'json' ? JUDGE_DEFAULTS.maxTokensJson : JUDGE_DEFAULTS.maxTokensLlamaGuard),
+    temperature: judge?.temperature ?? JUDGE_DEFAULTS.temperature,
+    maxInputChars: judge?.max_input_chars ?? JUDGE_DEFAULTS.maxInputChars,
+    grayBand: { ...judge?.gray_band },
+    cacheTtlMs: judge?.cache_ttl_ms ?? JUDGE_DEFAULTS.cacheTtlMs,
+    cacheMaxEntries: judge?.cache_max_entries ?? JUDGE_DEFAULTS.cacheMaxEntries,
+    concurrency: judge?.concurrency ?? JUDGE_DEFAULTS.concurrency,
+    maxQueue: judge?.max_queue ?? JUDGE_DEFAULTS.maxQueue,
+    streamTimeoutMs: judge?.stream_timeout_ms ?? Math.min(base.timeoutMs, JUDGE_DEFAULTS.streamTimeoutMs),
+  };
+}
+
+/**
+ * The judge's connection fields may read the environment (`base_url: ${JUDGE_BASE_URL:-}`); only
+ * the `judge` block of a profile file is interpolated, and its api_key stays a reference.
+ */
+function withJudgeEnv(parsed: ParsedPolicyFile, env: EnvMap): ParsedPolicyFile {
+  if (!isPlainObject(parsed.data) || !isPlainObject(parsed.data.judge)) return parsed;
+  const { value, problems } = interpolateDocument(parsed.data.judge, { env, isVerbatim: (path) => path.length === 1 && path[0] === 'api_key' });
+  if (problems.length > 0) throw new PolicyLoadError(problems.map((problem) => parsed.problemAt(['judge', ...problem.path], problem.message)));
+  return { ...parsed, data: { ...parsed.data, judge: value } };
+}
+
 function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; lineage: string[]; chain: readonly ParsedPolicyFile[] }): ResolvedProfile {
   const violation = findFloorViolations(config)[0];
   if (violation) throw errorAt(meta.chain, violation.path, violation.message);
@@ -222,7 +264,7 @@ function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; li
     lineage: meta.lineage,
     files: meta.chain.map((source) => source.path),
     softBlock: config.soft_block ?? 'block',
-    judge: { ...stage(config.judge, DEFAULT_JUDGE), enabled: config.judge?.enabled ?? false, model: config.judge?.model ?? null },
+    judge: resolveJudge(config, meta.chain),
     languages: { classifier: config.languages?.classifier ?? ['en'], unsupportedAction: config.languages?.unsupported_action ?? 'allow' },
     input: resolveDirection(config, 'input', meta.chain),
     output: resolveDirection(config, 'output', meta.chain),
@@ -245,10 +287,10 @@ const rawByRegistry = new WeakMap<ProfileRegistry, ReadonlyMap<string, LoadedPro
  * Load the shipped profiles (policies/profiles/*.yaml). Each must be complete (no `extends`) and
  * all five names must be present.
  */
-export function loadShippedProfiles(sources: readonly PolicyFile[]): ProfileRegistry {
+export function loadShippedProfiles(sources: readonly PolicyFile[], env: EnvMap = {}): ProfileRegistry {
   const loaded = new Map<string, LoadedProfile>();
   for (const source of sources) {
-    const parsed = parsePolicyFile(source);
+    const parsed = withJudgeEnv(parsePolicyFile(source), env);
     const config = validate(parsed.data, [parsed]);
     if (config.extends !== undefined) throw errorAt([parsed], ['extends'], 'shipped profiles are complete and cannot extend another');
     if (loaded.has(config.profile)) throw errorAt([parsed], ['profile'], `profile '${config.profile}' is defined twice`);
@@ -266,12 +308,12 @@ export function loadShippedProfiles(sources: readonly PolicyFile[]): ProfileRegi
  * complete on its own. A tenant profile may reuse a shipped name to replace it for that tenant.
  * The result holds the shipped profiles plus the tenant's.
  */
-export function resolveTenantProfiles(tenant: string, sources: readonly PolicyFile[], shipped: ProfileRegistry): ProfileRegistry {
+export function resolveTenantProfiles(tenant: string, sources: readonly PolicyFile[], shipped: ProfileRegistry, env: EnvMap = {}): ProfileRegistry {
   const base = rawByRegistry.get(shipped);
   if (!base) throw new Error('resolveTenantProfiles needs the registry returned by loadShippedProfiles');
   const pending = new Map<string, ParsedPolicyFile>();
   for (const source of sources) {
-    const parsed = parsePolicyFile(source);
+    const parsed = withJudgeEnv(parsePolicyFile(source), env);
     const name = isPlainObject(parsed.data) ? parsed.data.profile : undefined;
     if (typeof name !== 'string') throw errorAt([parsed], ['profile'], 'a profile file needs a `profile:` name');
     if (pending.has(name)) throw errorAt([parsed], ['profile'], `profile '${name}' is defined twice for tenant '${tenant}'`);

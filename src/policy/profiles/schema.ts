@@ -194,11 +194,42 @@ export const OutputPolicySchema = z.strictObject({
   stream_hold_back_chars: z.number().int().min(16).max(100_000).optional(),
 });
 
-/** The LLM judge seam (its own issue): reviews gray-band texts only. */
+/** `${NAME}`: the judge's key must be an environment reference, never a plain key in a file. */
+const JudgeKeyReference = z.string().regex(/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/, 'must be an environment reference "${NAME}"; plain keys are not allowed in policy files');
+/** Empty (an unset `${VAR:-}`) counts as absent. */
+const blankAsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+/**
+ * The LLM judge (src/judge/): an OpenAI-compatible chat model asked about texts in a category's
+ * gray band and for the judge-backed checks (policy_violation, bias, relevancy, hallucination).
+ * `base_url`, `model` and `verdict` may use `${ENV}` references; `api_key` must be one.
+ */
 export const JudgeSchema = z.strictObject({
-  ...stageControls,
-  enabled: z.boolean(),
-  model: z.string().min(1).optional(),
+  mode: ModeSchema.optional(),
+  /** classifier (= fallback): the cascade's decision without the judge stands; block: fail closed; allow: fail open. */
+  on_error: z.enum(['classifier', 'fallback', 'block', 'allow']).optional(),
+  timeout_ms: z.number().int().positive().max(60_000).optional(),
+  /** true, false, or auto: on exactly when `base_url` is set (the shipped default tenant's quick start). */
+  enabled: z.union([z.boolean(), z.literal('auto')]).optional(),
+  base_url: blankAsAbsent(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })),
+  model: blankAsAbsent(z.string().min(1)),
+  api_key: blankAsAbsent(JudgeKeyReference),
+  /** json: our rubric, answered as {decision, categories, rationale, citations}; llama_guard: `safe` / `unsafe\nS1,S10`. */
+  verdict: blankAsAbsent(z.enum(['json', 'llama_guard'])),
+  max_tokens: z.number().int().min(1).max(8192).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  /** Texts longer than this are not sent to the judge (its on_error applies). */
+  max_input_chars: z.number().int().min(1).max(1_000_000).optional(),
+  /** Per category: where the judge is asked, `from <= score < to`. Default: the profile's review..block band. */
+  gray_band: z.partialRecord(z.enum(MODERATION_CATEGORIES), z.strictObject({ from: Probability, to: Probability }).refine((b) => b.from <= b.to, { message: 'from must not be above to', path: ['from'] })).optional(),
+  /** How long a verdict is reused for the same text, profile, policy version and model; 0 turns the cache off. */
+  cache_ttl_ms: z.number().int().min(0).max(86_400_000).optional(),
+  cache_max_entries: z.number().int().min(1).max(1_000_000).optional(),
+  /** Judge calls in flight at once, and how many more may wait; beyond that the text gets on_error. */
+  concurrency: z.number().int().min(1).max(1024).optional(),
+  max_queue: z.number().int().min(0).max(100_000).optional(),
+  /** Streamed answers: how long a gray-band window may hold the stream for the judge before on_error. */
+  stream_timeout_ms: z.number().int().positive().max(60_000).optional(),
 });
 
 /**

@@ -63,6 +63,21 @@ export interface ResolvedDirection {
 export interface ResolvedJudgePolicy extends StagePolicy {
   readonly enabled: boolean;
   readonly model: string | null;
+  /** OpenAI-compatible base URL without a trailing slash (`.../v1`); set whenever enabled. */
+  readonly baseUrl: string | null;
+  /** The environment variable holding the judge's key (never the key itself); null: no Authorization. */
+  readonly apiKeyEnv: string | null;
+  readonly verdict: 'json' | 'llama_guard';
+  readonly maxTokens: number;
+  readonly temperature: number;
+  readonly maxInputChars: number;
+  /** Gray bands set for the judge; a category not listed uses the direction's review..block band. */
+  readonly grayBand: Readonly<Partial<Record<ModerationCategory, { readonly from: number; readonly to: number }>>>;
+  readonly cacheTtlMs: number;
+  readonly cacheMaxEntries: number;
+  readonly concurrency: number;
+  readonly maxQueue: number;
+  readonly streamTimeoutMs: number;
 }
 
 export interface ResolvedProfile {
