@@ -12,14 +12,15 @@ import type { GuardedEndpoint } from './seam.ts';
 function contentText(content: unknown): string | null {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return null;
-  const parts = content.filter(isJsonObject).flatMap((part) => (part['type'] === 'text' && typeof part['text'] === 'string' ? [part['text']] : []));
+  const parts = content.filter(isJsonObject).flatMap((part) => ((part['type'] === 'text' || part['type'] === 'input_text') && typeof part['text'] === 'string' ? [part['text']] : []));
   return parts.length > 0 ? parts.join('\n') : null;
 }
 
-/** What the answer should address: the last user message (chat), or the prompt (completions). */
+/** What the answer should address: the last user message (chat, Responses), or the prompt (completions). */
 export function questionOf(endpoint: GuardedEndpoint, body: JsonObject): string | null {
   if (endpoint === 'completions') return typeof body['prompt'] === 'string' ? body['prompt'] : null;
-  const messages = Array.isArray(body['messages']) ? body['messages'] : [];
+  if (endpoint === 'responses' && typeof body['input'] === 'string') return body['input'];
+  const messages = Array.isArray(body['messages']) ? body['messages'] : Array.isArray(body['input']) ? body['input'] : [];
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i];
     if (isJsonObject(message) && message['role'] === 'user') return contentText(message['content']);

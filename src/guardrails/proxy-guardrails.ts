@@ -199,6 +199,7 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
               softBlock: softBlockOf(ctx, output),
               vault,
               context,
+              ...(outputChecks ? { judgeChecks: outputChecks } : {}),
               holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
               idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
               extensions,
@@ -285,7 +286,7 @@ async function guardResponseObject(ctx: GuardCallContext, answer: JsonObject, in
   const body = structuredClone(answer);
   const slots = responsesOutputSlots(body);
   const texts = slots.map((slot) => slot.text);
-  const verdicts = await guard.check(texts, 'output', { vault, ...(input ? { context: input.context } : {}) });
+  const verdicts = await guard.check(texts, 'output', { vault, ...(input ? { context: input.context } : {}), ...(input?.outputChecks ? { judgeChecks: input.outputChecks } : {}) });
   const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
   // A retrieved answer has no input state: its check is a decision of its own.
   const decisionId = input?.decisionId ?? newDecisionId();
