@@ -123,6 +123,8 @@ export interface JudgeRequest {
   readonly direction: Direction;
   readonly profile: string;
   readonly policyVersion: string;
+  /** The caller's cache namespace (CheckOptions.cacheScope, the tenant): verdicts are never shared across it. */
+  readonly cacheScope?: string;
   /** All 13 category scores (0 where the classifier gave none). */
   readonly scores: Readonly<Record<ModerationCategory, number>>;
   /** Categories in their judge gray band; empty when the classifier was unavailable or only checks are asked. */

@@ -69,7 +69,7 @@ function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 /** What a verdict depends on: the text, where and under which policy it was asked, and what was asked. */
 export function judgeCacheKey(request: JudgeRequest, model: string, verdict: string): string {
   return sha256Hex(
-    JSON.stringify([sha256Hex(request.text), request.profile, request.policyVersion, model, verdict, request.direction, request.reason, request.grayCategories, request.checks]),
+    JSON.stringify([sha256Hex(request.text), request.cacheScope ?? '', request.profile, request.policyVersion, model, verdict, request.direction, request.reason, request.grayCategories, request.checks]),
   );
 }
 

@@ -212,6 +212,14 @@ describe('cost control', () => {
     expect(statsOf(judges)).toMatchObject({ calls: 1, deduplicated: 1, cacheHits: 1 });
   });
 
+  it('never shares a verdict across cache scopes (tenants)', async () => {
+    const { guard } = judged();
+    await guard.check(['[harassment=0.8] shared words'], 'input', { cacheScope: 'acme' });
+    await guard.check(['[harassment=0.8] shared words'], 'input', { cacheScope: 'globex' });
+    await guard.check(['[harassment=0.8] shared words'], 'input', { cacheScope: 'acme' });
+    expect(fake.requests).toHaveLength(2);
+  });
+
   it('cache_ttl_ms: 0 asks every time', async () => {
     const { guard } = judged({ cache_ttl_ms: 0 });
     await guard.check(['[harassment=0.8] once'], 'input');

@@ -35,7 +35,7 @@ export interface JudgeStageDeps {
 }
 
 export interface JudgeStageRunner {
-  run(state: TextState, options?: Pick<CheckOptions, 'judgeChecks' | 'stream'>): Promise<void>;
+  run(state: TextState, options?: Pick<CheckOptions, 'judgeChecks' | 'stream' | 'cacheScope'>): Promise<void>;
 }
 
 /** Checks that read the whole answer: not run on the windows of a streamed answer. */
@@ -80,11 +80,11 @@ export function createJudgeStage(deps: JudgeStageDeps): JudgeStageRunner {
   }
 
   /** on_error: fallback hands the text to the judge; with no judge, or no answer, fail closed. */
-  async function settleUnclassified(state: TextState, stream: boolean): Promise<void> {
+  async function settleUnclassified(state: TextState, stream: boolean, scope: Scope): Promise<void> {
     let result: JudgeResult | null = null;
     if (policy.enabled) {
       try {
-        result = await ask({ text: state.text, scores: categoryScores(state), grayCategories: [], grayBands: {}, reason: 'classifier_unavailable', checks: {}, rules: rulesOf(state) }, stream);
+        result = await ask({ ...scope, text: state.text, scores: categoryScores(state), grayCategories: [], grayBands: {}, reason: 'classifier_unavailable', checks: {}, rules: rulesOf(state) }, stream);
       } catch {
         result = null;
       }
@@ -113,14 +113,14 @@ export function createJudgeStage(deps: JudgeStageDeps): JudgeStageRunner {
     return { request: request as JudgeChecksRequest, actions };
   }
 
-  async function settle(state: TextState, gray: ModerationCategory[], checks: ReturnType<typeof checksFor>, stream: boolean): Promise<void> {
+  async function settle(state: TextState, gray: ModerationCategory[], checks: ReturnType<typeof checksFor>, stream: boolean, scope: Scope): Promise<void> {
     const enforced = policy.mode === 'enforce';
     const scores = categoryScores(state);
     const grayBands = Object.fromEntries(gray.map((c) => [c, judgeBands[c]!]));
     let result: JudgeResult | null;
     try {
       result = await ask(
-        { text: state.text, scores, grayCategories: gray, grayBands, reason: gray.length > 0 ? 'gray_band' : 'checks', checks: checks.request, rules: rulesOf(state) },
+        { ...scope, text: state.text, scores, grayCategories: gray, grayBands, reason: gray.length > 0 ? 'gray_band' : 'checks', checks: checks.request, rules: rulesOf(state) },
         stream,
       );
     } catch (error) {
@@ -167,15 +167,18 @@ export function createJudgeStage(deps: JudgeStageDeps): JudgeStageRunner {
     async run(state, options = {}) {
       if (isHardBlocked(state)) return;
       const stream = options.stream === true;
-      if (state.degraded.some((d) => d.stage === 'classifier' && d.outcome === 'fell_back')) return settleUnclassified(state, stream);
+      const scope: Scope = options.cacheScope === undefined ? {} : { cacheScope: options.cacheScope };
+      if (state.degraded.some((d) => d.stage === 'classifier' && d.outcome === 'fell_back')) return settleUnclassified(state, stream, scope);
       if (!policy.enabled) return;
       const gray = grayCategoriesOf(state);
       const checks = checksFor(options.judgeChecks, stream);
       if (gray.length === 0 && Object.keys(checks.actions).length === 0) return;
-      return settle(state, gray, checks, stream);
+      return settle(state, gray, checks, stream, scope);
     },
   };
 }
+
+type Scope = Pick<JudgeRequest, 'cacheScope'>;
 
 class OverBudget extends Error {
   constructor() {
