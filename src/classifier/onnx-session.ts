@@ -9,6 +9,7 @@ import { Featurizer } from '../text/featurize.ts';
 import { ModelLoadError } from './errors.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import { defaultThresholds, modelMetadataSchema, type ModelMetadata } from './model-metadata.ts';
+import { hasClassifiableContent } from './content.ts';
 import type { Classifier, ClassifierScores } from './types.ts';
 import { featurizeAll, packBatches, reduceWindows, type PackedBatch, type WindowRef } from './window-batch.ts';
 
@@ -59,7 +60,8 @@ export function createOnnxClassifier(metadata: ModelMetadata, session: OnnxSessi
   const maxCells = options.maxCellsPerRun ?? 262_144;
 
   async function score(texts: readonly string[]): Promise<ClassifierScores[]> {
-    const refs = featurizeAll(featurizer, texts);
+    // Text with no word token gets no window, hence no run and no score (reduceWindows: unscored).
+    const refs = featurizeAll(featurizer, texts.map((text) => (hasClassifiableContent(text) ? text : null)));
     const results: Array<{ refs: readonly WindowRef[]; probabilities: Float32Array }> = [];
     for (const batch of packBatches(refs, { maxBatch: 1024, maxCells })) {
       const probabilities = await session.run(batch);

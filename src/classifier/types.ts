@@ -9,6 +9,11 @@ export interface ClassifierScores {
   readonly scores: Readonly<Partial<Record<ClassifierHead, number>>>;
   /** For long texts scored over sliding windows: the window with the highest score, in original offsets. */
   readonly worstSpan?: Span;
+  /**
+   * The text has no classifiable content (no word token: empty, whitespace, punctuation, emoji):
+   * nothing was run and every score is 0, meaning "not scored", not "scored safe".
+   */
+  readonly unscored?: true;
 }
 
 export interface Classifier {

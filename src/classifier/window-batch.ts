@@ -30,9 +30,11 @@ export interface PackOptions {
   readonly maxCells: number;
 }
 
-export function featurizeAll(featurizer: Featurizer, texts: readonly string[]): WindowRef[] {
+/** Every text's windows; a null text (no classifiable content) gets none. */
+export function featurizeAll(featurizer: Featurizer, texts: ReadonlyArray<string | null>): WindowRef[] {
   const refs: WindowRef[] = [];
   texts.forEach((text, i) => {
+    if (text === null) return;
     for (const window of featurizer.featurize(text)) refs.push({ text: i, window });
   });
   return refs;
@@ -130,10 +132,12 @@ export function reduceWindows(options: {
   }
   return best.map((scores, i) => {
     const record: Partial<Record<ClassifierHead, number>> = {};
-    heads.forEach((head, k) => {
-      record[head] = scores[k]!;
-    });
     const w = worst[i]!;
+    // A text with no window had no classifiable content: every head 0, marked unscored.
+    heads.forEach((head, k) => {
+      record[head] = w.windows === 0 ? 0 : scores[k]!;
+    });
+    if (w.windows === 0) return { scores: record, unscored: true };
     return w.windows > 1 && w.span ? { scores: record, worstSpan: { ...w.span } } : { scores: record };
   });
 }

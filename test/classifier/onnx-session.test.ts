@@ -61,6 +61,26 @@ describe('createOnnxClassifier', () => {
     expect(classifier.version).toBe(metadata.version);
   });
 
+  it('gives text with no classifiable content no score and runs nothing for it', async () => {
+    const { session, runs } = scriptedSession();
+    const classifier = createOnnxClassifier(metadata, session);
+    const empties = ['', '   \n\t', '?!... ---', '🙂🔥👍', '{}'];
+    const results = await classifier.classify(empties);
+    for (const result of results) {
+      expect(result.unscored).toBe(true);
+      expect(Object.values(result.scores).every((v) => v === 0)).toBe(true);
+      expect(Object.keys(result.scores)).toEqual([...metadata.heads]);
+    }
+    expect(runs).toHaveLength(0);
+    // Mixed with real text: only the real text is packed, and it alone is scored.
+    const [empty, real] = await classifier.classify(['…', 'hello there']);
+    expect(empty!.unscored).toBe(true);
+    expect(real!.unscored).toBeUndefined();
+    expect(real!.scores[metadata.heads[0]!]!).toBeGreaterThan(0);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.batch).toBe(1);
+  });
+
   it('takes the max over a long text’s windows and reports the worst window’s span', async () => {
     const { session } = scriptedSession();
     const classifier = createOnnxClassifier(metadata, session);

@@ -1,7 +1,8 @@
 // The classifier stage of one direction: every text the pre-filters did not already block and that
-// has a letter or digit to read, scored in ONE batch through the LRU cache under the stage's time
+// has a word token to read (src/classifier/content.ts), scored in ONE batch through the LRU cache under the stage's time
 // budget; band crossings become detections.
 
+import { hasClassifiableContent } from '../../classifier/content.ts';
 import type { Classifier, ClassifierScores } from '../../classifier/types.ts';
 import type { ResolvedDirection } from '../../policy/profiles/types.ts';
 import { classifyThroughCache, type ClassifierCache } from '../cache.ts';
@@ -10,13 +11,11 @@ import { failureOutcome, failureReason, withTimeout } from '../timeout.ts';
 import { isHardBlocked, type TextState } from './state.ts';
 
 /**
- * Text with no letter or digit (empty, whitespace, punctuation, emoji, a tool call's `{}`) carries
- * nothing the model can read; scored anyway it gets the model's prior, which the sexual/minors floor
- * would block. It is not sent to the classifier and scores 0 (status `skipped`).
+ * Text with no classifiable content (empty, whitespace, punctuation, emoji, a tool call's `{}`):
+ * the classifier itself gives it no score (src/classifier/content.ts, for every caller); the stage
+ * does not even send it, and it scores 0 with status `skipped`.
  */
-export function hasScoreableText(text: string): boolean {
-  return /[\p{L}\p{N}]/u.test(text);
-}
+export const hasScoreableText = hasClassifiableContent;
 
 export interface ClassifierStageDeps {
   readonly direction: ResolvedDirection;
