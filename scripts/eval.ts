@@ -1,4 +1,6 @@
-// `npm run eval -- --data FILE.jsonl [--model models/moderation-classifier.onnx] [--profile default] [--by-source]`:
+// `npm run eval -- --data FILE.jsonl [--model models/moderation-classifier.onnx] [--profile default] [--by-source]`
+// or `npm run eval -- --selection [DIR]` (the WildGuardTest selection set read from ../shared/data, see
+// scripts/train/selection.ts: any-harmful AUPRC, per mapped category, flagged shares per shipped profile):
 // scores the shipped ONNX classifier on a file in OpenAI's moderation-evaluation format
 // (github.com/openai/moderation-api-release: {"prompt", "S", "H", "V", "HR", "SH", "S3", "H2", "V2"},
 // a missing key = unknown) and prints per-category AUPRC, then precision and recall twice: at the
@@ -16,6 +18,7 @@ import { readPolicyFiles } from '../src/node/policy-files.ts';
 import { loadShippedProfiles } from '../src/policy/profiles/resolve.ts';
 import { EVAL_KEYS } from './eval-format.ts';
 import { averagePrecision, statsAt } from './train/metrics.ts';
+import { formatSelectionReport, loadSelectionSet } from './train/selection.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,6 +37,7 @@ const rowSchema = z
 
 function parseArgs(argv: string[]) {
   let data: string | undefined;
+  let selection: string | undefined;
   let model = join(REPO_ROOT, 'models', 'moderation-classifier.onnx');
   let bySource = false;
   let profile = 'default';
@@ -42,10 +46,11 @@ function parseArgs(argv: string[]) {
     else if (argv[i] === '--model') model = resolve(argv[++i] ?? '');
     else if (argv[i] === '--profile') profile = argv[++i] ?? '';
     else if (argv[i] === '--by-source') bySource = true;
+    else if (argv[i] === '--selection') selection = argv[i + 1] && !argv[i + 1]!.startsWith('--') ? resolve(argv[++i]!) : join(REPO_ROOT, '..', 'shared', 'data');
     else throw new Error(`unknown option ${argv[i]}`);
   }
-  if (!data) throw new Error('usage: npm run eval -- --data FILE.jsonl [--model PATH.onnx] [--profile NAME] [--by-source]');
-  return { data: resolve(data), model, bySource, profile };
+  if (!data && !selection) throw new Error('usage: npm run eval -- --data FILE.jsonl | --selection [DIR] [--model PATH.onnx] [--profile NAME] [--by-source]');
+  return { data: data ? resolve(data) : undefined, selection, model, bySource, profile };
 }
 
 /** Where a shipped profile starts acting on each category (input side): the score at which it flags. */
@@ -109,14 +114,31 @@ function report(title: string, rows: Row[], scores: Array<Partial<Record<string,
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** The selection set under the model's thresholds and every shipped profile. */
+async function selectionMain(dir: string, modelPath: string): Promise<void> {
+  const rows = loadSelectionSet(dir);
+  const classifier = await loadOnnxClassifier({ modelPath, maxBatch: 256 });
+  const scores: Array<Partial<Record<string, number>>> = [];
+  for (let i = 0; i < rows.length; i += 256) {
+    for (const r of await classifier.classify(rows.slice(i, i + 256).map((row) => row.prompt))) scores.push(r.scores);
+  }
+  const sets: ThresholdSet[] = [{ name: 'model', thresholds: classifier.thresholds }];
+  for (const name of ['default', 'strict', 'kids', 'research']) sets.push({ name, thresholds: await profileThresholds(name) });
+  process.stdout.write(`model ${classifier.version}\n${formatSelectionReport(rows, scores, sets)}\n`);
+  await classifier.close();
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const rows = readFileSync(options.data, 'utf8')
+  if (options.selection) return selectionMain(options.selection, options.model);
+  if (!options.data) return;
+  const data = options.data;
+  const rows = readFileSync(data, 'utf8')
     .split('\n')
     .filter((line) => line.trim())
     .map((line, i) => {
       const parsed = rowSchema.safeParse(JSON.parse(line));
-      if (!parsed.success) throw new Error(`${options.data}:${i + 1}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success) throw new Error(`${data}:${i + 1}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
       return parsed.data;
     });
   const classifier = await loadOnnxClassifier({ modelPath: options.model, maxBatch: 256 });
@@ -129,7 +151,7 @@ async function main(): Promise<void> {
     { name: 'model', thresholds: classifier.thresholds },
     { name: options.profile, thresholds: await profileThresholds(options.profile) },
   ];
-  process.stdout.write(`model ${classifier.version}, data ${options.data}; thresholds: "model" = the model's F1-chosen defaults, "${options.profile}" = where that profile starts acting (review, else block)\n`);
+  process.stdout.write(`model ${classifier.version}, data ${data}; thresholds: "model" = the model's F1-chosen defaults, "${options.profile}" = where that profile starts acting (review, else block)\n`);
   report('all rows', rows, scores, sets);
   if (options.bySource) {
     const sources = [...new Set(rows.map((r) => r.source ?? '(none)'))].sort();
