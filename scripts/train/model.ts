@@ -8,7 +8,7 @@
  * what padding gathers, so the graph needs no mask): a strong feature (a slur, a threat verb) is not
  * diluted by the rest of the window.
  */
-export type Pooling = 'mean' | 'mean+max';
+export type Pooling = 'mean' | 'mean+max' | 'mean+attention';
 
 export interface ModelShape {
   readonly rows: number;
@@ -29,7 +29,7 @@ export interface ModelShape {
 }
 
 /** Length of the bag vector the first layer reads: dim, or 2·dim with max pooling. */
-export const pooledSize = (shape: ModelShape): number => (shape.pooling === 'mean+max' ? 2 * shape.dim : shape.dim);
+export const pooledSize = (shape: ModelShape): number => (shape.pooling === 'mean+max' || shape.pooling === 'mean+attention' ? 2 * shape.dim : shape.dim);
 
 export interface ModelParams extends ModelShape {
   /** rows × dim, row 0 (padding) stays zero. */
@@ -40,6 +40,18 @@ export interface ModelParams extends ModelShape {
   /** hidden × heads, row-major. */
   readonly w2: Float32Array;
   readonly b2: Float32Array;
+  /**
+   * `mean+attention` pooling (round 7): one query vector per replica block (dim values in all).
+   * A window's rows are weighed by softmax_i(e_i·q + log c_i) (c_i its count, × the block's word
+   * weight for words), and that weighted mean follows the plain mean in the bag vector: a strong
+   * row (a slur, a threat verb) can take most of the weight instead of 1/n of it.
+   */
+  readonly attention?: Float32Array;
+  /**
+   * Export-ready form: e_id·q per row and replica block, rounded as the ONNX file stores it
+   * (float16), [rows × replicas]; when present the forward pass reads it instead of computing e·q.
+   */
+  readonly attentionTable?: Float32Array;
 }
 
 /** Per-head Platt scaling p = sigmoid(a·logit + b); identity is a=1, b=0. */
@@ -76,6 +88,7 @@ export function initModel(shape: ModelShape, rng: () => number): ModelParams {
     b1: new Float32Array(hidden),
     w2: uniform(hidden * heads, Math.sqrt(6 / (hidden + heads))),
     b2: new Float32Array(heads),
+    ...(shape.pooling === 'mean+attention' ? { attention: new Float32Array(dim) } : {}),
   };
 }
 
@@ -87,6 +100,8 @@ export interface Activations {
   readonly argmax: Int32Array;
   readonly hidden: Float32Array;
   readonly logits: Float32Array;
+  /** Attention pooling (one replica block, training): each id occurrence's softmax weight. */
+  alpha: Float32Array;
 }
 
 export function createActivations(shape: ModelShape): Activations {
@@ -95,6 +110,7 @@ export function createActivations(shape: ModelShape): Activations {
     argmax: new Int32Array(shape.pooling === 'mean+max' ? shape.dim : 0),
     hidden: new Float32Array(shape.hidden),
     logits: new Float32Array(shape.heads),
+    alpha: new Float32Array(256),
   };
 }
 
@@ -125,6 +141,7 @@ export function forwardLogits(model: ModelParams, ids: Int32Array, act: Activati
   }
   const inv = model.wordWeights ? 1 : 1 / ids.length;
   for (let d = 0; d < dim; d++) pooled[d]! *= keep ? inv * keep[d]! : inv;
+  if (model.pooling === 'mean+attention') poolAttention(model, ids, act);
   if (withMax && keep) for (let d = 0; d < dim; d++) pooled[dim + d]! *= keep[d]!;
   h.set(b1);
   // A merged ensemble's w1 is block-diagonal: each pooled column feeds only its replica's units.
@@ -173,6 +190,69 @@ function poolWordWeighted(model: ModelParams, ids: Int32Array, pooled: Float32Ar
   }
 }
 
+/**
+ * The attention half of the bag vector, pooled[dim…2·dim): per replica block b, Σ α_i e_i with
+ * α = softmax_i(s_b(id_i) + log k_b(id_i)), s_b(id) = e_id·q_b (or the stored table), k_b the
+ * block's word weight for words (1 otherwise). Repeated ids simply repeat in the softmax, which is
+ * what the graph's log(count/n) term reproduces for folded ids.
+ */
+function poolAttention(model: ModelParams, ids: Int32Array, act: Activations): void {
+  const { dim, embedding, attention, attentionTable, wordWeights, wordIdLimit = 0 } = model;
+  const replicas = model.replicas ?? 1;
+  const width = dim / replicas;
+  if (act.alpha.length < ids.length) act.alpha = new Float32Array(ids.length * 2);
+  const alpha = act.alpha;
+  const pooled = act.pooled;
+  for (let b = 0; b < replicas; b++) {
+    const from = b * width;
+    const logK = wordWeights ? Math.log(wordWeights[b]!) : 0;
+    let max = -Infinity;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      let s: number;
+      if (attentionTable) s = attentionTable[id * replicas + b]!;
+      else {
+        s = 0;
+        const base = id * dim;
+        for (let d = from; d < from + width; d++) s += embedding[base + d]! * attention![d]!;
+      }
+      if (logK !== 0 && id < wordIdLimit) s += logK;
+      alpha[i] = s;
+      if (s > max) max = s;
+    }
+    let total = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const e = Math.exp(alpha[i]! - max);
+      alpha[i] = e;
+      total += e;
+    }
+    for (let i = 0; i < ids.length; i++) {
+      const a = alpha[i]! / total;
+      alpha[i] = a;
+      const base = ids[i]! * dim;
+      for (let d = from; d < from + width; d++) pooled[dim + d]! += a * embedding[base + d]!;
+    }
+  }
+}
+
+/** e_id·q per row and replica block, rounded to float16 as stored (see ModelParams.attentionTable). */
+export function attentionTableOf(model: ModelParams, round: (values: Float32Array) => void): Float32Array {
+  const { rows, dim, embedding, attention } = model;
+  if (!attention) throw new Error('attention table needs mean+attention pooling');
+  const replicas = model.replicas ?? 1;
+  const width = dim / replicas;
+  const table = new Float32Array(rows * replicas);
+  for (let id = 0; id < rows; id++) {
+    for (let b = 0; b < replicas; b++) {
+      let s = 0;
+      for (let d = b * width; d < (b + 1) * width; d++) s += embedding[id * dim + d]! * attention[d]!;
+      table[id * replicas + b] = s;
+    }
+  }
+  round(table);
+  return table;
+}
+
 export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** Calibrated probabilities of one window: the reference for the ONNX graph. */
@@ -194,11 +274,12 @@ export interface AdagradState {
   readonly b1: Float32Array;
   readonly w2: Float32Array;
   readonly b2: Float32Array;
+  readonly attention: Float32Array;
 }
 
 export function createAdagradState(model: ModelParams): AdagradState {
   const init = (n: number) => new Float32Array(n).fill(1e-6);
-  return { embedding: init(model.embedding.length), w1: init(model.w1.length), b1: init(model.b1.length), w2: init(model.w2.length), b2: init(model.b2.length) };
+  return { embedding: init(model.embedding.length), w1: init(model.w1.length), b1: init(model.b1.length), w2: init(model.w2.length), b2: init(model.b2.length), attention: init(model.attention?.length ?? 0) };
 }
 
 /** p -= lr·g/√(G+g²): Adagrad, which suits the sparse, rarely-seen n-gram rows. */
@@ -289,7 +370,7 @@ export function trainStep(options: {
     const x = act.pooled[d]!;
     if (x === 0) continue;
     const row = d * hidden;
-    const rate = d < dim ? lr : maxLr;
+    const rate = d < dim || model.pooling === 'mean+attention' ? lr : maxLr;
     for (let j = 0; j < hidden; j++) {
       const g = grad.hidden[j]!;
       if (g !== 0) adagrad(w1, state.w1, row + j, x * g, rate);
@@ -297,6 +378,10 @@ export function trainStep(options: {
   }
   for (let j = 0; j < hidden; j++) if (grad.hidden[j] !== 0) adagrad(b1, state.b1, j, grad.hidden[j]!, lr);
   const inv = 1 / ids.length;
+  if (model.pooling === 'mean+attention') {
+    attentionBackward(model, state, ids, act, grad.pooled, inv, lr, embeddingLr);
+    return loss;
+  }
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (id === 0) continue; // padding row stays zero
@@ -309,6 +394,39 @@ export function trainStep(options: {
     if (id !== 0) adagrad(embedding, state.embedding, id * dim + d, grad.pooled[dim + d]!, embeddingLr);
   }
   return loss;
+}
+
+/**
+ * Backward through mean + attention pooling (one replica, as trained): with g the attention
+ * half's gradient and a = Σ α_i e_i, ∂s_i = α_i (g·e_i − g·a); row i gets g_mean/n + α_i g + ∂s_i q,
+ * and q gets Σ ∂s_i e_i (computed before any row moves).
+ */
+function attentionBackward(model: ModelParams, state: AdagradState, ids: Int32Array, act: Activations, gradPooled: Float32Array, inv: number, lr: number, embeddingLr: number): void {
+  const { dim, embedding } = model;
+  const q = model.attention!;
+  const alpha = act.alpha;
+  const pooled = act.pooled;
+  let gA = 0;
+  for (let d = 0; d < dim; d++) gA += gradPooled[dim + d]! * pooled[dim + d]!;
+  const ds = new Float32Array(ids.length);
+  const gq = new Float32Array(dim);
+  for (let i = 0; i < ids.length; i++) {
+    const base = ids[i]! * dim;
+    let ge = 0;
+    for (let d = 0; d < dim; d++) ge += gradPooled[dim + d]! * embedding[base + d]!;
+    const g = alpha[i]! * (ge - gA);
+    ds[i] = g;
+    if (g !== 0) for (let d = 0; d < dim; d++) gq[d]! += g * embedding[base + d]!;
+  }
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id === 0) continue; // padding row stays zero
+    const base = id * dim;
+    const a = alpha[i]!;
+    const s = ds[i]!;
+    for (let d = 0; d < dim; d++) adagrad(embedding, state.embedding, base + d, gradPooled[d]! * inv + a * gradPooled[dim + d]! + s * q[d]!, embeddingLr);
+  }
+  for (let d = 0; d < dim; d++) if (gq[d] !== 0) adagrad(q, state.attention, d, gq[d]!, lr);
 }
 
 /** Fold Platt scaling into the last layer: a·(h·W2 + b2) + b = h·(a∘W2) + (a∘b2 + b). */
@@ -334,13 +452,14 @@ export function foldCalibration(model: ModelParams, calibration: Calibration): M
 export function ensembleOf(replicas: readonly ModelParams[], wordWeighting?: { readonly wordWeights: readonly number[]; readonly wordIdLimit: number }): ModelParams {
   const first = replicas[0];
   if (!first) throw new Error('ensembleOf needs at least one replica');
-  if (wordWeighting && (wordWeighting.wordWeights.length !== replicas.length || (first.pooling ?? 'mean') !== 'mean')) throw new Error('word weights need one weight per replica and mean pooling');
+  if (wordWeighting && (wordWeighting.wordWeights.length !== replicas.length || (first.pooling ?? 'mean') === 'mean+max')) throw new Error('word weights need one weight per replica and mean (or mean+attention) pooling');
   if (replicas.length === 1) return first;
   const { rows, heads, pooling = 'mean' } = first;
   for (const r of replicas) if (r.rows !== rows || r.heads !== heads || r.dim !== first.dim || r.hidden !== first.hidden || (r.pooling ?? 'mean') !== pooling) throw new Error('replicas differ in shape or pooling');
   const dim = replicas.reduce((s, r) => s + r.dim, 0);
   const hidden = replicas.reduce((s, r) => s + r.hidden, 0);
-  const withMax = pooling === 'mean+max';
+  const withMax = pooling === 'mean+max' || pooling === 'mean+attention';
+  const attention = pooling === 'mean+attention' ? new Float32Array(dim) : undefined;
   const embedding = new Float32Array(rows * dim);
   const w1 = new Float32Array(pooledSize({ rows, dim, hidden, heads, pooling }) * hidden);
   const b1 = new Float32Array(hidden);
@@ -357,10 +476,11 @@ export function ensembleOf(replicas: readonly ModelParams[], wordWeighting?: { r
       if (withMax) w1.set(r.w1.subarray((r.dim + d) * r.hidden, (r.dim + d + 1) * r.hidden), (dim + dimOffset + d) * hidden + hiddenOffset);
     }
     b1.set(r.b1, hiddenOffset);
+    if (attention) attention.set(r.attention!, dimOffset);
     for (let j = 0; j < r.hidden * heads; j++) w2[hiddenOffset * heads + j] = r.w2[j]! * share;
     for (let k = 0; k < heads; k++) b2[k]! += r.b2[k]! * share;
     dimOffset += r.dim;
     hiddenOffset += r.hidden;
   }
-  return { rows, dim, hidden, heads, pooling, replicas: replicas.length, ...wordWeighting, embedding, w1, b1, w2, b2 };
+  return { rows, dim, hidden, heads, pooling, replicas: replicas.length, ...wordWeighting, embedding, w1, b1, w2, b2, ...(attention ? { attention } : {}) };
 }

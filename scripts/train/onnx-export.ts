@@ -84,7 +84,7 @@ export const quantizationLevels = (storage: EmbeddingStorage): number | null => 
 /** Serialise a (calibration-folded) model to ONNX bytes. */
 export function exportOnnx(model: ModelParams, docString: string, options: { embedding?: EmbeddingStorage } = {}): Uint8Array {
   const storage = options.embedding ?? 'float32';
-  if (storage === 'int4' || model.wordWeights) return encodeModel(docString, groupedGraph(model, storage));
+  if (storage === 'int4' || model.wordWeights || model.pooling === 'mean+attention') return encodeModel(docString, groupedGraph(model, storage));
   const { rows, dim, hidden, heads } = model;
   // The window mean is a batched MatMul of the weights as a row ([B, 1, L]) with the gathered rows
   // ([B, L, dim]): one pass over the gathered tensor, where Mul + ReduceSum made two and wrote a
@@ -200,7 +200,9 @@ function replicaGroups(model: ModelParams): Array<{ from: number; to: number; wo
  * The inputs and output are the other graph's, so serving does not change.
  */
 function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
-  if ((model.pooling ?? 'mean') !== 'mean') throw new Error('word weights and int4 tables need mean pooling');
+  if (model.pooling === 'mean+max') throw new Error('word weights and int4 tables need mean or mean+attention pooling');
+  const withAttention = model.pooling === 'mean+attention';
+  if (withAttention && !model.attentionTable) throw new Error('mean+attention export needs model.attentionTable (attentionTableOf)');
   const { rows, dim, hidden } = model;
   const replicas = model.replicas ?? 1;
   const width = dim / replicas;
@@ -214,11 +216,50 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
     nodes.push(gather('embedding_scale', 'row_scale'));
   }
   if (storage === 'int4') initializer.push(int64Tensor('axis_last', [2]), floatTensor('sixteen', [], Float32Array.of(16)), floatTensor('sixteenth', [], Float32Array.of(1 / 16)), floatTensor('eight', [], Float32Array.of(8)));
+  if (withAttention) {
+    // log(count/n) of each folded id (padding's 0 → log 1e-30: no weight), the softmax's count term.
+    initializer.push(floatTensor('tiny', [], Float32Array.of(1e-30)), int64Tensor('axis_heads', [1]));
+    nodes.push(node('Max', [ONNX_INPUT_WEIGHTS, 'tiny'], ['weights_floor']), node('Log', ['weights_floor'], ['log_weights']), node('Unsqueeze', ['log_weights', 'axis_last_att'], ['log_weights_column']));
+    initializer.push(int64Tensor('axis_last_att', [2]));
+  }
   if (model.wordWeights) {
     initializer.push(int64Tensor('word_id_limit', [model.wordIdLimit ?? 0], []), floatTensor('one', [], Float32Array.of(1)));
     nodes.push(node('Less', [ONNX_INPUT_IDS, 'word_id_limit'], ['is_word_bool']), node('Cast', ['is_word_bool'], ['is_word'], [{ name: 'to', i: TENSOR_FLOAT, type: ATTRIBUTE_INT }]));
   }
   const pooledGroups: string[] = [];
+  const attentionGroups: string[] = [];
+  /**
+   * Attention weights of replicas [from, to) as rows [B, n, L]: softmax over the window's ids of
+   * the stored score e·q (float16 table [rows, n]) + log(count/n) (+ log k for words), times the
+   * row scale for quantised tables (as the mean's weights are).
+   */
+  const attentionRows = (g: number, from: number, to: number, wordWeight: number): string => {
+    const n = to - from;
+    const replicas = model.replicas ?? 1;
+    const table = new Float32Array(rows * n);
+    for (let id = 0; id < rows; id++) for (let r = 0; r < n; r++) table[id * n + r] = model.attentionTable![id * replicas + from + r]!;
+    initializer.push(float16Tensor(`attention_table_${g}`, [rows, n], table));
+    nodes.push(gather(`attention_table_${g}`, `attention_scores16_${g}`), toFloat(`attention_scores16_${g}`, `attention_scores_${g}`));
+    let logits = `attention_logits_${g}`;
+    nodes.push(node('Add', [`attention_scores_${g}`, 'log_weights_column'], [logits]));
+    if (wordWeight !== 1) {
+      initializer.push(floatTensor(`log_word_weight_${g}`, [], Float32Array.of(Math.log(wordWeight))));
+      nodes.push(
+        node('Mul', ['is_word', `log_word_weight_${g}`], [`log_word_${g}`]),
+        node('Unsqueeze', [`log_word_${g}`, 'axis_last_att'], [`log_word_column_${g}`]),
+        node('Add', [logits, `log_word_column_${g}`], [`attention_logits_word_${g}`]),
+      );
+      logits = `attention_logits_word_${g}`;
+    }
+    nodes.push(
+      node('Softmax', [logits], [`attention_alpha_${g}`], [{ name: 'axis', i: 1, type: ATTRIBUTE_INT }]),
+      node('Transpose', [`attention_alpha_${g}`], [`attention_alpha_rows_${g}`], [{ name: 'perm', ints: [0, 2, 1], type: ATTRIBUTE_INTS }]),
+    );
+    if (!q) return `attention_alpha_rows_${g}`;
+    nodes.push(node('Mul', [`attention_alpha_rows_${g}`, 'row_scale_row'], [`attention_rows_${g}`]));
+    return `attention_rows_${g}`;
+  };
+  if (withAttention && q) nodes.push(node('Unsqueeze', ['row_scale', 'axis_tokens'], ['row_scale_row']));
   replicaGroups(model).forEach(({ from, to, wordWeight }, g) => {
     const columns = (to - from) * width;
     const firstColumn = from * width;
@@ -259,45 +300,75 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
         for (let j = 0; j < half; j++) packed[r * half + j] = (qTable[r * columns + j]! + 8) | ((qTable[r * columns + half + j]! + 8) << 4);
       }
       initializer.push(uint8Tensor(`embedding_${g}`, [rows, half], packed));
-      nodes.push(
-        gather(`embedding_${g}`, raw),
-        toFloat(raw, gathered),
-        node('Mul', [gathered, 'sixteenth'], [`high_frac_${g}`]),
-        node('Floor', [`high_frac_${g}`], [`high_${g}`]),
-        // mean(low) = mean(byte) − 16·mean(high): two small subtractions instead of two full passes.
-        node('MatMul', [row, gathered], [`mean_bytes_${g}`]),
-        node('MatMul', [row, `high_${g}`], [`mean_high_${g}`]),
-        node('Mul', [`mean_high_${g}`, 'sixteen'], [`mean_high_shifted_${g}`]),
-        node('Sub', [`mean_bytes_${g}`, `mean_high_shifted_${g}`], [`mean_low_${g}`]),
-        node('Concat', [`mean_low_${g}`, `mean_high_${g}`], [`mean_offset_${g}`], [{ name: 'axis', i: 2, type: ATTRIBUTE_INT }]),
-        node('ReduceSum', [row, 'axis_last'], [`weight_total_${g}`], [{ name: 'keepdims', i: 1, type: ATTRIBUTE_INT }]),
-        node('Mul', [`weight_total_${g}`, 'eight'], [`offset_${g}`]),
-        node('Sub', [`mean_offset_${g}`, `offset_${g}`], [`pooled_${g}`]),
-      );
+      nodes.push(gather(`embedding_${g}`, raw), toFloat(raw, gathered), node('Mul', [gathered, 'sixteenth'], [`high_frac_${g}`]), node('Floor', [`high_frac_${g}`], [`high_${g}`]));
+      // mean(low) = mean(byte) − 16·mean(high): two small subtractions instead of two full passes.
+      // `weightRows` [B, n, L] gives n weighted sums [B, n, columns] (n = 1 for the plain mean).
+      const weightedSums = (weightRows: string, tag: string, out: string) =>
+        nodes.push(
+          node('MatMul', [weightRows, gathered], [`${tag}_bytes_${g}`]),
+          node('MatMul', [weightRows, `high_${g}`], [`${tag}_high_${g}`]),
+          node('Mul', [`${tag}_high_${g}`, 'sixteen'], [`${tag}_high_shifted_${g}`]),
+          node('Sub', [`${tag}_bytes_${g}`, `${tag}_high_shifted_${g}`], [`${tag}_low_${g}`]),
+          node('Concat', [`${tag}_low_${g}`, `${tag}_high_${g}`], [`${tag}_offset_${g}`], [{ name: 'axis', i: 2, type: ATTRIBUTE_INT }]),
+          node('ReduceSum', [weightRows, 'axis_last'], [`${tag}_weight_total_${g}`], [{ name: 'keepdims', i: 1, type: ATTRIBUTE_INT }]),
+          node('Mul', [`${tag}_weight_total_${g}`, 'eight'], [`${tag}_offset_total_${g}`]),
+          node('Sub', [`${tag}_offset_${g}`, `${tag}_offset_total_${g}`], [out]),
+        );
+      weightedSums(row, 'mean', `pooled_${g}`);
+      if (withAttention) weightedSums(attentionRows(g, from, to, wordWeight), 'attention', `attention_all_${g}`);
     } else {
       const dims = [rows, columns];
       const table = qTable ? null : groupColumns(model.embedding, new Float32Array(rows * columns));
       initializer.push(qTable ? int8Tensor(`embedding_${g}`, dims, qTable) : storage === 'float16' ? float16Tensor(`embedding_${g}`, dims, table!) : floatTensor(`embedding_${g}`, dims, table!));
       nodes.push(gather(`embedding_${g}`, raw), storage === 'float32' ? node('Identity', [raw], [gathered]) : toFloat(raw, gathered), node('MatMul', [row, gathered], [`pooled_${g}`]));
+      if (withAttention) nodes.push(node('MatMul', [attentionRows(g, from, to, wordWeight), gathered], [`attention_all_${g}`]));
     }
     pooledGroups.push(`pooled_${g}`);
+    if (withAttention) {
+      // Replica r's attention weights apply to its own columns only: keep the diagonal blocks of
+      // the [B, n, columns] sums (a 0/1 mask) and sum over n → [B, 1, columns].
+      const n = to - from;
+      const mask = new Float32Array(n * columns);
+      for (let r = 0; r < n; r++) mask.fill(1, r * columns + r * width, r * columns + (r + 1) * width);
+      initializer.push(floatTensor(`attention_mask_${g}`, [n, columns], mask));
+      nodes.push(
+        node('Mul', [`attention_all_${g}`, `attention_mask_${g}`], [`attention_masked_${g}`]),
+        node('ReduceSum', [`attention_masked_${g}`, 'axis_heads'], [`attention_pooled_${g}`], [{ name: 'keepdims', i: 1, type: ATTRIBUTE_INT }]),
+      );
+      attentionGroups.push(`attention_pooled_${g}`);
+    }
   });
-  nodes.push(pooledGroups.length === 1 ? node('Identity', pooledGroups, ['pooled_row']) : node('Concat', pooledGroups, ['pooled_row'], [{ name: 'axis', i: 2, type: ATTRIBUTE_INT }]));
-  // First layer: replica r's hidden units read only its own columns, so w1 is stored as its blocks.
-  const blocks = new Float32Array(replicas * width * blockHidden);
+  const allPooled = [...pooledGroups, ...attentionGroups];
+  nodes.push(allPooled.length === 1 ? node('Identity', allPooled, ['pooled_row']) : node('Concat', allPooled, ['pooled_row'], [{ name: 'axis', i: 2, type: ATTRIBUTE_INT }]));
+  // First layer: replica r's hidden units read only its own columns, so w1 is stored as its blocks
+  // (with attention: its mean columns, then its attention columns, 2·width inputs per block).
+  const parts = withAttention ? 2 : 1;
+  const blocks = new Float32Array(replicas * parts * width * blockHidden);
   for (let r = 0; r < replicas; r++) {
-    for (let d = 0; d < width; d++) {
-      for (let j = 0; j < blockHidden; j++) {
-        const at = blockIndices(r, d, j, { width, blockHidden, hidden });
-        blocks[at.block] = model.w1[at.dense]!;
+    for (let part = 0; part < parts; part++) {
+      for (let d = 0; d < width; d++) {
+        for (let j = 0; j < blockHidden; j++) {
+          const at = blockIndices(r, d, j, { width, blockHidden, hidden });
+          blocks[(r * parts * width + part * width + d) * blockHidden + j] = model.w1[at.dense + part * dim * hidden]!;
+        }
       }
     }
   }
-  initializer.push(int64Tensor('blocks_shape', [-1, replicas, width]), int64Tensor('hidden_shape', [-1, hidden]), floatTensor('w1_blocks', [replicas, width, blockHidden], blocks));
-  // [B, n·w] → [n, B, w]: one [B, w] × [w, h] product per replica, then back to [B, n·h].
+  initializer.push(int64Tensor('hidden_shape', [-1, hidden]), floatTensor('w1_blocks', [replicas, parts * width, blockHidden], blocks));
+  // [B, n·w] → [n, B, w]: one [B, w] × [w, h] product per replica, then back to [B, n·h]. With
+  // attention [B, 2·n·w] → [B, 2, n, w] → [n, B, 2, w] → [n, B, 2·w].
+  if (withAttention) {
+    initializer.push(int64Tensor('blocks_shape', [-1, 2, replicas, width]), int64Tensor('block_inputs_shape', [replicas, -1, 2 * width]));
+    nodes.push(
+      node('Reshape', ['pooled_row', 'blocks_shape'], ['pooled_parts']),
+      node('Transpose', ['pooled_parts'], ['pooled_parts_by_block'], [{ name: 'perm', ints: [2, 0, 1, 3], type: ATTRIBUTE_INTS }]),
+      node('Reshape', ['pooled_parts_by_block', 'block_inputs_shape'], ['pooled_by_block']),
+    );
+  } else {
+    initializer.push(int64Tensor('blocks_shape', [-1, replicas, width]));
+    nodes.push(node('Reshape', ['pooled_row', 'blocks_shape'], ['pooled_blocks']), node('Transpose', ['pooled_blocks'], ['pooled_by_block'], [{ name: 'perm', ints: [1, 0, 2], type: ATTRIBUTE_INTS }]));
+  }
   nodes.push(
-    node('Reshape', ['pooled_row', 'blocks_shape'], ['pooled_blocks']),
-    node('Transpose', ['pooled_blocks'], ['pooled_by_block'], [{ name: 'perm', ints: [1, 0, 2], type: ATTRIBUTE_INTS }]),
     node('MatMul', ['pooled_by_block', 'w1_blocks'], ['hidden_by_block']),
     node('Transpose', ['hidden_by_block'], ['hidden_blocks'], [{ name: 'perm', ints: [1, 0, 2], type: ATTRIBUTE_INTS }]),
     node('Reshape', ['hidden_blocks', 'hidden_shape'], ['hidden_mm']),
@@ -338,7 +409,10 @@ const int8Values = (t: DecodedTensor) => new Int8Array(t.rawData.buffer, t.rawDa
 
 /** The grouped graph (groupedGraph) back to one table, a dense block-diagonal w1 and per-replica word weights. */
 function importGrouped(tensors: Map<string, DecodedTensor>, get: (name: string) => DecodedTensor): ModelParams {
-  const [replicas, width, blockHidden] = get('w1_blocks').dims as [number, number, number];
+  const withAttention = tensors.has('attention_table_0');
+  const [replicas, blockInputs, blockHidden] = get('w1_blocks').dims as [number, number, number];
+  const parts = withAttention ? 2 : 1;
+  const width = blockInputs / parts;
   const w2 = get('w2');
   const scales = tensors.get('embedding_scale');
   const tables: DecodedTensor[] = [];
@@ -373,18 +447,34 @@ function importGrouped(tensors: Map<string, DecodedTensor>, get: (name: string) 
     column += columns;
   });
   const blocks = floatsOf(get('w1_blocks'));
-  const w1 = new Float32Array(dim * hidden);
+  const w1 = new Float32Array(parts * dim * hidden);
   for (let r = 0; r < replicas; r++) {
-    for (let d = 0; d < width; d++) {
-      for (let j = 0; j < blockHidden; j++) {
-        const at = blockIndices(r, d, j, { width, blockHidden, hidden });
-        w1[at.dense] = blocks[at.block]!;
+    for (let part = 0; part < parts; part++) {
+      for (let d = 0; d < width; d++) {
+        for (let j = 0; j < blockHidden; j++) {
+          const at = blockIndices(r, d, j, { width, blockHidden, hidden });
+          w1[at.dense + part * dim * hidden] = blocks[(r * parts * width + part * width + d) * blockHidden + j]!;
+        }
       }
+    }
+  }
+  // Attention: the stored per-row scores, per group [rows, n], back to one [rows × replicas] table.
+  let attentionTable: Float32Array | undefined;
+  if (withAttention) {
+    attentionTable = new Float32Array(rows * replicas);
+    let from = 0;
+    for (let g = 0; tensors.has(`attention_table_${g}`); g++) {
+      const t = get(`attention_table_${g}`);
+      const n = t.dims[1]!;
+      const values = floatsOf(t);
+      for (let id = 0; id < rows; id++) for (let r = 0; r < n; r++) attentionTable[id * replicas + from + r] = values[id * n + r]!;
+      from += n;
     }
   }
   const limit = tensors.get('word_id_limit');
   return {
-    pooling: 'mean',
+    pooling: withAttention ? 'mean+attention' : 'mean',
+    ...(attentionTable ? { attentionTable } : {}),
     rows,
     dim,
     hidden,

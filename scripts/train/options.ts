@@ -122,7 +122,7 @@ const flagSchemas = {
   embeddingLrScale: numeric(finite().min(0, { error: 'must be at least 0' })),
   charNgramMin: numeric(integer(1).max(5, { error: 'must be at most 5 (the longest n-gram)' })),
   embedding: choice(['float32', 'float16', 'int8', 'int4']),
-  pooling: choice(['mean', 'mean+max']),
+  pooling: choice(['mean', 'mean+max', 'mean+attention']),
   wordWeight: numeric(wordWeight),
   wordWeights: list(wordWeight),
   maxLrScale: numeric(finite().min(0, { error: 'must be at least 0' })),

@@ -16,7 +16,7 @@ import { ensureGlove, loadGloveRows } from './glove.ts';
 import { HEAD_COUNT, UNKNOWN } from './labels.ts';
 import { averagePrecision, bestF1Threshold, fitPlatt, statsAt } from './metrics.ts';
 import { buildModelMetadata, MODEL_BASENAME, writeModelMetadata } from './metadata.ts';
-import { createActivations, createAdagradState, createRng, ensembleOf, foldCalibration, initModel, pooledSize, sigmoid, trainStep } from './model.ts';
+import { attentionTableOf, createActivations, createAdagradState, createRng, ensembleOf, foldCalibration, initModel, pooledSize, sigmoid, trainStep } from './model.ts';
 import type { Calibration, ModelParams } from './model.ts';
 import { exportOnnx, quantizationLevels } from './onnx-export.ts';
 import { roundToFloat16 } from './float16.ts';
@@ -30,6 +30,9 @@ import type { HeadReport } from './report.ts';
 import { writeHeldoutEvalFile } from './heldout.ts';
 import { loadSeeds } from './seeds.ts';
 import { loadSources } from './sources.ts';
+import { formatSelectionReport, loadSelectionSet, selectionFigures } from './selection.ts';
+import type { SelectionRow } from './selection.ts';
+import { tokenize } from '../../src/text/featurize.ts';
 
 function initEmbeddings(model: ModelParams, vocabulary: readonly string[], glove: Map<string, Float32Array>): number {
   // Scale GloVe rows to the norm of the random rows' neighbourhood so neither dominates the mean.
@@ -51,20 +54,23 @@ const BENIGN_SOURCES = new Set(['gpteacher', 'clinc150']);
 const AVERAGE_EVERY = 1000;
 
 function copyParams(model: ModelParams): ModelParams {
-  return { ...model, embedding: model.embedding.slice(), w1: model.w1.slice(), b1: model.b1.slice(), w2: model.w2.slice(), b2: model.b2.slice() };
+  return { ...model, embedding: model.embedding.slice(), w1: model.w1.slice(), b1: model.b1.slice(), w2: model.w2.slice(), b2: model.b2.slice(), ...(model.attention ? { attention: model.attention.slice() } : {}) };
 }
+
+/** The trained arrays of a model (attention pooling adds its query vector). */
+const PARAM_KEYS = (model: ModelParams) => (model.attention ? (['embedding', 'w1', 'b1', 'w2', 'b2', 'attention'] as const) : (['embedding', 'w1', 'b1', 'w2', 'b2'] as const));
 
 /** Running sum of weight snapshots (tail / Polyak averaging). */
 class WeightAverage {
   private readonly sum: ModelParams;
   private count = 0;
   constructor(model: ModelParams) {
-    this.sum = { ...model, embedding: new Float32Array(model.embedding.length), w1: new Float32Array(model.w1.length), b1: new Float32Array(model.b1.length), w2: new Float32Array(model.w2.length), b2: new Float32Array(model.b2.length) };
+    this.sum = { ...model, embedding: new Float32Array(model.embedding.length), w1: new Float32Array(model.w1.length), b1: new Float32Array(model.b1.length), w2: new Float32Array(model.w2.length), b2: new Float32Array(model.b2.length), ...(model.attention ? { attention: new Float32Array(model.attention.length) } : {}) };
   }
   add(model: ModelParams): void {
-    for (const key of ['embedding', 'w1', 'b1', 'w2', 'b2'] as const) {
-      const into = this.sum[key];
-      const from = model[key];
+    for (const key of PARAM_KEYS(model)) {
+      const into = this.sum[key]!;
+      const from = model[key]!;
       for (let i = 0; i < into.length; i++) into[i]! += from[i]!;
     }
     this.count++;
@@ -74,8 +80,8 @@ class WeightAverage {
   }
   result(): ModelParams {
     const out = copyParams(this.sum);
-    for (const key of ['embedding', 'w1', 'b1', 'w2', 'b2'] as const) {
-      const arr = out[key];
+    for (const key of PARAM_KEYS(out)) {
+      const arr = out[key]!;
       for (let i = 0; i < arr.length; i++) arr[i]! /= this.count;
     }
     return out;
@@ -105,7 +111,7 @@ function train(
   const fixedIds = trainItems.map((item) => (item.tokens.length <= featurizer.settings.windowTokens ? featurizer.idsFor(item.tokens) : null));
   const targets = trainItems.map((item) => Int8Array.from(item.labels, (y) => (y === 1 ? 1 : 0)));
   const weights = trainItems.map((item) => {
-    const scale = BENIGN_SOURCES.has(item.source) ? options.benignSourceWeight : 1;
+    const scale = (BENIGN_SOURCES.has(item.source) ? options.benignSourceWeight : 1) * item.weight;
     return Float32Array.from(item.labels, (y, k) => (y === UNKNOWN ? 0 : (y === 1 ? posWeight[k]! : 1) * scale));
   });
   const keep = options.dropout > 0 ? new Float32Array(model.dim) : undefined;
@@ -181,6 +187,26 @@ function calibrate(validation: Item[], validationLogits: Float32Array[], test: I
   return { calibration: { a, b }, thresholds, reports };
 }
 
+/** Selection-set scores (probabilities; raw sigmoid of the logits without calibration) per row. */
+function selectionScores(model: ModelParams, featurizer: Featurizer, rows: readonly SelectionRow[], calibration?: Calibration): Array<Partial<Record<string, number>>> {
+  return rows.map((row) => {
+    const tokens = tokenize(row.prompt);
+    const scores: Partial<Record<string, number>> = {};
+    if (tokens.length === 0) return scores;
+    const z = scoreItem(model, featurizer, { text: row.prompt, tokens, labels: new Int8Array(HEAD_COUNT), source: 'selection', split: 'test', weight: 1 });
+    CLASSIFIER_HEADS.forEach((head, k) => {
+      scores[head] = sigmoid(calibration ? calibration.a[k]! * z[k]! + calibration.b[k]! : z[k]!);
+    });
+    return scores;
+  });
+}
+
+function logSelection(name: string, model: ModelParams, featurizer: Featurizer, rows: readonly SelectionRow[]): void {
+  if (rows.length === 0) return;
+  const f = selectionFigures(rows, selectionScores(model, featurizer, rows));
+  log(`selection ${name}: any-harmful AUPRC ${f.anyAuprc.toFixed(4)} (uncalibrated max), mean category ${f.meanCategoryAuprc.toFixed(4)} (${f.perCategory.map((c) => `${c.key} ${c.auprc.toFixed(3)}`).join(', ')})`);
+}
+
 function loadGlove(vocabulary: readonly string[]): Map<string, Float32Array> {
   const path = ensureGlove(REPO_ROOT, log);
   log('loading GloVe rows for the vocabulary…');
@@ -197,8 +223,9 @@ function trainReplica(context: {
   glove: Map<string, Float32Array> | null;
   validation: Item[];
   test: Item[];
+  selection: SelectionRow[];
 }): ReplicaResult {
-  const { options, seed, featurizer, items, vocabulary, glove, validation, test } = context;
+  const { options, seed, featurizer, items, vocabulary, glove, validation, test, selection } = context;
   const model = initModel({ rows: featurizer.rows, dim: 100, hidden: options.hidden, heads: HEAD_COUNT, pooling: options.pooling }, createRng(seed));
   let gloveFound = 0;
   if (glove) {
@@ -224,6 +251,7 @@ function trainReplica(context: {
     const val = splitFigures(candidate.params, featurizer, validation);
     const held = splitFigures(candidate.params, featurizer, test);
     log(`candidate ${candidate.name}: validation ${formatFigures(val)}; test ${formatFigures(held)}`);
+    logSelection(`candidate ${candidate.name}`, candidate.params, featurizer, selection);
   }
   const chosen = options.pick === 'average' ? averaged : options.pick === 'best' ? (bestSnapshot?.params ?? null) : model;
   if (!chosen) throw new Error(`--pick ${options.pick} needs ${options.pick === 'average' ? '--average-from' : 'an epoch'}`);
@@ -238,6 +266,8 @@ interface Prepared {
   featurizer: Featurizer;
   validation: Item[];
   test: Item[];
+  /** The WildGuardTest selection set: scored, never trained on. */
+  selection: SelectionRow[];
 }
 
 /** Load, de-duplicate and split the data and build the featurizer: deterministic for a seed. */
@@ -267,6 +297,7 @@ function prepare(options: TrainOptions): Prepared {
     featurizer: new Featurizer(settings),
     validation: items.filter((i) => i.split === 'validation'),
     test: items.filter((i) => i.split === 'test'),
+    selection: loadSelectionSet(options.data),
   };
 }
 
@@ -293,7 +324,7 @@ async function main(): Promise<void> {
   const replicas = await trainReplicas(options, argv, () => inProcess(prepared));
   const trainSeconds = (Date.now() - trainStarted) / 1000;
   log(`trained in ${trainSeconds.toFixed(0)} s`);
-  const model = ensembleOf(
+  let model = ensembleOf(
     replicas.map((r) => r.chosen),
     options.wordWeights ? { wordWeights: options.wordWeights, wordIdLimit: featurizer.bucketBase } : undefined,
   );
@@ -306,12 +337,16 @@ async function main(): Promise<void> {
   if (options.embedding === 'float16') roundToFloat16(model.embedding);
   const levels = quantizationLevels(options.embedding);
   if (levels) roundToInt8Rows(model.embedding, model.rows, model.dim, levels);
+  // Attention pooling: the per-row scores e·q from the stored rows, rounded to the file's float16.
+  if (model.pooling === 'mean+attention') model = { ...model, attentionTable: attentionTableOf(model, roundToFloat16) };
 
   const validationLogits = validation.map((item) => scoreItem(model, featurizer, item));
   log(`hidden units active on validation: ${countActiveUnits(model, featurizer, validation.slice(0, 2000))} of ${model.hidden}`);
   const testLogits = test.map((item) => scoreItem(model, featurizer, item));
   const { calibration, thresholds, reports } = calibrate(validation, validationLogits, test, testLogits);
   printReport(reports);
+  const selectionReport = formatSelectionReport(prepared.selection, selectionScores(model, featurizer, prepared.selection, calibration), [{ name: 'model', thresholds }]);
+  log(selectionReport);
   const withinSource = withinSourceAuprc(test, testLogits);
   log(`within-source test AUPRC (head/source with ≥ 20 positives and ≥ 20 negatives): ${withinSource.map((w) => `${w.head}/${w.source} ${w.auprc.toFixed(3)}`).join(', ')}`);
 

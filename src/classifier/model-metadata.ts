@@ -47,7 +47,7 @@ export const trainedModelMetadataSchema = modelMetadataSchema.extend({
     epochs: z.number().int().positive(),
     lr: z.number().positive(),
     hidden: z.number().int().positive(),
-    pooling: z.enum(['mean', 'mean+max']),
+    pooling: z.enum(['mean', 'mean+max', 'mean+attention']),
     maxLrScale: z.number().nonnegative(),
     wordWeight: z.number().int().positive(),
     /** Present only when the replicas' word weights differ. */

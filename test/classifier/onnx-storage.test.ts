@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { roundToFloat16 } from '../../scripts/train/float16.ts';
 import { dequantizeRowsInt8, INT4_LEVELS, quantizeRowsInt8, roundToInt8Rows } from '../../scripts/train/int8.ts';
-import { createActivations, createRng, ensembleOf, forwardLogits, forwardProbabilities, initModel } from '../../scripts/train/model.ts';
+import { attentionTableOf, createActivations, createRng, ensembleOf, forwardLogits, forwardProbabilities, initModel } from '../../scripts/train/model.ts';
 import type { ModelParams, Pooling } from '../../scripts/train/model.ts';
 import { exportOnnx, importOnnx, quantizationLevels } from '../../scripts/train/onnx-export.ts';
 import type { EmbeddingStorage } from '../../scripts/train/onnx-export.ts';
@@ -144,5 +144,44 @@ describe('ensembles of replicas with different word weights (grouped graph)', ()
     expect(readInitializers(int4).get('embedding_0')!.rawData.byteLength).toBe((merged.rows * merged.dim) / 2);
     expect(readInitializers(exportOnnx(merged, 'test', { embedding: 'int8' })).get('embedding')!.rawData.byteLength).toBe(merged.rows * merged.dim);
     expect(importOnnx(int4).embedding).toEqual(merged.embedding);
+  });
+});
+
+describe('mean+attention pooling (round 7)', () => {
+  /** Replicas with non-trivial queries, so the attention weights differ from the mean's. */
+  function attentionReplicas(count: number): ModelParams[] {
+    const rng = createRng(7);
+    return Array.from({ length: count }, () => {
+      const m = initModel({ ...shape, pooling: 'mean+attention' as Pooling }, rng);
+      for (let i = 0; i < m.attention!.length; i++) m.attention![i] = (rng() - 0.5) * 6;
+      for (let i = shape.dim; i < m.embedding.length; i++) m.embedding[i] = (rng() - 0.5) * 2;
+      return m;
+    });
+  }
+
+  it('starts as the plain mean (zero queries weigh every row alike)', () => {
+    const m = initModel({ ...shape, pooling: 'mean+attention' as Pooling }, createRng(3));
+    const act = createActivations(m);
+    forwardLogits(m, windows[1]!, act);
+    for (let d = 0; d < shape.dim; d++) expect(act.pooled[shape.dim + d]!).toBeCloseTo(act.pooled[d]!, 6);
+  });
+
+  for (const storage of ['float32', 'int8', 'int4'] as const) {
+    it(`exports a ${storage} ensemble with word weights whose onnxruntime output is the trainer's forward pass, and imports back`, async () => {
+      let model = ensembleOf(attentionReplicas(4), { wordWeights: [1, 1, 4, 4], wordIdLimit: 10 });
+      const levels = quantizationLevels(storage);
+      if (levels) roundToInt8Rows(model.embedding, model.rows, model.dim, levels);
+      model = { ...model, attentionTable: attentionTableOf(model, roundToFloat16) };
+      const bytes = exportOnnx(model, 'test', { embedding: storage });
+      await expectOrtMatchesForward(bytes, model);
+      const imported = importOnnx(bytes);
+      expect(imported.pooling).toBe('mean+attention');
+      await expectOrtMatchesForward(bytes, imported);
+    });
+  }
+
+  it('refuses to export without the stored score table', () => {
+    const model = ensembleOf(attentionReplicas(2));
+    expect(() => exportOnnx(model, 'test', { embedding: 'int4' })).toThrow(/attentionTable/);
   });
 });

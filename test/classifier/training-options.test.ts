@@ -90,7 +90,7 @@ describe('parseTrainOptions', () => {
     [['--lr', '0'], '--lr "0": must be greater than 0'],
     [['--replica-worker', '0,-1'], '--replica-worker "0,-1": entry 2: must be at least 0'],
     [['--embedding', 'int2'], '--embedding "int2": must be float32, float16, int8 or int4'],
-    [['--pooling', 'max'], '--pooling "max": must be mean or mean+max'],
+    [['--pooling', 'max'], '--pooling "max": must be mean, mean+max or mean+attention'],
     [['--pick', 'first'], '--pick "first": must be last, best or average'],
   ])('refuses %j, naming the flag', (argv, message) => {
     expect(() => parseTrainOptions(argv)).toThrow(message);
