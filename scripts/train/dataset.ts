@@ -16,6 +16,8 @@ export interface Item {
   readonly labels: Int8Array;
   readonly source: string;
   readonly split: Split;
+  /** Loss weight (the example's, the largest over merged duplicates). */
+  weight: number;
 }
 
 export interface SplitFractions {
@@ -45,7 +47,7 @@ export function buildDataset(options: {
   seed: number;
   fractions: SplitFractions;
 }): { items: Item[]; stats: DatasetStats } {
-  const byKey = new Map<string, { text: string; tokens: Token[]; labels: Int8Array; source: string; split: Split }>();
+  const byKey = new Map<string, Item>();
   const bySource: DatasetStats['bySource'] = {};
   let duplicates = 0;
   const add = (example: Example, split: Split) => {
@@ -56,11 +58,12 @@ export function buildDataset(options: {
     const existing = byKey.get(key);
     if (existing) {
       mergeLabels(existing.labels, example.labels);
+      existing.weight = Math.max(existing.weight, example.weight ?? 1);
       stats.duplicates++;
       duplicates++;
       return;
     }
-    byKey.set(key, { text: example.text, tokens, labels: Int8Array.from(example.labels), source: example.source, split });
+    byKey.set(key, { text: example.text, tokens, labels: Int8Array.from(example.labels), source: example.source, split, weight: example.weight ?? 1 });
     stats[split]++;
   };
   for (const example of options.corpora) add(example, assignSplit(example.group, options.seed, options.fractions));

@@ -17,6 +17,8 @@ export interface Example {
   readonly source: string;
   /** Items sharing a group (a template, a question, a user) land in the same split. */
   readonly group: string;
+  /** Loss weight of the whole example (weak or templated sources below 1; 1 when absent). */
+  readonly weight?: number;
 }
 
 /** Build a label vector; heads not named in `spec` take `rest` (UNKNOWN unless the text is benign). */

@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseCsv } from './csv.ts';
+import { CHAT_LOADERS } from './sources-chat.ts';
 import { HARASSMENT, HATE, UNKNOWN, benign, harmful, labelVector } from './labels.ts';
 import type { Example, LabelSpec } from './labels.ts';
 
@@ -52,6 +53,14 @@ export function categorizeHarmfulRequest(text: string): LabelSpec {
   return spec;
 }
 
+/**
+ * Explicit sexual slang. The generic "offensive"/"toxic" sources (HateXplain offensive, Jigsaw
+ * binary) label it harassment, which taught the harassment head that sexual words are insults and
+ * left the sexual head (which those sources do not label) without them: on those rows the
+ * harassment label becomes unknown (obscene stays), and ConvAbuse, RTP and I2P teach the sexual head.
+ */
+export const SEXUAL_SLANG = /\b(?:dick|cock|pussy|cunt|tits|boobs|blowjob|cum|cumming|jizz|horny|fuck(?:ing|ed)? (?:me|her|you|him)|suck (?:my|your|his)|anal|dildo|slut|whore|porn|nudes?|naked|orgasm|boner|clit)\b/i;
+
 function clean(spec: LabelSpec): LabelSpec {
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== (UNKNOWN as number))) as LabelSpec;
 }
@@ -75,8 +84,10 @@ const LOADERS: Record<string, Loader> = {
       const cat = r.category;
       if (cat === '3') return [];
       // "Offensive" rows are harassment and hate negatives (see Davidson above).
-      const labels = cat === '1' ? labelVector({ ...HATE }) : cat === '2' ? labelVector({ ...HARASSMENT }) : benign();
-      return [{ text: r.text ?? '', labels, source: 'hatexplain', group: `hatexplain:${i}` }];
+      const text = r.text ?? '';
+      const offensive = SEXUAL_SLANG.test(text) ? labelVector({ toxicity: 1, obscene: 1, hate: 0, identity_hate: 0 }) : labelVector({ ...HARASSMENT });
+      const labels = cat === '1' ? labelVector({ ...HATE }) : cat === '2' ? offensive : benign();
+      return [{ text, labels, source: 'hatexplain', group: `hatexplain:${i}` }];
     }),
 
   'stormfront_hate.jsonl.gz': (dir) =>
@@ -98,7 +109,7 @@ const LOADERS: Record<string, Loader> = {
   'jigsaw_toxic_binary_12k.jsonl.gz': (dir) =>
     readJsonl(dir, 'jigsaw_toxic_binary_12k.jsonl.gz').map((r, i) => ({
       text: str(r.comment_text),
-      labels: num(r.toxic) === 1 ? labelVector({ toxicity: 1, harassment: 1 }) : benign(),
+      labels: num(r.toxic) === 1 ? labelVector(SEXUAL_SLANG.test(str(r.comment_text)) ? { toxicity: 1, obscene: 1 } : { toxicity: 1, harassment: 1 }) : benign(),
       source: 'jigsaw_binary',
       group: `jigsaw_binary:${i}`,
     })),
@@ -342,6 +353,8 @@ const LOADERS: Record<string, Loader> = {
       }
       return { text: r.test_case ?? '', labels: labelVector({ ...spec, prompt_injection: 0 }), source: 'hatecheck', group: `hatecheck:${r.templ_id}` };
     }),
+
+  ...CHAT_LOADERS,
 };
 
 /** hh-rlhf is relative preference data, not used for labels here (see the model card). */
