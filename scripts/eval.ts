@@ -18,7 +18,7 @@ import { readPolicyFiles } from '../src/node/policy-files.ts';
 import { loadShippedProfiles } from '../src/policy/profiles/resolve.ts';
 import { EVAL_KEYS } from './eval-format.ts';
 import { averagePrecision, statsAt } from './train/metrics.ts';
-import { formatSelectionReport, loadSelectionSet } from './train/selection.ts';
+import { formatBands, formatSelectionReport, loadSelectionSet } from './train/selection.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -125,6 +125,7 @@ async function selectionMain(dir: string, modelPath: string): Promise<void> {
   const sets: ThresholdSet[] = [{ name: 'model', thresholds: classifier.thresholds }];
   for (const name of ['default', 'strict', 'kids', 'research']) sets.push({ name, thresholds: await profileThresholds(name) });
   process.stdout.write(`model ${classifier.version}\n${formatSelectionReport(rows, scores, sets)}\n`);
+  process.stdout.write(`\n## where precision reaches each target on the selection set, per head (precision: harmful share of the prompts the head flags; own recall: of the subcategories it scores)\n\n${formatBands(rows, scores)}\n`);
   await classifier.close();
 }
 

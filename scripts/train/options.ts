@@ -33,6 +33,8 @@ export interface TrainOptions {
   positiveWeightCap: number;
   /** Loss weight of examples from the large all-benign sources (gpteacher, clinc150). */
   benignSourceWeight: number;
+  /** Experiments only: train on this hashed fraction of the training split (validation, test and selection stay whole). */
+  trainFraction: number;
   /** Average the weights (sampled every 1,000 steps) from the start of this epoch on; 0 = off. */
   averageFrom: number;
   /** Which weights are exported: the last step's, the best validation epoch's, or the average. */
@@ -54,7 +56,7 @@ export interface TrainOptions {
   seeds: string;
   /** Earlier exported models (any storage or graph this exporter writes) scored on this run's splits, for same-row comparisons. */
   compare: string[];
-  /** Independently seeded replicas (seed, seed+1, …) exported as one network averaging their logits (default 8; `--word-weights` sets it too). */
+  /** Independently seeded replicas (seed, seed+1, …) exported as one network averaging their logits (default 1; `--word-weights` sets it too). */
   replicas: number;
   /** Child processes training replicas at once, each loading the data once (default: one per core). */
   parallel: number;
@@ -62,6 +64,7 @@ export interface TrainOptions {
   worker: number[] | null;
 }
 
+/** Round 6's mix (eight replicas, half at word weight 4), kept for `--word-weights`; round 7 trains one replica by default. */
 export const DEFAULT_WORD_WEIGHTS: readonly number[] = [1, 1, 1, 1, 4, 4, 4, 4];
 
 /** Today's defaults: `npm run train` with no flags trains the committed model. */
@@ -85,18 +88,19 @@ export function defaultTrainOptions(): TrainOptions {
     dropout: 0,
     positiveWeightCap: 5,
     benignSourceWeight: 1,
+    trainFraction: 1,
     averageFrom: 2,
     pick: 'average',
-    // Round 6 (models/MODEL_CARD.md): eight replicas averaged, four at word weight 1 and four at 4,
-    // int4 rows to stay under 25 MB (round 4: four replicas, int8).
+    // Round 7 (models/MODEL_CARD.md): one replica at word weight 1 on the round-7 data (round 6:
+    // eight replicas averaged, four at word weight 4), int4 rows.
     embedding: 'int4',
     charNgramMin: 3,
     wordWeight: 1,
-    wordWeights: [...DEFAULT_WORD_WEIGHTS],
+    wordWeights: null,
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
     seeds: join(REPO_ROOT, 'training', 'seeds'),
     compare: [],
-    replicas: DEFAULT_WORD_WEIGHTS.length,
+    replicas: 1,
     parallel: availableParallelism(),
     worker: null,
   };
@@ -129,6 +133,7 @@ const flagSchemas = {
   dropout: numeric(finite().min(0, { error: 'must be at least 0' }).lt(1, { error: 'must be below 1' })),
   positiveWeightCap: numeric(finite().positive({ error: 'must be greater than 0' })),
   benignSourceWeight: numeric(finite().min(0, { error: 'must be at least 0' })),
+  trainFraction: numeric(finite().gt(0, { error: 'must be above 0' }).max(1, { error: 'must be at most 1' })),
   averageFrom: numeric(integer(0)),
   replicas: numeric(integer(1)),
   parallel: numeric(integer(1)),
@@ -168,6 +173,7 @@ const FLAGS = {
   dropout: { type: 'string' },
   'positive-weight-cap': { type: 'string' },
   'benign-source-weight': { type: 'string' },
+  'train-fraction': { type: 'string' },
   'average-from': { type: 'string' },
   replicas: { type: 'string' },
   parallel: { type: 'string' },
@@ -219,6 +225,7 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
       case 'dropout': options.dropout = flagValue('dropout', flag, value); break;
       case 'positive-weight-cap': options.positiveWeightCap = flagValue('positiveWeightCap', flag, value); break;
       case 'benign-source-weight': options.benignSourceWeight = flagValue('benignSourceWeight', flag, value); break;
+      case 'train-fraction': options.trainFraction = flagValue('trainFraction', flag, value); break;
       case 'average-from': options.averageFrom = flagValue('averageFrom', flag, value); break;
       case 'replicas':
         // N replicas at --word-weight (default 1) unless --word-weights names one per replica.

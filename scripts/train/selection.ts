@@ -124,25 +124,42 @@ export function formatSelectionReport(rows: readonly SelectionRow[], scores: rea
 }
 
 /**
- * Per category, the lowest score at which precision (that category's rows against the unharmful
- * rows) reaches each target: where the profile bands are read from. null = never reached.
+ * Per head, the lowest score (grid of 0.01) at which the head's flags reach each precision target,
+ * precision meaning the share of flagged prompts that are harmful (any WildGuard subcategory: a
+ * harmful prompt flagged under a neighbouring category is still a right flag), with at least 10
+ * flagged prompts (fewer is too little support to set a band by). Reported with the recall of the head's own mapped subcategories and the share of
+ * unharmful prompts flagged: the points the profile bands are read from. null = never reached.
  */
-export function precisionPoints(rows: readonly SelectionRow[], scores: readonly Scores[], head: ClassifierHead, targets: readonly number[]): Array<{ target: number; threshold: number | null; recall: number }> {
-  const category = SELECTION_CATEGORIES.find((c) => c.heads.includes(head));
-  const s: number[] = [];
-  const y: number[] = [];
-  rows.forEach((row, i) => {
-    const positive = row.harmful && (category ? category.subcategories.includes(row.subcategory) : true);
-    if (!positive && row.harmful) return;
-    s.push(scores[i]![head] ?? 0);
-    y.push(positive ? 1 : 0);
-  });
-  const candidates = [...new Set(s.map((v) => Math.round(v * 100) / 100))].sort((a, b) => a - b);
+export function precisionPoints(rows: readonly SelectionRow[], scores: readonly Scores[], head: ClassifierHead, targets: readonly number[]): Array<{ target: number; threshold: number | null; recall: number; unharmfulFlagged: number }> {
+  const subcategories = new Set(SELECTION_CATEGORIES.filter((c) => c.heads.includes(head)).flatMap((c) => c.subcategories));
+  const own = rows.filter((r) => r.harmful && subcategories.has(r.subcategory)).length;
+  const unharmful = rows.filter((r) => !r.harmful).length;
+  const at = (t: number) => {
+    let flagged = 0;
+    let harmful = 0;
+    let ownFlagged = 0;
+    rows.forEach((row, i) => {
+      if ((scores[i]![head] ?? 0) < t) return;
+      flagged++;
+      if (row.harmful) harmful++;
+      if (row.harmful && subcategories.has(row.subcategory)) ownFlagged++;
+    });
+    return { flagged, precision: flagged ? harmful / flagged : 0, recall: own ? ownFlagged / own : 0, unharmfulFlagged: (flagged - harmful) / (unharmful || 1) };
+  };
+  const grid = Array.from({ length: 99 }, (_, i) => (i + 1) / 100).map((t) => ({ t, ...at(t) }));
   return targets.map((target) => {
-    for (const t of candidates) {
-      const at = statsAt(s, y, t);
-      if (at.precision >= target && at.recall > 0) return { target, threshold: t, recall: at.recall };
-    }
-    return { target, threshold: null, recall: 0 };
+    const hit = grid.find((p) => p.flagged >= 10 && p.precision >= target);
+    return hit ? { target, threshold: hit.t, recall: hit.recall, unharmfulFlagged: hit.unharmfulFlagged } : { target, threshold: null, recall: 0, unharmfulFlagged: 0 };
   });
+}
+
+/** The precision points of every moderation head, as a markdown table. */
+export function formatBands(rows: readonly SelectionRow[], scores: readonly Scores[], targets: readonly number[] = [0.6, 0.7, 0.8, 0.9, 0.95, 0.98]): string {
+  const header = ['head', ...targets.map((t) => `t @ P ${t} (own recall, unharmful flagged)`)];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const head of MODERATION_CATEGORIES) {
+    const points = precisionPoints(rows, scores, head, targets);
+    lines.push(`| ${head} | ${points.map((p) => (p.threshold === null ? '-' : `${p.threshold.toFixed(2)} (${p.recall.toFixed(2)}, ${(100 * p.unharmfulFlagged).toFixed(1)} %)`)).join(' | ')} |`);
+  }
+  return lines.join('\n');
 }

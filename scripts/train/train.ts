@@ -32,7 +32,7 @@ import { loadSeeds } from './seeds.ts';
 import { loadSources } from './sources.ts';
 import { formatSelectionReport, loadSelectionSet, selectionFigures } from './selection.ts';
 import type { SelectionRow } from './selection.ts';
-import { tokenize } from '../../src/text/featurize.ts';
+import { fnv1a32, tokenize } from '../../src/text/featurize.ts';
 
 function initEmbeddings(model: ModelParams, vocabulary: readonly string[], glove: Map<string, Float32Array>): number {
   // Scale GloVe rows to the norm of the random rows' neighbourhood so neither dominates the mean.
@@ -96,7 +96,8 @@ function train(
   onEpoch?: (epoch: number) => void,
 ): { losses: number[]; averaged: ModelParams | null } {
   const rng = createRng(options.replicaSeed);
-  const trainItems = items.filter((i) => i.split === 'train');
+  // --train-fraction (experiments): a fixed hashed share of the training split, the same for every replica.
+  const trainItems = items.filter((i) => i.split === 'train' && (options.trainFraction >= 1 || fnv1a32(i.text) / 4294967296 < options.trainFraction));
   // Positive examples of rare heads weigh more (capped); calibration later restores probabilities.
   const posWeight = new Float32Array(HEAD_COUNT);
   for (let k = 0; k < HEAD_COUNT; k++) {

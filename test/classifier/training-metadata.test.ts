@@ -68,7 +68,9 @@ describe('model metadata', () => {
   it('rounds the figures, writes a NaN figure as null, and derives the covered and measurable heads', () => {
     const meta = JSON.parse(formatModelMetadata(buildModelMetadata(input()))) as TrainedModelMetadata;
     expect(meta.version).toBe(`moderation-classifier@${'ab'.repeat(6)}`);
-    expect(meta.training).toMatchObject({ trainSeconds: 12, totalSeconds: 21, epochLosses: [0.12346, 0.1], wordWeights: [1, 1, 1, 1, 4, 4, 4, 4] });
+    expect(meta.training).toMatchObject({ trainSeconds: 12, totalSeconds: 21, epochLosses: [0.12346, 0.1] });
+    const mixed = buildModelMetadata(input({ options: parseTrainOptions(['--word-weights', '1,1,4,4']) }));
+    expect(mixed.training).toMatchObject({ wordWeights: [1, 1, 4, 4], replicas: 4 });
     expect(meta.training.examples).toEqual({ unique: 100, train: 75, validation: 10, test: 15 });
     expect(meta.heldout.perHead[0]).toMatchObject({ head: 'harassment', auprc: null, validationAuprc: 0.8 });
     expect(meta.heldout.perHead[1]!.auprc).toBe(0.8123);
@@ -79,6 +81,7 @@ describe('model metadata', () => {
     expect(none.heldout.meanAuprcWithinSource).toBeNull();
     const plain = buildModelMetadata(input({ options: parseTrainOptions(['--word-weight', '2']) }));
     expect('wordWeights' in plain.training).toBe(false);
+    expect('wordWeights' in buildModelMetadata(input()).training).toBe(false);
   });
 
   it('refuses to write what the schema does not accept', () => {

@@ -26,16 +26,17 @@ describe('parseTrainOptions', () => {
       dropout: 0,
       positiveWeightCap: 5,
       benignSourceWeight: 1,
+      trainFraction: 1,
       averageFrom: 2,
       pick: 'average',
       embedding: 'int4',
       charNgramMin: 3,
       wordWeight: 1,
-      wordWeights: [1, 1, 1, 1, 4, 4, 4, 4],
+      wordWeights: null,
       heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
       seeds: join(REPO_ROOT, 'training', 'seeds'),
       compare: [],
-      replicas: 8,
+      replicas: 1,
       parallel: availableParallelism(),
       worker: null,
     });
@@ -65,14 +66,16 @@ describe('parseTrainOptions', () => {
     expect(parseTrainOptions(['--word-weights', '1,4', '--replicas', '3'])).toMatchObject({ wordWeights: [1, 4], replicas: 2 });
   });
 
-  it('replaces the default mix with --word-weight or --replicas', () => {
-    expect(parseTrainOptions(['--word-weight', '4'])).toMatchObject({ wordWeights: null, wordWeight: 4, replicas: 8 });
+  it('replaces a word-weight mix with --word-weight or --replicas', () => {
+    expect(parseTrainOptions(['--word-weight', '4'])).toMatchObject({ wordWeights: null, wordWeight: 4, replicas: 1 });
+    expect(parseTrainOptions(['--word-weights', '1,1,4,4', '--word-weight', '4'])).toMatchObject({ wordWeights: null, wordWeight: 4 });
+    expect(parseTrainOptions(['--word-weights', '1,4'])).toMatchObject({ wordWeights: [1, 4], replicas: 2 });
     expect(parseTrainOptions(['--replicas', '1'])).toMatchObject({ wordWeights: null, wordWeight: 1, replicas: 1 });
     expect(parseTrainOptions(['--replicas', '4', '--word-weight', '2'])).toMatchObject({ wordWeights: null, wordWeight: 2, replicas: 4 });
   });
 
   it('reads the internal --replica-worker list and refuses a replica past the last', () => {
-    expect(parseTrainOptions(['--replica-worker', '0,2,4']).worker).toEqual([0, 2, 4]);
+    expect(parseTrainOptions(['--replicas', '8', '--replica-worker', '0,2,4']).worker).toEqual([0, 2, 4]);
     expect(() => parseTrainOptions(['--replicas', '2', '--replica-worker', '2'])).toThrow('--replica-worker: replica 2 is not below --replicas 2');
   });
 
