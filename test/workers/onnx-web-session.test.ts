@@ -52,8 +52,14 @@ describe('onnxruntime-web session (the Workers classifier) vs onnxruntime-node',
     expect(heapAfterLoad).toBeGreaterThan(0);
     expect(heapAfterLoad!).toBeLessThan(100_000_000);
     const text = fixture.texts.join(' ');
-    await web.classify([text.repeat(Math.ceil(100_000 / text.length))]);
-    expect(ortHeapBytes()).toBe(heapAfterLoad);
+    const long = text.repeat(Math.ceil(100_000 / text.length));
+    await web.classify([long]);
+    // A small model loads into less heap than one run's tensors need, so the first long text may
+    // grow it once (round 7's 3 MB model: 20.2 → 24.2 MB); after that it holds its size.
+    const afterFirst = ortHeapBytes();
+    expect(afterFirst).toBeLessThan(100_000_000);
+    await web.classify([long]);
+    expect(ortHeapBytes()).toBe(afterFirst);
   });
 
   // Over many windows the two runtimes sum floats in a different order (SIMD kernels): measured
