@@ -28,7 +28,8 @@ export function questionOf(endpoint: GuardedEndpoint, body: JsonObject): string 
   return null;
 }
 
-export function judgeChecksFor(deployment: LoadedDeployment, direction: 'input' | 'output', endpoint: GuardedEndpoint, body: JsonObject): JudgeCheckOptions | undefined {
+/** `enkryptContext`: the request's `enkrypt_context`, which the route takes off the body before the guardrails see it. */
+export function judgeChecksFor(deployment: LoadedDeployment, direction: 'input' | 'output', endpoint: GuardedEndpoint, body: JsonObject, enkryptContext?: string | null): JudgeCheckOptions | undefined {
   const configured = deployment.guardrails.judgeChecks;
   if (!configured) return undefined;
   const checks: { -readonly [K in keyof JudgeCheckOptions]: JudgeCheckOptions[K] } = {};
@@ -38,7 +39,7 @@ export function judgeChecksFor(deployment: LoadedDeployment, direction: 'input' 
     if (configured.bias) checks.bias = { action: configured.bias.action };
     const question = questionOf(endpoint, body);
     if (configured.relevancy && question) checks.relevancy = { question, action: configured.relevancy.action };
-    const context = body['enkrypt_context'];
+    const context = enkryptContext ?? body['enkrypt_context'];
     if (configured.hallucination && typeof context === 'string' && context.trim() !== '') checks.hallucination = { context, action: configured.hallucination.action };
   }
   return Object.keys(checks).length > 0 ? checks : undefined;

@@ -144,7 +144,7 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
       const vault = createPlaceholderVault();
       const texts = slots.map((slot) => slot.text);
       const judgeChecks = judgeChecksFor(ctx.deployment, 'input', ctx.endpoint, received);
-      const outputChecks = judgeChecksFor(ctx.deployment, 'output', ctx.endpoint, received);
+      const outputChecks = judgeChecksFor(ctx.deployment, 'output', ctx.endpoint, received, ctx.enkryptContext);
       const verdicts = await guard.check(texts, 'input', { vault, scopes: slots.map((slot) => slot.scope), ...(judgeChecks ? { judgeChecks } : {}) });
       const enforcement = verdicts.map((verdict) => enforcementOf(verdict.decision, softBlock));
       const warned = enforcement.includes('warn');

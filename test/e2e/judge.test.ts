@@ -135,4 +135,15 @@ describe('policy_violation', () => {
     const fine = await client.chat.completions.create(chat('Tell me about Acme widgets') as OpenAI.ChatCompletionCreateParamsNonStreaming);
     expect(fine.choices[0]!.finish_reason).toBe('stop');
   });
+
+  it('checks the answer against enkrypt_context for hallucination (the context never goes upstream)', async () => {
+    const context = { enkrypt_context: 'Acme launched its widget in 2004.' };
+    const { body } = await stack.postJson<Body>('/v1/chat/completions', { ...chat('Acme launched its widget in 1999, right?'), ...context }, { 'X-Guard-Deployment': 'policy-output' });
+    expect(body.choices![0]!.finish_reason).toBe('content_filter');
+    expect(body.policy_detections.output_guardrails!.detections.map((d) => d.rule_id)).toContain('judge.hallucination');
+    expect(judge.requests.at(-1)!.user).toContain('2004');
+    expect(JSON.stringify(stack.upstream.requests.at(-1)!.body)).not.toContain('enkrypt_context');
+    const { body: consistent } = await stack.postJson<Body>('/v1/chat/completions', { ...chat('Acme launched its widget in 2004, right?'), ...context }, { 'X-Guard-Deployment': 'policy-output' });
+    expect(consistent.choices![0]!.finish_reason).toBe('stop');
+  });
 });
