@@ -24,20 +24,22 @@ export interface ModelRouteDeps extends ForwardDeps, RateLimitDeps {
   counts: RequestCountLimits;
 }
 
-interface ModelRoute {
+export interface ModelRoute {
   endpoint: GuardedEndpoint;
   upstreamPath: string;
   schema: z.ZodType;
   /** Fill a missing `model` from the deployment before validating (Enkrypt requests omit it). */
   modelOptional: boolean;
   flavor: 'openai' | 'enkrypt';
+  /** Per-request count limits checked before the schema (cheap, so a huge body fails fast). */
+  assertCounts?: (body: JsonObject, counts: RequestCountLimits) => void;
 }
 
 const routes: Record<string, ModelRoute> = {
-  '/v1/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: false, flavor: 'openai' },
+  '/v1/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: false, flavor: 'openai', assertCounts: assertChatCounts },
   '/v1/completions': { endpoint: 'completions', upstreamPath: '/completions', schema: completionRequestSchema, modelOptional: false, flavor: 'openai' },
   '/v1/embeddings': { endpoint: 'embeddings', upstreamPath: '/embeddings', schema: embeddingRequestSchema, modelOptional: false, flavor: 'openai' },
-  '/ai-proxy/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: true, flavor: 'enkrypt' },
+  '/ai-proxy/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: true, flavor: 'enkrypt', assertCounts: assertChatCounts },
 };
 
 export function registerModelRoutes(app: Hono<AppEnv>, deps: ModelRouteDeps): void {
@@ -59,14 +61,15 @@ export function takeEnkryptContext(received: JsonObject): { body: JsonObject; co
   return { body, context: context ?? null };
 }
 
-async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: ModelRoute): Promise<Response> {
+/** Validate, admit (rate limits), forward with both guardrails, and answer: one path for every model call. */
+export async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: ModelRoute): Promise<Response> {
   const deployment = c.get('deployment');
   const { body: received, context: enkryptContext } = takeEnkryptContext(await readJsonObjectBody(c.req.raw, deps.maxBodyBytes));
   let body: JsonObject = received;
   if (route.modelOptional && received['model'] === undefined) {
     body = { ...received, model: resolveRequestModel(deployment, undefined) };
   }
-  if (route.endpoint === 'chat.completions') assertChatCounts(body, deps.counts);
+  route.assertCounts?.(body, deps.counts);
   assertValid(route.schema, body);
   const model = resolveRequestModel(deployment, body['model'] as string);
   c.set('model', model);

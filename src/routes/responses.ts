@@ -6,58 +6,31 @@
 import type { Hono } from 'hono';
 import { HttpError } from '../errors.ts';
 import type { GuardCallContext } from '../guardrails/seam.ts';
-import { readJsonObjectBody } from '../http/json-body.ts';
-import { isJsonObject, type JsonObject } from '../http/json.ts';
-import { forwardModelCall } from '../proxy/forward.ts';
-import { resolveRequestModel } from '../proxy/models.ts';
+import { isJsonObject } from '../http/json.ts';
 import { callUpstream, readUpstreamJson } from '../proxy/upstream.ts';
-import { assertValid } from '../validation/issues.ts';
 import { assertResponsesCounts, RESPONSE_ID, responseCreateRequestSchema } from '../validation/responses.ts';
 import type { AppContext, AppEnv } from './context.ts';
-import { takeEnkryptContext, type ModelRouteDeps } from './openai.ts';
-import { admitRequest } from './rate-limit.ts';
-import { estimateRequestTokens, usageTokens } from '../ratelimit/plan.ts';
+import { handleModelCall, type ModelRoute, type ModelRouteDeps } from './openai.ts';
+
+// `model` may be left to the deployment (its default or override), as on the Enkrypt alias.
+const createRoute: ModelRoute = {
+  endpoint: 'responses',
+  upstreamPath: '/responses',
+  schema: responseCreateRequestSchema,
+  modelOptional: true,
+  flavor: 'openai',
+  assertCounts: assertResponsesCounts,
+};
 
 /** Query parameters the resource routes pass on (API reference); anything else stays here. */
 const FORWARDED_QUERY = new Set(['include', 'include[]', 'starting_after', 'include_obfuscation', 'after', 'before', 'limit', 'order']);
 
 export function registerResponsesRoutes(app: Hono<AppEnv>, deps: ModelRouteDeps): void {
-  app.post('/v1/responses', (c) => createResponse(c, deps));
+  app.post('/v1/responses', (c) => handleModelCall(c, deps, createRoute));
   app.get('/v1/responses/:id/input_items', (c) => forwardResource(c, deps, { method: 'GET', suffix: '/input_items', guard: false }));
   app.post('/v1/responses/:id/cancel', (c) => forwardResource(c, deps, { method: 'POST', suffix: '/cancel', guard: true }));
   app.get('/v1/responses/:id', (c) => forwardResource(c, deps, { method: 'GET', suffix: '', guard: true }));
   app.delete('/v1/responses/:id', (c) => forwardResource(c, deps, { method: 'DELETE', suffix: '', guard: false }));
-}
-
-async function createResponse(c: AppContext, deps: ModelRouteDeps): Promise<Response> {
-  const deployment = c.get('deployment');
-  const { body: received, context: enkryptContext } = takeEnkryptContext(await readJsonObjectBody(c.req.raw, deps.maxBodyBytes));
-  // `model` may be left to the deployment (its default or override), as on the Enkrypt alias.
-  const body: JsonObject = received['model'] === undefined ? { ...received, model: resolveRequestModel(deployment, undefined) } : received;
-  assertResponsesCounts(body, deps.counts);
-  assertValid(responseCreateRequestSchema, body);
-  const model = resolveRequestModel(deployment, body['model'] as string);
-  c.set('model', model);
-  c.set('stream', body['stream'] === true);
-  const gate = await admitRequest(c, deps, estimateRequestTokens(body));
-  const result = await forwardModelCall(deps, {
-    tenant: c.get('tenant'),
-    deployment,
-    requestId: c.get('requestId'),
-    tags: c.get('tags'),
-    clientSignal: c.req.raw.signal,
-    endpoint: 'responses',
-    path: '/responses',
-    body: model === body['model'] ? body : { ...body, model },
-    flavor: 'openai',
-    enkryptContext,
-  }).catch((error: unknown) => {
-    gate.refund();
-    throw error;
-  });
-  if (result.kind === 'stream') return gate.observeStream(result.response);
-  gate.settle(usageTokens(result.body));
-  return c.json(result.body, result.status as 200, result.headers);
 }
 
 interface ResourceCall {
