@@ -21,6 +21,7 @@ import {
 import { answerChoices, blockChoice, dropLogprobs, inputTextSlots } from './body-texts.ts';
 import { guardStreamedAnswer } from './stream-guard.ts';
 import { guardResponsesStream } from './responses-stream.ts';
+import type { GuardedStreamOptions } from './stream-text.ts';
 import { blockResponse, responsesInputSlots, responsesOutputSlots, responsesSystemTexts } from './responses-texts.ts';
 import { newDecisionId, noopAuditSink, type AuditSink } from '../ops/audit.ts';
 import { writeAudit } from './audit.ts';
@@ -193,32 +194,24 @@ export function createProxyGuardrails(options: ProxyGuardrailsOptions = {}): Pro
               streamed: true,
             });
           };
-          if (ctx.endpoint === 'responses') {
-            return guardResponsesStream(stream, {
-              guard: output,
-              softBlock: softBlockOf(ctx, output),
-              vault,
-              context,
-              ...(outputChecks ? { judgeChecks: outputChecks } : {}),
-              holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
-              idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
-              extensions,
-              onFinish,
-              blockMessage: (verdicts) => outputBlockMessage(verdicts),
-            });
-          }
-          return guardStreamedAnswer(stream, {
+          const common: GuardedStreamOptions = {
             guard: output,
-            endpoint: ctx.endpoint,
             softBlock: softBlockOf(ctx, output),
             vault,
             context,
             ...(outputChecks ? { judgeChecks: outputChecks } : {}),
             holdBackChars: streamMode === 'buffer' ? Number.POSITIVE_INFINITY : output.profile.streamHoldBackChars,
             idleTimeoutMs: ctx.deployment.upstream.streamIdleTimeoutMs,
-            choices: typeof received['n'] === 'number' ? received['n'] : 1,
             extensions,
             onFinish,
+          };
+          if (ctx.endpoint === 'responses') {
+            return guardResponsesStream(stream, { ...common, blockMessage: (verdicts) => outputBlockMessage(verdicts) });
+          }
+          return guardStreamedAnswer(stream, {
+            ...common,
+            endpoint: ctx.endpoint,
+            choices: typeof received['n'] === 'number' ? received['n'] : 1,
           });
         },
       };

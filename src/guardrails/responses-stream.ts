@@ -8,19 +8,14 @@
 // content_filter, the output replaced by a refusal.
 
 import type { Verdict } from '../guard/types.ts';
-import { jsonNestingDepth, MAX_JSON_DEPTH } from '../http/json-body.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import { formatFieldPath } from '../validation/field-path.ts';
 import { blockedOutput, outputItemTexts, writeAt } from './responses-texts.ts';
-import { eventData } from './sse.ts';
+import { eventData, parseEventObject } from './sse.ts';
 import { relayGuardedSse, type SseRelayControl } from './sse-relay.ts';
-import { createStreamTextChecker, type FieldText, type Piece, type StreamTextOptions } from './stream-text.ts';
+import { createStreamTextChecker, type FieldText, type Piece, type GuardedStreamOptions } from './stream-text.ts';
 
-export interface ResponsesStreamOptions extends StreamTextOptions {
-  /** Longest wait for the next upstream chunk before the stream ends with an error event. */
-  readonly idleTimeoutMs: number;
-  /** Top-level fields for the final response object (`policy_detections`). */
-  readonly extensions: (output: readonly Verdict[], outputParams: readonly string[]) => Record<string, JsonValue>;
+export interface ResponsesStreamOptions extends GuardedStreamOptions {
   /** The refusal text of a blocked answer. */
   readonly blockMessage: (output: readonly Verdict[]) => string;
 }
@@ -224,15 +219,8 @@ export function guardResponsesStream(upstream: ReadableStream<Uint8Array>, optio
         queue.push({ raw, name: null, data: null, pieces: [], wholes: [] });
         continue;
       }
-      let data: unknown;
-      try {
-        // Too deep to clone or serialise without overflowing the stack: as malformed as bad JSON.
-        if (jsonNestingDepth(payload) > MAX_JSON_DEPTH) throw new Error('nested too deep');
-        data = JSON.parse(payload);
-      } catch {
-        return control.fail('The upstream sent a malformed stream event.', 'upstream_invalid_response');
-      }
-      if (!isJsonObject(data)) return control.fail('The upstream sent a malformed stream event.', 'upstream_invalid_response');
+      const data = parseEventObject(payload);
+      if (!data) return control.fail('The upstream sent a malformed stream event.', 'upstream_invalid_response');
       const type = typeof data['type'] === 'string' ? data['type'] : '';
       if (typeof data['sequence_number'] === 'number') lastSequence = Math.max(lastSequence, data['sequence_number']);
       if ((STARTS.has(type) || ENDS.has(type)) && isJsonObject(data['response'])) snapshot = { ...data['response'], output: [] };

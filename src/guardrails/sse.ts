@@ -2,6 +2,9 @@
 // arrive: lines end in CRLF, LF or CR and are normalised to LF; a chunk that ends in CR may be half
 // of a CRLF, so that CR waits for the next chunk. Events come out without their blank-line end.
 
+import { jsonNestingDepth, MAX_JSON_DEPTH } from '../http/json-body.ts';
+import { isJsonObject, type JsonObject } from '../http/json.ts';
+
 export interface SseSplitter {
   /** The complete events in `bytes` plus what was buffered before. */
   push(bytes: Uint8Array): string[];
@@ -52,4 +55,19 @@ export function eventData(event: string): string | null {
   const lines = event.split('\n').filter((line) => line.startsWith('data:'));
   if (lines.length === 0) return null;
   return lines.map((line) => line.slice(line.startsWith('data: ') ? 6 : 5)).join('\n');
+}
+
+/**
+ * An event payload as a JSON object, or null when it is malformed: bad JSON, not an object, or nested
+ * too deep to clone or serialise without overflowing the stack.
+ */
+export function parseEventObject(payload: string): JsonObject | null {
+  if (jsonNestingDepth(payload) > MAX_JSON_DEPTH) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  return isJsonObject(parsed) ? parsed : null;
 }

@@ -8,34 +8,16 @@
 // The text checks live in stream-text.ts and the read loop in sse-relay.ts, shared with the
 // Responses stream guard; this file is the chat/completions chunk shape.
 
-import type { PlaceholderVault } from '../guard/redaction.ts';
-import type { DetectionContext, Guard, JudgeCheckOptions, Verdict } from '../guard/types.ts';
-import { jsonNestingDepth, MAX_JSON_DEPTH } from '../http/json-body.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import type { GuardedEndpoint } from './seam.ts';
-import { eventData } from './sse.ts';
+import { eventData, parseEventObject } from './sse.ts';
 import { relayGuardedSse, type SseRelayControl } from './sse-relay.ts';
-import { createStreamTextChecker, type Piece, type StreamTextOptions } from './stream-text.ts';
+import { createStreamTextChecker, type GuardedStreamOptions, type Piece } from './stream-text.ts';
 
-export interface StreamGuardOptions {
-  readonly guard: Guard;
+export interface StreamGuardOptions extends GuardedStreamOptions {
   readonly endpoint: GuardedEndpoint;
-  readonly softBlock: 'block' | 'warn';
-  /** The request's vault: placeholders the upstream writes back are restored for the client. */
-  readonly vault: PlaceholderVault;
-  /** The request's context for detectors that compare against it (system_prompt). */
-  readonly context?: DetectionContext;
-  /** The deployment's judge checks for the answer; windows skip the whole-answer ones (relevancy, hallucination). */
-  readonly judgeChecks?: JudgeCheckOptions;
-  /** Characters of each text held back until later text can no longer change them; Infinity checks the whole answer first. */
-  readonly holdBackChars: number;
-  /** Longest wait for the next upstream chunk before the stream ends with an error event. */
-  readonly idleTimeoutMs: number;
   /** How many choices the request asked for (`n`). */
   readonly choices: number;
-  /** Top-level fields for the chunk that reports the output checks (`policy_detections`). */
-  readonly extensions: (output: readonly Verdict[], outputParams: readonly string[]) => Record<string, JsonValue>;
-  readonly onFinish?: StreamTextOptions['onFinish'];
 }
 
 interface QueuedEvent {
@@ -161,15 +143,8 @@ export function guardStreamedAnswer(upstream: ReadableStream<Uint8Array>, option
         sawDone = true;
         continue;
       }
-      let parsed: unknown;
-      try {
-        // Too deep to clone or serialise without overflowing the stack: as malformed as bad JSON.
-        if (jsonNestingDepth(data) > MAX_JSON_DEPTH) throw new Error('nested too deep');
-        parsed = JSON.parse(data);
-      } catch {
-        return control.fail('The upstream sent a malformed stream event.', 'upstream_invalid_response');
-      }
-      if (!isJsonObject(parsed)) return control.fail('The upstream sent a malformed stream event.', 'upstream_invalid_response');
+      const parsed = parseEventObject(data);
+      if (!parsed) return control.fail('The upstream sent a malformed stream event.', 'upstream_invalid_response');
       template ??= parsed;
       if (Array.isArray(parsed['choices']) && parsed['choices'].length === 0 && parsed['usage'] !== undefined) {
         usage = raw;

@@ -8,6 +8,7 @@
 import { enforcementOf } from '../guard/decision.ts';
 import { createStreamingRestorer, restorePlaceholders, type PlaceholderVault, type Redaction, type StreamingRestorer } from '../guard/redaction.ts';
 import type { Detection, DetectionContext, Guard, JudgeCheckOptions, Verdict } from '../guard/types.ts';
+import type { JsonValue } from '../http/json.ts';
 
 export interface StreamTextOptions {
   readonly guard: Guard;
@@ -22,6 +23,14 @@ export interface StreamTextOptions {
   readonly onFinish?: (checked: ReadonlyArray<{ readonly verdict: Verdict; readonly param: string }>, fieldTexts: ReadonlyMap<string, string>) => void;
   /** The deployment's judge checks for the answer; windows skip the whole-answer ones (relevancy, hallucination). */
   readonly judgeChecks?: JudgeCheckOptions;
+}
+
+/** What both streamed-answer guards (chat/completions chunks and Responses events) take. */
+export interface GuardedStreamOptions extends StreamTextOptions {
+  /** Longest wait for the next upstream chunk before the stream ends with an error event. */
+  readonly idleTimeoutMs: number;
+  /** Top-level fields for the part that reports the output checks (`policy_detections`). */
+  readonly extensions: (output: readonly Verdict[], outputParams: readonly string[]) => Record<string, JsonValue>;
 }
 
 export interface FieldText {
