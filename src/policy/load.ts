@@ -9,7 +9,8 @@ import { collectProblems, PolicyLoadError, type PolicyProblem } from './errors.t
 import { interpolateDocument, type EnvMap } from './interpolate.ts';
 import { attachProfiles } from './profiles/attach.ts';
 import { resolveTenantRateLimits, toLoadedRateLimit } from './rate-limits.ts';
-import { ENV_REFERENCE, tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
+import { missingSecret, readSecret } from './secrets.ts';
+import { tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
 import type { GuardFactory, LoadedDeployment, LoadedJudgeChecks, ParsedTenant, PolicyFile, PolicySnapshot } from './types.ts';
 import { describeSchemaIssue, parsePolicyFile } from './yaml.ts';
 
@@ -18,6 +19,12 @@ const TENANT_FILE = /^tenants\/([^/]+)\.ya?ml$/;
 export interface LoadPolicyOptions<G> {
   /** Builds each profile's guard at load; without it tenants get no guards (tests of the loader alone). */
   buildGuard?: GuardFactory<G>;
+  /**
+   * Whether every required secret reference (`${NAME}` in api_keys, upstream and judge api_key)
+   * must be set in `env` (default true). Only a lint of the files alone, run where
+   * the secrets are not (a CI job, the Workers build), passes false.
+   */
+  checkSecrets?: boolean;
 }
 
 /**
@@ -33,7 +40,7 @@ export async function loadPolicySnapshot<G = never>(files: readonly PolicyFile[]
   for (const file of sorted) {
     const match = TENANT_FILE.exec(file.path);
     if (!match) continue;
-    const loaded = await loadTenantFile(file, match[1] ?? '', env, problems);
+    const loaded = await loadTenantFile(file, { expectedName: match[1] ?? '', env, checkSecrets: options.checkSecrets ?? true }, problems);
     if (!loaded) continue;
     if (parsed.has(loaded.tenant.name)) {
       problems.push({ file: file.path, line: null, column: null, field: 'tenant', message: `tenant "${loaded.tenant.name}" is defined twice` });
@@ -44,7 +51,7 @@ export async function loadPolicySnapshot<G = never>(files: readonly PolicyFile[]
   if (problems.length === 0 && parsed.size === 0) {
     problems.push({ file: 'tenants/', line: null, column: null, field: '', message: 'no tenant files found (expected tenants/<name>.yaml)' });
   }
-  const tenants = attachProfiles({ files: sorted, tenants: parsed, problems, version, buildGuard: options.buildGuard, env });
+  const tenants = attachProfiles({ files: sorted, tenants: parsed, problems, version, buildGuard: options.buildGuard, env, checkSecrets: options.checkSecrets ?? true });
   if (problems.length > 0) throw new PolicyLoadError(problems);
 
   const authEnabled = [...tenants.values()].some((tenant) => tenant.apiKeyHashes.length > 0);
@@ -58,12 +65,14 @@ export async function loadPolicySnapshot<G = never>(files: readonly PolicyFile[]
   });
 }
 
-async function loadTenantFile(
-  file: PolicyFile,
-  expectedName: string,
-  env: EnvMap,
-  problems: PolicyProblem[],
-): Promise<ParsedTenant | null> {
+interface TenantFileContext {
+  readonly expectedName: string;
+  readonly env: EnvMap;
+  readonly checkSecrets: boolean;
+}
+
+async function loadTenantFile(file: PolicyFile, context: TenantFileContext, problems: PolicyProblem[]): Promise<ParsedTenant | null> {
+  const { expectedName, env } = context;
   const parsedFile = collectProblems(problems, () => parsePolicyFile(file));
   if (!parsedFile) return null;
   const locate = (path: readonly PropertyKey[], message: string): PolicyProblem => parsedFile.problemAt(path, message);
@@ -83,6 +92,12 @@ async function loadTenantFile(
   }
   const definition = parsed.data;
   const before = problems.length;
+  if (context.checkSecrets) {
+    for (const { path, reference } of secretReferences(definition)) {
+      const missing = missingSecret(reference, env);
+      if (missing) problems.push(locate(path, missing));
+    }
+  }
   if (definition.tenant !== expectedName) {
     problems.push(locate(['tenant'], `must match the file name "${expectedName}"`));
   }
@@ -122,8 +137,18 @@ function isSecretPath(path: readonly (string | number)[]): boolean {
   );
 }
 
+/** Every secret reference of a tenant file with its path (rate_limits keys must repeat an api_keys entry). */
+function secretReferences(definition: TenantFile): { path: (string | number)[]; reference: string }[] {
+  const found: { path: (string | number)[]; reference: string }[] = [];
+  definition.api_keys.forEach((reference, index) => found.push({ path: ['api_keys', index], reference }));
+  definition.deployments.forEach((deployment, index) => {
+    if (deployment.upstream.api_key) found.push({ path: ['deployments', index, 'upstream', 'api_key'], reference: deployment.upstream.api_key });
+  });
+  return found;
+}
+
 function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, env: EnvMap): LoadedDeployment {
-  const apiKey = deployment.upstream.api_key ? readReference(deployment.upstream.api_key, env).trim() : '';
+  const apiKey = deployment.upstream.api_key ? readSecret(deployment.upstream.api_key, env) : '';
   return Object.freeze({
     name: deployment.name,
     tenant,
@@ -170,14 +195,9 @@ async function resolveProxyKeyHashes(definition: TenantFile, env: EnvMap): Promi
 async function proxyKeyDigests(entry: string, env: EnvMap): Promise<Uint8Array[]> {
   if (entry.startsWith('sha256:')) return [fromHex(entry.slice('sha256:'.length).toLowerCase())];
   const hashes: Uint8Array[] = [];
-  for (const key of readReference(entry, env).split(',')) {
+  for (const key of readSecret(entry, env).split(',')) {
     const trimmed = key.trim();
     if (trimmed !== '') hashes.push(sha256(trimmed));
   }
   return hashes;
-}
-
-function readReference(reference: string, env: EnvMap): string {
-  const variable = ENV_REFERENCE.exec(reference)?.[1];
-  return variable ? (env[variable] ?? '') : '';
 }

@@ -3,9 +3,8 @@
 // `tenantFileSchema` (profiles, rules) with `.extend({...})`.
 
 import { z } from 'zod';
+import { ENV_REFERENCE } from './secrets.ts';
 
-/** `${NAME}`: a reference to an environment variable, the only way a secret may appear in a file. */
-export const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 /** `sha256:<64 hex>`: the digest of a proxy key, safe to commit. */
 export const SHA256_KEY = /^sha256:[0-9a-fA-F]{64}$/;
 
@@ -16,14 +15,14 @@ const name = z
 export const proxyKeyEntrySchema = z
   .string()
   .refine((value) => ENV_REFERENCE.test(value) || SHA256_KEY.test(value), {
-    message: 'must be "sha256:<64 hex digits>" or an environment reference "${NAME}"; plain keys are not allowed in policy files',
+    message: 'must be "sha256:<64 hex digits>" or an environment reference "${NAME}" (or "${NAME:-}" when it may be unset); plain keys are not allowed in policy files',
   });
 
 export const upstreamSchema = z.strictObject({
   base_url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
   api_key: z
     .string()
-    .regex(ENV_REFERENCE, 'must be an environment reference "${NAME}"; plain keys are not allowed in policy files')
+    .regex(ENV_REFERENCE, 'must be an environment reference "${NAME}" (or "${NAME:-}" when it may be unset); plain keys are not allowed in policy files')
     .optional(),
   timeout_ms: z.int().min(1).max(600_000).default(60_000),
   /** Longest wait between two chunks of a streamed answer; default: timeout_ms. */

@@ -21,6 +21,8 @@ deployments:
       api_key: \${UPSTREAM}
 `;
 
+const SECRETS = { KEYS: 'k1', UPSTREAM: 'sk-up' };
+
 async function loadError(content: string, env: Record<string, string> = {}, path = 'tenants/acme.yaml'): Promise<PolicyLoadError> {
   const error = await loadPolicySnapshot([{ path, content }, ...PROFILES], env).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(PolicyLoadError);
@@ -40,15 +42,16 @@ describe('loadPolicySnapshot', () => {
   });
 
   it('turns auth off when no tenant has a key, serving the default tenant', async () => {
-    const snapshot = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }, ...PROFILES], {});
+    const optional = VALID.replace('${KEYS}', '${KEYS:-}').replace('${UPSTREAM}', '${UPSTREAM:-}');
+    const snapshot = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: optional }, ...PROFILES], {});
     expect(snapshot.authEnabled).toBe(false);
     expect(snapshot.anonymousTenant?.name).toBe('acme');
     expect(snapshot.tenants.get('acme')!.defaultDeployment.upstream.apiKey).toBeNull();
   });
 
   it('changes the version when any file changes', async () => {
-    const a = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }, ...PROFILES], {});
-    const b = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: `${VALID}\n# edited\n` }, ...PROFILES], {});
+    const a = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }, ...PROFILES], SECRETS);
+    const b = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: `${VALID}\n# edited\n` }, ...PROFILES], SECRETS);
     expect(a.version).not.toBe(b.version);
   });
 
@@ -57,6 +60,26 @@ describe('loadPolicySnapshot', () => {
     expect(error.problems[0]).toMatchObject({ file: 'tenants/acme.yaml', line: 3, field: 'api_keys[0]' });
     expect(error.message).toContain('tenants/acme.yaml:3:5: api_keys[0]: must be "sha256:');
     expect(error.message).not.toContain('sk-plain-text-key');
+  });
+
+  it('refuses an unset or empty secret reference, naming the variable, file, line and field', async () => {
+    const unset = await loadError(VALID, { KEYS: 'k1' });
+    expect(unset.problems).toEqual([
+      expect.objectContaining({ file: 'tenants/acme.yaml', line: 9, field: 'deployments[0].upstream.api_key', message: expect.stringContaining('environment variable UPSTREAM is not set') }),
+    ]);
+    expect(unset.message).toContain('tenants/acme.yaml:9:');
+    const empty = await loadError(VALID, { KEYS: '  ', UPSTREAM: 'sk-up' });
+    expect(empty.problems).toEqual([expect.objectContaining({ line: 3, field: 'api_keys[0]', message: expect.stringContaining('environment variable KEYS is empty') })]);
+  });
+
+  it('loads `${NAME:-}` secrets that may be absent as none, and lints without secrets when asked', async () => {
+    const optional = VALID.replace('${UPSTREAM}', '${UPSTREAM:-}');
+    const snapshot = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: optional }, ...PROFILES], { KEYS: 'k1' });
+    expect(snapshot.tenants.get('acme')!.defaultDeployment.upstream.apiKey).toBeNull();
+    const linted = await loadPolicySnapshot([{ path: 'tenants/acme.yaml', content: VALID }, ...PROFILES], {}, { checkSecrets: false });
+    expect(linted.authEnabled).toBe(false);
+    const other = await loadError(VALID.replace('${UPSTREAM}', '${UPSTREAM:-sk-default}'), SECRETS);
+    expect(other.problems[0]).toMatchObject({ field: 'deployments[0].upstream.api_key', message: expect.stringContaining('environment reference') });
   });
 
   it('rejects a plain upstream key', async () => {
@@ -95,7 +118,7 @@ describe('loadPolicySnapshot', () => {
   });
 
   it('requires the default deployment to exist and the tenant name to match the file', async () => {
-    const error = await loadError(VALID.replace('default_deployment: main', 'default_deployment: other'), {}, 'tenants/other-name.yaml');
+    const error = await loadError(VALID.replace('default_deployment: main', 'default_deployment: other'), SECRETS, 'tenants/other-name.yaml');
     expect(error.problems.map((problem) => problem.field).sort()).toEqual(['default_deployment', 'tenant']);
   });
 

@@ -42,7 +42,7 @@ function sourceFor(dir: string) {
 export async function loadForLint(dir: string): Promise<PolicySnapshot<Guard>> {
   const engine = createRe2Engine();
   const buildGuard = createGuardFactory({ classifier: lintOnlyClassifier, buildDetectors: (options) => buildDetectors(options, engine) });
-  return loadPolicySnapshot(await sourceFor(dir).read(), process.env, { buildGuard });
+  return loadPolicySnapshot(await sourceFor(dir).read(), process.env, { buildGuard, checkSecrets: false });
 }
 
 export interface LoadedPolicies {
@@ -55,7 +55,7 @@ export async function loadWithClassifier(dir: string, modelPath?: string): Promi
   const engine = createRe2Engine();
   const buildGuard = createGuardFactory({ classifier, cache: createClassifierCache(), buildDetectors: (options) => buildDetectors(options, engine) });
   try {
-    return { snapshot: await loadPolicySnapshot(await sourceFor(dir).read(), process.env, { buildGuard }), classifier };
+    return { snapshot: await loadPolicySnapshot(await sourceFor(dir).read(), process.env, { buildGuard, checkSecrets: false }), classifier };
   } catch (error) {
     await classifier.close?.();
     throw error;

@@ -22,6 +22,8 @@ export interface AttachProfilesInput<G> {
   readonly buildGuard: GuardFactory<G> | undefined;
   /** For `${ENV}` references in profiles' judge blocks. */
   readonly env?: EnvMap;
+  /** Whether an enabled judge's required `${NAME}` key must be set in env (false: a lint of the files alone). */
+  readonly checkSecrets?: boolean;
 }
 
 /** The tenants with their profile registries and guards; an empty map when there were problems. */
@@ -51,12 +53,13 @@ export function attachProfiles<G>(input: AttachProfilesInput<G>): Map<string, Lo
   }
   if (problems.length > 0) return new Map();
 
-  const shipped = collectProblems(problems, () => loadShippedProfiles(shippedSources, input.env));
+  const secretEnv = input.checkSecrets ? (input.env ?? {}) : undefined;
+  const shipped = collectProblems(problems, () => loadShippedProfiles(shippedSources, input.env, secretEnv));
   if (!shipped) return new Map();
 
   const registries = new Map<string, ProfileRegistry>();
   for (const [name, parsed] of tenants) {
-    const registry = collectProblems(problems, () => resolveTenantProfiles(name, tenantSources.get(name) ?? [], shipped, input.env));
+    const registry = collectProblems(problems, () => resolveTenantProfiles(name, tenantSources.get(name) ?? [], shipped, input.env, secretEnv));
     if (!registry) continue;
     checkProfileFileNames(registry, name, problems);
     checkDeploymentProfiles(parsed, registry, problems);

@@ -10,6 +10,7 @@ import { PII_TYPES, SECRET_TYPES, type DetectorSuiteOptions, type PiiType, type 
 import { findFloorViolations, MINORS_BLOCK_CEILING, MINORS_CATEGORY, requireMinorsRules } from './floor.ts';
 import type { PrefilterStage, ProfileRegistry, ResolvedBand, ResolvedDirection, ResolvedJudgePolicy, ResolvedProfile, ResolvedRule, StagePolicy } from './types.ts';
 import { interpolateDocument, type EnvMap } from '../interpolate.ts';
+import { missingSecret, parseSecretReference } from '../secrets.ts';
 import {
   ProfileSchema,
   type ChatRole,
@@ -214,7 +215,8 @@ function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', 
   };
 }
 
-function resolveJudge(config: ProfileConfig, chain: readonly ParsedPolicyFile[]): ResolvedJudgePolicy {
+/** `secretEnv`: where an enabled judge's required `${NAME}` key must be set; undefined skips the check (a lint). */
+function resolveJudge(config: ProfileConfig, chain: readonly ParsedPolicyFile[], secretEnv: EnvMap | undefined): ResolvedJudgePolicy {
   const judge = config.judge;
   const onError = judge?.on_error === 'classifier' ? 'fallback' : judge?.on_error;
   const base = stage({ mode: judge?.mode, on_error: onError, timeout_ms: judge?.timeout_ms }, DEFAULT_JUDGE);
@@ -223,13 +225,15 @@ function resolveJudge(config: ProfileConfig, chain: readonly ParsedPolicyFile[])
     throw errorAt(chain, ['judge', 'base_url'], 'an enabled judge needs base_url, an OpenAI-compatible endpoint such as http://127.0.0.1:8000/v1');
   }
   if (enabled && judge?.model === undefined) throw errorAt(chain, ['judge', 'model'], 'an enabled judge needs model');
+  const missingKey = enabled && secretEnv && judge?.api_key ? missingSecret(judge.api_key, secretEnv) : null;
+  if (missingKey) throw errorAt(chain, ['judge', 'api_key'], missingKey);
   const verdict = judge?.verdict ?? 'json';
   return {
     ...base,
     enabled,
     model: judge?.model ?? null,
     baseUrl: judge?.base_url?.replace(/\/+$/, '') ?? null,
-    apiKeyEnv: judge?.api_key?.slice(2, -1) ?? null,
+    apiKeyEnv: (judge?.api_key && parseSecretReference(judge.api_key)?.variable) || null,
     verdict,
     maxTokens: judge?.max_tokens ?? (verdict === 'json' ? JUDGE_DEFAULTS.maxTokensJson : JUDGE_DEFAULTS.maxTokensLlamaGuard),
     temperature: judge?.temperature ?? JUDGE_DEFAULTS.temperature,
@@ -254,7 +258,10 @@ function withJudgeEnv(parsed: ParsedPolicyFile, env: EnvMap): ParsedPolicyFile {
   return { ...parsed, data: { ...parsed.data, judge: value } };
 }
 
-function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; lineage: string[]; chain: readonly ParsedPolicyFile[] }): ResolvedProfile {
+function resolveProfile(
+  config: ProfileConfig,
+  meta: { tenant: string | null; lineage: string[]; chain: readonly ParsedPolicyFile[]; secretEnv: EnvMap | undefined },
+): ResolvedProfile {
   const violation = findFloorViolations(config)[0];
   if (violation) throw errorAt(meta.chain, violation.path, violation.message);
   return {
@@ -264,7 +271,7 @@ function resolveProfile(config: ProfileConfig, meta: { tenant: string | null; li
     lineage: meta.lineage,
     files: meta.chain.map((source) => source.path),
     softBlock: config.soft_block ?? 'block',
-    judge: resolveJudge(config, meta.chain),
+    judge: resolveJudge(config, meta.chain, meta.secretEnv),
     languages: { classifier: config.languages?.classifier ?? ['en'], unsupportedAction: config.languages?.unsupported_action ?? 'allow' },
     input: resolveDirection(config, 'input', meta.chain),
     output: resolveDirection(config, 'output', meta.chain),
@@ -287,14 +294,14 @@ const rawByRegistry = new WeakMap<ProfileRegistry, ReadonlyMap<string, LoadedPro
  * Load the shipped profiles (policies/profiles/*.yaml). Each must be complete (no `extends`) and
  * all five names must be present.
  */
-export function loadShippedProfiles(sources: readonly PolicyFile[], env: EnvMap = {}): ProfileRegistry {
+export function loadShippedProfiles(sources: readonly PolicyFile[], env: EnvMap = {}, secretEnv?: EnvMap): ProfileRegistry {
   const loaded = new Map<string, LoadedProfile>();
   for (const source of sources) {
     const parsed = withJudgeEnv(parsePolicyFile(source), env);
     const config = validate(parsed.data, [parsed]);
     if (config.extends !== undefined) throw errorAt([parsed], ['extends'], 'shipped profiles are complete and cannot extend another');
     if (loaded.has(config.profile)) throw errorAt([parsed], ['profile'], `profile '${config.profile}' is defined twice`);
-    const resolved = resolveProfile(config, { tenant: null, lineage: [config.profile], chain: [parsed] });
+    const resolved = resolveProfile(config, { tenant: null, lineage: [config.profile], chain: [parsed], secretEnv });
     loaded.set(config.profile, { raw: parsed.data, chain: [parsed], resolved });
   }
   const missing = SHIPPED_PROFILE_NAMES.filter((name) => !loaded.has(name));
@@ -308,7 +315,13 @@ export function loadShippedProfiles(sources: readonly PolicyFile[], env: EnvMap 
  * complete on its own. A tenant profile may reuse a shipped name to replace it for that tenant.
  * The result holds the shipped profiles plus the tenant's.
  */
-export function resolveTenantProfiles(tenant: string, sources: readonly PolicyFile[], shipped: ProfileRegistry, env: EnvMap = {}): ProfileRegistry {
+export function resolveTenantProfiles(
+  tenant: string,
+  sources: readonly PolicyFile[],
+  shipped: ProfileRegistry,
+  env: EnvMap = {},
+  secretEnv?: EnvMap,
+): ProfileRegistry {
   const base = rawByRegistry.get(shipped);
   if (!base) throw new Error('resolveTenantProfiles needs the registry returned by loadShippedProfiles');
   const pending = new Map<string, ParsedPolicyFile>();
@@ -345,7 +358,7 @@ export function resolveTenantProfiles(tenant: string, sources: readonly PolicyFi
       lineage = [name, ...parent.resolved.lineage];
     }
     const config = validate(merged, chain);
-    const resolved = resolveProfile(config, { tenant, lineage, chain });
+    const resolved = resolveProfile(config, { tenant, lineage, chain, secretEnv });
     const entry = { raw: merged, chain, resolved };
     visiting.delete(name);
     done.set(name, entry);

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { MODERATION_CATEGORIES } from '../../categories.ts';
+import { ENV_REFERENCE } from '../secrets.ts';
 import { PII_TYPES, SECRET_TYPES } from './detector-options.ts';
 
 const Probability = z.number().min(0).max(1);
@@ -194,8 +195,8 @@ export const OutputPolicySchema = z.strictObject({
   stream_hold_back_chars: z.number().int().min(16).max(100_000).optional(),
 });
 
-/** `${NAME}`: the judge's key must be an environment reference, never a plain key in a file. */
-const JudgeKeyReference = z.string().regex(/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/, 'must be an environment reference "${NAME}"; plain keys are not allowed in policy files');
+/** `${NAME}` (or `${NAME:-}`, optional): the judge's key must be an environment reference, never a plain key in a file. */
+const JudgeKeyReference = z.string().regex(ENV_REFERENCE, 'must be an environment reference "${NAME}" (or "${NAME:-}" when it may be unset); plain keys are not allowed in policy files');
 /** Empty (an unset `${VAR:-}`) counts as absent. */
 const blankAsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 

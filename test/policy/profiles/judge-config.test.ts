@@ -31,7 +31,7 @@ describe('profile judge blocks', () => {
   it('resolves every field, with defaults, reading base_url and model from the environment', async () => {
     const snapshot = await loadPolicySnapshot(
       files('profile: judged\nextends: default\njudge:\n  enabled: true\n  base_url: ${J_URL}/\n  model: ${J_MODEL:-guard-small}\n  api_key: ${J_KEY}\n  on_error: classifier\n  gray_band: { hate: { from: 0.3, to: 0.8 } }\n'),
-      { J_URL: 'http://127.0.0.1:8000/v1' },
+      { J_URL: 'http://127.0.0.1:8000/v1', J_KEY: 'sk-judge' },
     );
     const judge = snapshot.tenants.get('acme')!.profiles.get('judged')!.judge;
     expect(judge).toEqual({
@@ -72,6 +72,16 @@ describe('profile judge blocks', () => {
     expect(unset.problems[0]!.message).toContain('NOPE');
     const typo = await loadError(files('profile: judged\nextends: default\njudge: { enabled: false, max_token: 5 }\n'));
     expect(typo.problems[0]).toMatchObject({ field: 'judge.max_token' });
+  });
+
+  it('an enabled judge needs its `${NAME}` key set (a load error naming it); `${NAME:-}` or a disabled judge does not', async () => {
+    const judged = (key: string, enabled = 'true') => files(`profile: judged\nextends: default\njudge:\n  enabled: ${enabled}\n  base_url: http://127.0.0.1:8000/v1\n  model: m\n  api_key: ${key}\n`);
+    const unset = await loadError(judged('${J_KEY}'));
+    expect(unset.problems).toEqual([expect.objectContaining({ file: 'tenants/acme/profiles/judged.yaml', line: 7, field: 'judge.api_key', message: expect.stringContaining('environment variable J_KEY is not set') })]);
+    const optional = await loadPolicySnapshot(judged('${J_KEY:-}'), {});
+    expect(optional.tenants.get('acme')!.profiles.get('judged')!.judge).toMatchObject({ enabled: true, apiKeyEnv: 'J_KEY' });
+    const disabled = await loadPolicySnapshot(judged('${J_KEY}', 'false'), {});
+    expect(disabled.tenants.get('acme')!.profiles.get('judged')!.judge.enabled).toBe(false);
   });
 
   it('enabled: auto is on exactly when base_url is set', async () => {
