@@ -13,7 +13,9 @@ import { passThroughGuardrails, type ProxyGuardrails } from './guardrails/seam.t
 import { noopAuditSink, type AuditSink } from './ops/audit.ts';
 import { noopMetrics, secondsSince, type Metrics } from './ops/metrics.ts';
 import { createReadiness, type CheckResult, type Readiness } from './ops/readiness.ts';
+import { finishServerSpan, runInContext, startServerSpan } from './ops/tracing.ts';
 import type { FetchLike } from './proxy/upstream.ts';
+import { createUpstreamMetrics } from './proxy/upstream-telemetry.ts';
 import { tenantContextMiddleware, type AppEnv } from './routes/context.ts';
 import { registerModelListRoutes } from './routes/models.ts';
 import { registerModerationRoutes } from './routes/moderations.ts';
@@ -84,8 +86,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const requestId = resolveRequestId(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('tags', []);
+    // The request's span (a no-op unless an SDK is registered); the guard and upstream spans below it.
+    const span = startServerSpan({ method: c.req.method, path: c.req.path, headers: c.req.raw.headers });
     try {
-      await next();
+      await runInContext(span.context, next);
     } catch (thrown) {
       // Hono hands only Error instances to onError; anything else thrown (a string, undefined, a
       // plain object from a collaborator) would escape it as an empty 500. Wrap it so it cannot.
@@ -103,6 +107,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     };
     requests.inc(labels);
     requestSeconds.observe(labels, secondsSince(started));
+    const traced = finishServerSpan(span, c.res, {
+      method: c.req.method,
+      route: labels.route,
+      status: c.res.status,
+      attributes: {
+        'guardrail.request_id': requestId,
+        'guardrail.tenant': labels.tenant,
+        'guardrail.deployment': labels.deployment,
+        'gen_ai.request.model': c.get('model') ?? '',
+        'guardrail.stream': c.get('stream') ?? false,
+      },
+    });
+    if (traced !== c.res) c.res = traced;
     // One access line per request: identities and figures only, never keys or message text.
     logger.info(
       {
@@ -130,9 +147,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/ai-proxy/*', rateLimitHeadersMiddleware());
   registerRateLimitReadiness(readiness, rateLimiter);
   const rateLimits = { rateLimiter, logger, decisions: rateLimitDecisionCounter(metrics) };
-  registerModelRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
-  registerResponsesRoutes(app, { fetch: deps.fetch, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
-  registerModelListRoutes(app, { fetch: deps.fetch });
+  const upstreamMetrics = createUpstreamMetrics(metrics);
+  registerModelRoutes(app, { fetch: deps.fetch, upstreamMetrics, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
+  registerResponsesRoutes(app, { fetch: deps.fetch, upstreamMetrics, guardrails, maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits });
+  registerModelListRoutes(app, { fetch: deps.fetch, upstreamMetrics });
   registerModerationRoutes(app, { maxBodyBytes: limits.maxBodyBytes, counts: limits, ...rateLimits, audit: deps.audit ?? noopAuditSink });
 
   app.notFound((c) => {

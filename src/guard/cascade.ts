@@ -18,8 +18,9 @@ import { createPrefilterStage } from './stages/prefilters.ts';
 import { createLanguageStage } from './stages/language.ts';
 import { loadLanguageIdentifier } from '../text/language.ts';
 import { createTopicStage } from './stages/topic.ts';
+import { traceCheck, type CheckTrace } from './tracing.ts';
 import { categoryScores, initialState, type TextState } from './stages/state.ts';
-import type { Detection, Direction, Guard, GuardStage, Judge, JudgeOutcome, TextDetector, Verdict } from './types.ts';
+import type { CheckOptions, Detection, Direction, Guard, GuardStage, Judge, JudgeOutcome, TextDetector, Verdict } from './types.ts';
 
 export interface GuardDeps {
   readonly profile: ResolvedProfile;
@@ -148,50 +149,68 @@ export function createGuard(deps: GuardDeps): Guard {
     };
   }
 
+  async function runCheck(texts: readonly string[], direction: Direction, options: CheckOptions, traced: CheckTrace): Promise<Verdict[]> {
+    const pipeline = pipelines[direction];
+    await languageReady;
+    const vault = options.vault ?? createPlaceholderVault();
+    const states = texts.map((text, i) => initialState(text, options.scopes?.[i] ?? 'full'));
+    const timings = states.map(() => ({ prefilters: 0, classifier: 0, judge: 0 }));
+    const slice = createSlicer(now);
+    const prefiltersTraced = traced.begin('prefilters');
+    for (const [i, state] of states.entries()) {
+      const started = now();
+      pipeline.prefilters.run(state, options.context);
+      pipeline.language.run(state);
+      timings[i]!.prefilters = now() - started;
+      recorded.stageSeconds.observe({ stage: 'prefilters', direction }, timings[i]!.prefilters / 1000);
+      await slice.yieldIfDue();
+    }
+    prefiltersTraced(states);
+    const classifyStarted = now();
+    const classifierTraced = traced.begin('classifier');
+    await pipeline.classifier.run(states, { scoreBlocked: options.scoreBlocked ?? false, cacheScope: options.cacheScope ?? '' });
+    for (const state of states) pipeline.topics.run(state);
+    const classifyMs = now() - classifyStarted;
+    if (states.some((state) => state.classifierStatus !== 'skipped')) {
+      recorded.stageSeconds.observe({ stage: 'classifier', direction }, classifyMs / 1000);
+      classifierTraced(states.filter((state) => state.classifierStatus !== 'skipped'));
+      states.forEach((state, i) => (timings[i]!.classifier = state.classifierStatus === 'skipped' ? 0 : classifyMs));
+    }
+    await Promise.all(
+      states.map(async (state, i) => {
+        const started = now();
+        const judgeTraced = traced.begin('judge');
+        await pipeline.judge.run(state, options);
+        // Timed only when the judge was asked (it gave an opinion or failed).
+        if (state.judge !== null || state.degraded.some((d) => d.stage === 'judge')) {
+          timings[i]!.judge = now() - started;
+          recorded.stageSeconds.observe({ stage: 'judge', direction }, timings[i]!.judge / 1000);
+          judgeTraced([state]);
+        }
+      }),
+    );
+    const verdicts: Verdict[] = [];
+    for (const [i, state] of states.entries()) {
+      verdicts.push(finish(state, direction, vault, timings[i]!));
+      await slice.yieldIfDue();
+    }
+    verdicts.forEach(record);
+    return verdicts;
+  }
+
   return {
     profile,
     policyVersion,
     async check(texts, direction, options = {}) {
-      const pipeline = pipelines[direction];
-      await languageReady;
-      const vault = options.vault ?? createPlaceholderVault();
-      const states = texts.map((text, i) => initialState(text, options.scopes?.[i] ?? 'full'));
-      const timings = states.map(() => ({ prefilters: 0, classifier: 0, judge: 0 }));
-      const slice = createSlicer(now);
-      for (const [i, state] of states.entries()) {
-        const started = now();
-        pipeline.prefilters.run(state, options.context);
-        pipeline.language.run(state);
-        timings[i]!.prefilters = now() - started;
-        recorded.stageSeconds.observe({ stage: 'prefilters', direction }, timings[i]!.prefilters / 1000);
-        await slice.yieldIfDue();
+      const traced = traceCheck(direction, { profile: profile.name, policyVersion, texts: texts.length });
+      try {
+        const verdicts = await runCheck(texts, direction, options, traced);
+        traced.end(verdicts);
+        return verdicts;
+      } catch (error) {
+        traced.fail(error);
+        throw error;
       }
-      const classifyStarted = now();
-      await pipeline.classifier.run(states, { scoreBlocked: options.scoreBlocked ?? false, cacheScope: options.cacheScope ?? '' });
-      for (const state of states) pipeline.topics.run(state);
-      const classifyMs = now() - classifyStarted;
-      if (states.some((state) => state.classifierStatus !== 'skipped')) {
-        recorded.stageSeconds.observe({ stage: 'classifier', direction }, classifyMs / 1000);
-        states.forEach((state, i) => (timings[i]!.classifier = state.classifierStatus === 'skipped' ? 0 : classifyMs));
-      }
-      await Promise.all(
-        states.map(async (state, i) => {
-          const started = now();
-          await pipeline.judge.run(state, options);
-          // Timed only when the judge was asked (it gave an opinion or failed).
-          if (state.judge !== null || state.degraded.some((d) => d.stage === 'judge')) {
-            timings[i]!.judge = now() - started;
-            recorded.stageSeconds.observe({ stage: 'judge', direction }, timings[i]!.judge / 1000);
-          }
-        }),
-      );
-      const verdicts: Verdict[] = [];
-      for (const [i, state] of states.entries()) {
-        verdicts.push(finish(state, direction, vault, timings[i]!));
-        await slice.yieldIfDue();
-      }
-      verdicts.forEach(record);
-      return verdicts;
     },
   };
 }

@@ -9,6 +9,7 @@ import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from './classifier.ts';
 import { isClusterPrimary, runClusterPrimary } from './cluster.ts';
 import { createAuditSink } from './audit-sink.ts';
 import { DEFAULT_CONNECTION_LIMITS, InsecureListenError, startProxyServer } from './server.ts';
+import { startTracing } from './tracing.ts';
 
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
   const watchPolicies = (process.env['POLICY_WATCH'] ?? 'true').trim().toLowerCase() !== 'false';
   const refreshIntervalMs = readInteger('POLICY_REFRESH_INTERVAL_MS', 5_000, 0, 3_600_000);
   const drainMs = readInteger('SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000);
+  // OpenTelemetry only with OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT set; flushed on shutdown.
+  const tracing = startTracing(process.env);
   const proxy = await startProxyServer({
     policyDir,
     env: process.env,
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   });
   const snapshot = proxy.policies.current();
   logger.info(
-    { url: proxy.url, metricsUrl: proxy.metricsUrl, audit: audit.target, watchPolicies, rateLimits: proxy.rateLimits, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
+    { url: proxy.url, metricsUrl: proxy.metricsUrl, traces: tracing ? new URL(tracing.endpoint).host : 'off', audit: audit.target, watchPolicies, rateLimits: proxy.rateLimits, policyDir, policyVersion: snapshot.version, tenants: [...snapshot.tenants.keys()], auth: snapshot.authEnabled, classifier: proxy.classifier.version },
     'guardrail proxy listening',
   );
   if (!snapshot.authEnabled) logger.warn({}, 'no proxy keys configured: authentication is off (loopback only)');
@@ -108,13 +111,16 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal, drainMs }, 'shutting down: no new connections, draining in-flight requests');
+    const flushed = () => (tracing ? tracing.shutdown().catch(() => {}) : Promise.resolve());
     proxy.close({ drainMs }).then(
-      () => {
+      async () => {
         audit.flush();
+        await flushed();
         process.exit(0);
       },
-      () => {
+      async () => {
         audit.flush();
+        await flushed();
         process.exit(1);
       },
     );

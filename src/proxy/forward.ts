@@ -8,10 +8,13 @@ import type { GuardCallContext, GuardedEndpoint, ProxyGuardrails } from '../guar
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
 import type { LoadedDeployment } from '../policy/types.ts';
 import { callUpstream, readUpstreamJson, type FetchLike } from './upstream.ts';
+import type { UpstreamMetrics } from './upstream-telemetry.ts';
 
 export interface ForwardDeps {
   fetch: FetchLike;
   guardrails: ProxyGuardrails;
+  /** Upstream latency histograms; not recorded when absent. */
+  upstreamMetrics?: UpstreamMetrics;
 }
 
 export interface ForwardInput {
@@ -58,6 +61,7 @@ export async function forwardModelCall(deps: ForwardDeps, request: ForwardInput)
     requestId: ctx.requestId,
     accept: stream ? 'text/event-stream' : 'application/json',
     clientSignal: request.clientSignal,
+    metrics: deps.upstreamMetrics,
   });
 
   const upstreamType = call.response.headers.get('content-type') ?? '';

@@ -5,6 +5,7 @@
 import { HttpError } from '../errors.ts';
 import { jsonNestingDepth, MAX_JSON_DEPTH } from '../http/json-body.ts';
 import type { LoadedDeployment } from '../policy/types.ts';
+import { createUpstreamMetrics, observeUpstream, type UpstreamMetrics } from './upstream-telemetry.ts';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -19,7 +20,11 @@ export interface UpstreamRequest {
   accept?: string;
   /** Aborted when the client goes away. */
   clientSignal: AbortSignal;
+  /** The upstream latency histograms (src/proxy/upstream-telemetry.ts); not recorded when absent. */
+  metrics?: UpstreamMetrics;
 }
+
+const unrecorded = createUpstreamMetrics();
 
 export interface UpstreamCall {
   response: Response;
@@ -62,10 +67,20 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCa
   };
   if (deployment.upstream.apiKey) headers['authorization'] = `Bearer ${deployment.upstream.apiKey}`;
   if (request.body !== undefined) headers['content-type'] = 'application/json';
+  const url = `${deployment.upstream.baseUrl}${request.path}`;
+  const observed = observeUpstream({
+    metrics: request.metrics ?? unrecorded,
+    deployment: deployment.name,
+    method: request.method,
+    url,
+    path: request.path,
+    stream: request.accept === 'text/event-stream',
+  });
+  observed.inject(headers);
 
   let response: Response;
   try {
-    response = await request.fetch(`${deployment.upstream.baseUrl}${request.path}`, {
+    response = await request.fetch(url, {
       method: request.method,
       headers,
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
@@ -74,13 +89,16 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCa
     });
   } catch (cause) {
     detach();
-    throw mapFetchFailure(controller.signal, deployment, cause);
+    const failure = mapFetchFailure(controller.signal, deployment, cause);
+    observed.failed(failure);
+    throw failure;
   }
   if (isRedirect(response)) {
     // Never followed (redirect: 'manual') and never relayed: a Location could point the client, or
     // a retry carrying its key, anywhere. An opaque redirect (status 0) is where a runtime hides it.
     await response.body?.cancel().catch(() => {});
     detach();
+    observed.ended(response.status);
     throw new HttpError(502, `The upstream answered with a redirect (HTTP ${response.status}), which the proxy does not follow.`, { code: 'upstream_redirect', type: 'upstream_error' });
   }
   if (!response.ok) {
@@ -88,10 +106,11 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCa
       throw await upstreamErrorToHttpError(response, deployment);
     } finally {
       detach();
+      observed.ended(response.status);
     }
   }
   return {
-    response,
+    response: observed.answered(response),
     clearTimeout: clearTimer,
     signal: controller.signal,
   };

@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { HttpError } from '../errors.ts';
 import { callUpstream, readUpstreamJson, type FetchLike } from '../proxy/upstream.ts';
+import type { UpstreamMetrics } from '../proxy/upstream-telemetry.ts';
 import { isModelAllowed, modelCategory, modelNotFound } from '../proxy/models.ts';
 import type { LoadedModelPolicy } from '../policy/types.ts';
 import type { AppContext, AppEnv } from './context.ts';
@@ -14,14 +15,19 @@ import type { AppContext, AppEnv } from './context.ts';
 const upstreamModelSchema = z.looseObject({ id: z.string() });
 const upstreamModelListSchema = z.looseObject({ data: z.array(upstreamModelSchema) });
 
-export function registerModelListRoutes(app: Hono<AppEnv>, deps: { fetch: FetchLike }): void {
-  app.get('/v1/models', (c) => listModels(c, deps.fetch));
-  app.get('/v1/models/:model{.+}', (c) => retrieveModel(c, deps.fetch, c.req.param('model')));
+export function registerModelListRoutes(app: Hono<AppEnv>, deps: UpstreamDeps): void {
+  app.get('/v1/models', (c) => listModels(c, deps));
+  app.get('/v1/models/:model{.+}', (c) => retrieveModel(c, deps, c.req.param('model')));
 }
 
-async function listModels(c: AppContext, fetch: FetchLike): Promise<Response> {
+interface UpstreamDeps {
+  fetch: FetchLike;
+  upstreamMetrics?: UpstreamMetrics;
+}
+
+async function listModels(c: AppContext, deps: UpstreamDeps): Promise<Response> {
   const deployment = c.get('deployment');
-  const answer = await getFromUpstream(c, fetch, '/models');
+  const answer = await getFromUpstream(c, deps, '/models');
   const parsed = upstreamModelListSchema.safeParse(answer);
   if (!parsed.success) throw invalidUpstreamAnswer();
   const { override } = deployment.models;
@@ -39,20 +45,21 @@ function withCategory<M extends { id: string }>(policy: LoadedModelPolicy, model
   return category === null ? model : { ...model, category };
 }
 
-async function retrieveModel(c: AppContext, fetch: FetchLike, model: string): Promise<Response> {
+async function retrieveModel(c: AppContext, deps: UpstreamDeps, model: string): Promise<Response> {
   const deployment = c.get('deployment');
   if (!isModelAllowed(deployment.models, model)) throw modelNotFound(model);
   c.set('model', model);
-  const answer = await getFromUpstream(c, fetch, `/models/${encodeURIComponent(model)}`);
+  const answer = await getFromUpstream(c, deps, `/models/${encodeURIComponent(model)}`);
   const parsed = upstreamModelSchema.safeParse(answer);
   if (!parsed.success) throw invalidUpstreamAnswer();
   return c.json(withCategory(deployment.models, parsed.data));
 }
 
-async function getFromUpstream(c: AppContext, fetch: FetchLike, path: string): Promise<unknown> {
+async function getFromUpstream(c: AppContext, deps: UpstreamDeps, path: string): Promise<unknown> {
   const deployment = c.get('deployment');
   const call = await callUpstream({
-    fetch,
+    fetch: deps.fetch,
+    metrics: deps.upstreamMetrics,
     deployment,
     method: 'GET',
     path,

@@ -61,6 +61,7 @@ async function forwardResource(c: AppContext, deps: ModelRouteDeps, call: Resour
     path: `/responses/${encodeURIComponent(id)}${call.suffix}${query.size > 0 ? `?${query}` : ''}`,
     requestId: c.get('requestId'),
     clientSignal: c.req.raw.signal,
+    metrics: deps.upstreamMetrics,
   });
   const answer = await readUpstreamJson(upstream, deployment);
   if (!isJsonObject(answer)) {
