@@ -6,7 +6,7 @@ import { sha256 } from '../../src/digest.ts';
 import { createReadiness } from '../../src/ops/readiness.ts';
 import { createProxyGuardrails } from '../../src/guardrails/proxy-guardrails.ts';
 import { createPromMetrics } from '../../src/node/prom-metrics.ts';
-import { createTestApp } from '../helpers/app.ts';
+import { createTestApp, echoChatCompletion, type UpstreamAnswer } from '../helpers/app.ts';
 import { ACME_KEY, GLOBEX_KEY } from '../helpers/server.ts';
 
 const ADMIN_KEY = 'admin-key-for-tests-0123';
@@ -91,6 +91,36 @@ describe('GET /metrics', () => {
     expect(sample(text, 'guardrail_http_requests_total', { route, status: '401', tenant: '' })).toBe(1);
     expect(sample(text, 'guardrail_http_requests_total', { route: 'unmatched', status: '404', tenant: 'acme' })).toBe(1);
     expect(sample(text, 'guardrail_http_request_duration_seconds_count', { route, status: '200', tenant: 'acme' })).toBe(3);
+    expect(text).not.toContain('hello there');
+  });
+
+  it('times upstream calls by deployment, status class and stream: to the first byte and to the end of the body', async () => {
+    const sse = 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\ndata: [DONE]\n\n';
+    const upstream: UpstreamAnswer = (call) => {
+      if (call.url.startsWith('https://unreachable.test/')) throw new TypeError('fetch failed');
+      const body = call.body as { stream?: boolean; model?: string };
+      if (body.stream) return new Response(sse, { headers: { 'content-type': 'text/event-stream' } });
+      if (body.model === 'gpt-4o-broken') return Response.json({ error: { message: 'overloaded', type: 'server_error', param: null, code: null } }, { status: 503 });
+      return echoChatCompletion(call);
+    };
+    const testApp = await createTestApp({ metrics: createPromMetrics({ defaultMetrics: false }), adminKeyHash: sha256(ADMIN_KEY), upstream });
+    for (let i = 0; i < 2; i++) expect((await testApp.post('/v1/chat/completions', CHAT)).status).toBe(200);
+    expect((await testApp.post('/v1/chat/completions', { ...CHAT, model: 'gpt-4o-broken' })).status).toBe(503);
+    const streamed = await testApp.post('/v1/chat/completions', { ...CHAT, stream: true });
+    expect(await streamed.text()).toContain('[DONE]');
+    expect((await testApp.post('/v1/chat/completions', CHAT, { 'x-guard-deployment': 'unreachable' })).status).toBe(502);
+
+    const text = await (await testApp.app.request('/metrics', { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+    const duration = 'guardrail_upstream_duration_seconds_count';
+    const firstByte = 'guardrail_upstream_first_byte_seconds_count';
+    expect(sample(text, duration, { deployment: 'main', status_class: '2xx', stream: 'false' })).toBe(2);
+    expect(sample(text, firstByte, { deployment: 'main', status_class: '2xx', stream: 'false' })).toBe(2);
+    expect(sample(text, duration, { deployment: 'main', status_class: '5xx', stream: 'false' })).toBe(1);
+    expect(sample(text, duration, { deployment: 'main', status_class: '2xx', stream: 'true' })).toBe(1);
+    expect(sample(text, firstByte, { deployment: 'main', status_class: '2xx', stream: 'true' })).toBe(1);
+    expect(sample(text, duration, { deployment: 'unreachable', status_class: 'unreachable', stream: 'false' })).toBe(1);
+    // An error answer has no relayed body: no first byte.
+    expect(sample(text, firstByte, { deployment: 'main', status_class: '5xx' })).toBeUndefined();
     expect(text).not.toContain('hello there');
   });
 
