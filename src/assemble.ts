@@ -13,7 +13,9 @@ import { createPolicyReloader, type PolicyReloader } from './policy/reload.ts';
 import { createProxyGuardrails } from './guardrails/proxy-guardrails.ts';
 import type { ProxyGuardrails } from './guardrails/seam.ts';
 import { createJudgeFactory, type JudgeFactory } from './judge/factory.ts';
+import { createKeyScrubber } from './logging/key-scrub.ts';
 import type { Logger } from './logging/logger.ts';
+import { createSafeLogger } from './logging/safe-logger.ts';
 import type { AuditSink } from './ops/audit.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { Readiness } from './ops/readiness.ts';
@@ -22,6 +24,8 @@ import { createPolicyStore } from './policy/store.ts';
 import type { PolicySource } from './policy/types.ts';
 import type { FetchLike } from './proxy/upstream.ts';
 import type { RateLimiter } from './ratelimit/types.ts';
+
+const NO_KEYS = createKeyScrubber([]);
 
 export interface ProxyParts {
   /** Where the policy files come from (the file system on Node, the bundle on Workers). */
@@ -64,8 +68,11 @@ export interface AssembledProxy {
 /** Loads the policies, building every profile's guard (throws PolicyLoadError on a bad file), and builds the app. */
 export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> {
   const { regexEngine } = parts;
+  // Every line the request path writes goes through the scrubber of the policies in force.
+  let policies: GuardedPolicyStore | undefined;
+  const logger = createSafeLogger(parts.logger, { keyScrubber: () => policies?.current().keyScrubber ?? NO_KEYS });
   // Each profile's LLM judge, over the same injected fetch as the upstream calls (runtime-free).
-  const judges = createJudgeFactory({ fetch: parts.fetch, env: parts.env, logger: parts.logger, ...(parts.metrics ? { metrics: parts.metrics } : {}) });
+  const judges = createJudgeFactory({ fetch: parts.fetch, env: parts.env, logger, ...(parts.metrics ? { metrics: parts.metrics } : {}) });
   const buildGuard = createGuardFactory({
     metrics: parts.metrics,
     classifier: parts.classifier,
@@ -73,13 +80,13 @@ export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> 
     judges,
     buildDetectors: (detectorOptions) => buildDetectors(detectorOptions, regexEngine),
   });
-  const policies = await createPolicyStore(parts.source, parts.env, { buildGuard });
-  const reloader = createPolicyReloader({ store: policies, logger: parts.logger, refreshIntervalMs: parts.refreshIntervalMs });
+  policies = await createPolicyStore(parts.source, parts.env, { buildGuard });
+  const reloader = createPolicyReloader({ store: policies, logger, refreshIntervalMs: parts.refreshIntervalMs });
   const app = createApp({
     policies,
     reloader,
     fetch: parts.fetch,
-    logger: parts.logger,
+    logger,
     limits: parts.limits,
     guardrails: parts.guardrails ?? createProxyGuardrails({ audit: parts.audit }),
     audit: parts.audit,

@@ -9,9 +9,10 @@ import { collectProblems, PolicyLoadError, type PolicyProblem } from './errors.t
 import { interpolateDocument, type EnvMap } from './interpolate.ts';
 import { attachProfiles } from './profiles/attach.ts';
 import { resolveTenantRateLimits, toLoadedRateLimit } from './rate-limits.ts';
+import { createKeyScrubber } from '../logging/key-scrub.ts';
 import { missingSecret, readSecret } from './secrets.ts';
 import { tenantFileSchema, type DeploymentDefinition, type TenantFile } from './schema.ts';
-import type { GuardFactory, LoadedDeployment, LoadedJudgeChecks, ParsedTenant, PolicyFile, PolicySnapshot } from './types.ts';
+import type { GuardFactory, LoadedDeployment, LoadedTenant, LoadedJudgeChecks, ParsedTenant, PolicyFile, PolicySnapshot } from './types.ts';
 import { describeSchemaIssue, parsePolicyFile } from './yaml.ts';
 
 const TENANT_FILE = /^tenants\/([^/]+)\.ya?ml$/;
@@ -62,6 +63,7 @@ export async function loadPolicySnapshot<G = never>(files: readonly PolicyFile[]
     tenants,
     authEnabled,
     anonymousTenant,
+    keyScrubber: createKeyScrubber(upstreamKeys(tenants.values(), env)),
   });
 }
 
@@ -128,6 +130,19 @@ async function loadTenantFile(file: PolicyFile, context: TenantFileContext, prob
   return { tenant, locate };
 }
 
+/** Every key the proxy sends upstream: deployments' upstream keys and enabled judges' keys. */
+function upstreamKeys(tenants: Iterable<LoadedTenant<unknown>>, env: EnvMap): string[] {
+  const keys = new Set<string>();
+  for (const tenant of tenants) {
+    for (const deployment of tenant.deployments.values()) if (deployment.upstream.apiKey) keys.add(deployment.upstream.apiKey);
+    for (const profile of tenant.profiles.values()) {
+      const judgeKey = profile.judge.enabled && profile.judge.apiKeyEnv ? (env[profile.judge.apiKeyEnv] ?? '').trim() : '';
+      if (judgeKey !== '') keys.add(judgeKey);
+    }
+  }
+  return [...keys];
+}
+
 /** Secrets stay `${NAME}` references through the schema, which rejects anything else. */
 function isSecretPath(path: readonly (string | number)[]): boolean {
   return (
@@ -157,6 +172,7 @@ function toLoadedDeployment(tenant: string, deployment: DeploymentDefinition, en
       apiKey: apiKey === '' ? null : apiKey,
       timeoutMs: deployment.upstream.timeout_ms,
       streamIdleTimeoutMs: deployment.upstream.stream_idle_timeout_ms ?? deployment.upstream.timeout_ms,
+      keyScrubber: createKeyScrubber([apiKey]),
     }),
     models: Object.freeze({
       allow: Object.freeze(deployment.models.override ? [] : (deployment.models.allow ?? ['*'])),

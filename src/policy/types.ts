@@ -3,6 +3,7 @@
 // `G` is what the injected factory builds per profile at load (the guard engine's Guard on a
 // server); the policy wing never looks inside it.
 
+import type { KeyScrubber } from '../logging/key-scrub.ts';
 import type { PolicyProblem } from './errors.ts';
 import type { ProfileRegistry, ResolvedProfile } from './profiles/types.ts';
 import type { TenantFile } from './schema.ts';
@@ -15,6 +16,8 @@ export interface LoadedUpstream {
   readonly timeoutMs: number;
   /** Longest wait between two chunks of a streamed answer. */
   readonly streamIdleTimeoutMs: number;
+  /** Scrubs runs of `apiKey` from the upstream's errors before they are relayed; built at load. */
+  readonly keyScrubber: KeyScrubber;
 }
 
 export interface LoadedModelPolicy {
@@ -115,6 +118,8 @@ export interface PolicySnapshot<G = unknown> {
   readonly authEnabled: boolean;
   /** With auth off: the tenant named `default`, else the only tenant; null otherwise. */
   readonly anonymousTenant: LoadedTenant<G> | null;
+  /** Scrubs runs of every upstream key and enabled judge key of this snapshot (for log lines). */
+  readonly keyScrubber: KeyScrubber;
 }
 
 /** One policy file as read from disk (or bundled): path relative to the policy root, and its text. */

@@ -6,6 +6,7 @@ import { HttpError } from '../errors.ts';
 import type { GuardedTenant } from '../guard/types.ts';
 import type { GuardCallContext, GuardedEndpoint, ProxyGuardrails } from '../guardrails/seam.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../http/json.ts';
+import type { KeyScrubber } from '../logging/key-scrub.ts';
 import type { LoadedDeployment } from '../policy/types.ts';
 import { callUpstream, readUpstreamJson, type FetchLike } from './upstream.ts';
 import type { UpstreamMetrics } from './upstream-telemetry.ts';
@@ -69,7 +70,7 @@ export async function forwardModelCall(deps: ForwardDeps, request: ForwardInput)
     // The timeout bounds the wait for the stream to start; a long answer may then take its time.
     // A client disconnect aborts the upstream through the signal and by cancelling this body.
     call.clearTimeout();
-    const relayed = relayStream(call.response.body, request.clientSignal);
+    const relayed = scrubKeyRuns(relayStream(call.response.body, request.clientSignal), request.deployment.upstream.keyScrubber);
     const response = new Response(input.transformStream ? input.transformStream(relayed) : relayed, {
       status: call.response.status,
       headers: {
@@ -92,6 +93,31 @@ export async function forwardModelCall(deps: ForwardDeps, request: ForwardInput)
   const body: JsonObject = { ...output.body };
   for (const [key, value] of Object.entries(input.extensions ?? {})) if (!(key in body)) body[key] = value as JsonValue;
   return { kind: 'json', status: call.response.status, body, headers: { ...input.headers, ...output.headers } };
+}
+
+/**
+ * A stream's error events (and anything else in it) may echo the deployment's key: every run of
+ * 8+ of its characters is scrubbed as the text passes, holding back only the few characters a run
+ * could continue into from the next chunk. Without a key the stream is untouched.
+ */
+function scrubKeyRuns(stream: ReadableStream<Uint8Array>, scrubber: KeyScrubber): ReadableStream<Uint8Array> {
+  if (scrubber.empty) return stream;
+  const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+  const encoder = new TextEncoder();
+  let carry = '';
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        const { ready, carry: rest } = scrubber.scrubPiece(carry + decoder.decode(chunk, { stream: true }), false);
+        carry = rest;
+        if (ready !== '') controller.enqueue(encoder.encode(ready));
+      },
+      flush(controller) {
+        const { ready } = scrubber.scrubPiece(carry + decoder.decode(), true);
+        if (ready !== '') controller.enqueue(encoder.encode(ready));
+      },
+    }),
+  );
 }
 
 /**

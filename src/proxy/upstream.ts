@@ -176,12 +176,14 @@ export async function upstreamErrorToHttpError(response: Response, deployment: L
   }
   const text = await response.text().catch(() => '');
   const envelope = parseErrorEnvelope(text);
-  const scrub = (value: string) => (deployment.upstream.apiKey ? value.split(deployment.upstream.apiKey).join('[redacted]') : value);
+  // Any run of 8+ characters of the deployment's key, in any field the client will read.
+  const { keyScrubber } = deployment.upstream;
+  const scrub = <T extends string | null>(value: T): T => (value === null ? value : (keyScrubber.scrub(value) as T));
   if (envelope) {
     return new HttpError(response.status, scrub(envelope.message), {
-      type: envelope.type,
-      param: envelope.param,
-      code: envelope.code,
+      type: scrub(envelope.type),
+      param: scrub(envelope.param),
+      code: scrub(envelope.code),
       headers,
     });
   }

@@ -35,7 +35,8 @@ describe('loadPolicySnapshot', () => {
     const tenant = snapshot.tenants.get('acme')!;
     expect(snapshot.authEnabled).toBe(true);
     expect(tenant.apiKeyHashes.map(toHex)).toEqual([toHex(await sha256('k1')), toHex(await sha256('k2'))]);
-    expect(tenant.defaultDeployment.upstream).toEqual({ baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-up', timeoutMs: 60_000, streamIdleTimeoutMs: 60_000 });
+    expect(tenant.defaultDeployment.upstream).toEqual({ baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-up', timeoutMs: 60_000, streamIdleTimeoutMs: 60_000, keyScrubber: expect.objectContaining({ empty: false }) });
+    expect(snapshot.keyScrubber.scrub('echo sk-up')).toBe('echo [REDACTED]');
     expect(tenant.defaultDeployment.models).toEqual({ allow: ['*'], override: null, defaultModel: null, categories: [] });
     expect(tenant.defaultDeployment.guardrails).toEqual({ profile: 'default', inputProfile: 'default', outputProfile: 'default', softBlock: null, streamMode: 'moderate' });
     expect(snapshot.version).toMatch(/^[0-9a-f]{64}$/);

@@ -2,6 +2,7 @@
 // 404 model_not_found for a refused model.
 
 import { describe, expect, it } from 'vitest';
+import { createKeyScrubber } from '../../src/logging/key-scrub.ts';
 import { HttpError } from '../../src/errors.ts';
 import type { LoadedDeployment, LoadedModelPolicy } from '../../src/policy/types.ts';
 import { isModelAllowed, modelNotFound, resolveRequestModel } from '../../src/proxy/models.ts';
@@ -11,7 +12,7 @@ const policy = (models: Partial<LoadedModelPolicy>): LoadedModelPolicy => ({ all
 const deployment = (models: Partial<LoadedModelPolicy>): LoadedDeployment => ({
   name: 'main',
   tenant: 'acme',
-  upstream: { baseUrl: 'https://upstream.test/v1', apiKey: null, timeoutMs: 1000, streamIdleTimeoutMs: 1000 },
+  upstream: { baseUrl: 'https://upstream.test/v1', apiKey: null, timeoutMs: 1000, streamIdleTimeoutMs: 1000, keyScrubber: createKeyScrubber([]) },
   models: policy(models),
   guardrails: { profile: 'default', inputProfile: 'default', outputProfile: 'default', softBlock: null, streamMode: 'moderate' },
 });

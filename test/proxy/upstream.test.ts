@@ -4,6 +4,7 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../../src/errors.ts';
+import { createKeyScrubber } from '../../src/logging/key-scrub.ts';
 import type { LoadedDeployment } from '../../src/policy/types.ts';
 import { callUpstream, readUpstreamJson, type UpstreamRequest } from '../../src/proxy/upstream.ts';
 import { createRecordingFetch, type UpstreamAnswer } from '../helpers/app.ts';
@@ -13,7 +14,7 @@ const DEPLOYMENT_KEY = 'sk-deployment-key-0123456789';
 const deployment: LoadedDeployment = {
   name: 'main',
   tenant: 'acme',
-  upstream: { baseUrl: 'https://upstream.test/v1', apiKey: DEPLOYMENT_KEY, timeoutMs: 1000, streamIdleTimeoutMs: 1000 },
+  upstream: { baseUrl: 'https://upstream.test/v1', apiKey: DEPLOYMENT_KEY, timeoutMs: 1000, streamIdleTimeoutMs: 1000, keyScrubber: createKeyScrubber([DEPLOYMENT_KEY]) },
   models: { allow: ['*'], override: null, defaultModel: null, categories: [] },
   guardrails: { profile: 'default', inputProfile: 'default', outputProfile: 'default', softBlock: null, streamMode: 'moderate' },
 };
@@ -135,7 +136,14 @@ describe('callUpstream: upstream error answers', () => {
   it('scrubs the deployment key from a relayed message', async () => {
     const body = { error: { message: `Key ${DEPLOYMENT_KEY} has no access to model o1; key ${DEPLOYMENT_KEY}.`, type: 'invalid_request_error', param: 'model', code: 404 } };
     const error = await failure(call(errorAnswer(404, body)).pending);
-    expect(error).toMatchObject({ status: 404, param: 'model', code: '404', message: 'Key [redacted] has no access to model o1; key [redacted].' });
+    expect(error).toMatchObject({ status: 404, param: 'model', code: '404', message: 'Key [REDACTED] has no access to model o1; key [REDACTED].' });
+  });
+
+  it('scrubs any 8-character run of the key, in every relayed field', async () => {
+    const part = DEPLOYMENT_KEY.slice(5, 13);
+    const body = { error: { message: `Incorrect API key provided: sk-dep***${DEPLOYMENT_KEY.slice(-10)}`, type: `t-${part}`, param: DEPLOYMENT_KEY.slice(0, 8), code: `c${part}` } };
+    const error = await failure(call(errorAnswer(400, body)).pending);
+    expect(error.toEnvelope()).toEqual({ error: { message: 'Incorrect API key provided: sk-dep***[REDACTED]', type: 't-[REDACTED]', param: '[REDACTED]', code: 'c[REDACTED]' } });
   });
 
   it('caps a relayed message at 2000 characters', async () => {

@@ -80,6 +80,8 @@ describe('profile judge blocks', () => {
     expect(unset.problems).toEqual([expect.objectContaining({ file: 'tenants/acme/profiles/judged.yaml', line: 7, field: 'judge.api_key', message: expect.stringContaining('environment variable J_KEY is not set') })]);
     const optional = await loadPolicySnapshot(judged('${J_KEY:-}'), {});
     expect(optional.tenants.get('acme')!.profiles.get('judged')!.judge).toMatchObject({ enabled: true, apiKeyEnv: 'J_KEY' });
+    const keyed = await loadPolicySnapshot(judged('${J_KEY}'), { J_KEY: 'sk-judge-key-0123456789' });
+    expect(keyed.keyScrubber.scrub('judge said sk-judge-key-0123')).toBe('judge said [REDACTED]');
     const disabled = await loadPolicySnapshot(judged('${J_KEY}', 'false'), {});
     expect(disabled.tenants.get('acme')!.profiles.get('judged')!.judge.enabled).toBe(false);
   });
