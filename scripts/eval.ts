@@ -16,7 +16,7 @@ import { loadOnnxClassifier } from '../src/node/onnx-classifier.ts';
 import { flagThreshold } from '../src/guard/decision.ts';
 import { readPolicyFiles } from '../src/node/policy-files.ts';
 import { loadShippedProfiles } from '../src/policy/profiles/resolve.ts';
-import { EVAL_KEYS } from './eval-format.ts';
+import { EVAL_KEYS } from '../src/ops/evaluation.ts';
 import { averagePrecision, statsAt } from './train/metrics.ts';
 import { formatBands, formatSelectionReport, loadSelectionSet } from './train/selection.ts';
 

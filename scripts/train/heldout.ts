@@ -5,7 +5,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EVAL_KEYS } from '../eval-format.ts';
+import { EVAL_KEYS } from '../../src/ops/evaluation.ts';
 import { HEAD_INDEX, UNKNOWN } from './labels.ts';
 import type { Item } from './dataset.ts';
 

@@ -1,7 +1,25 @@
 // Scoring a threshold profile on a labelled set, as plain numbers: precision, recall and flagged
 // rate per category at given thresholds, and the lowest threshold that reaches a target precision
 // (seed 000: keep an eval set per tenant and recalibrate). Knows no guard, file or runtime; the
-// policy CLI (src/node/policy-cli/) feeds it scores and labels.
+// policy CLI (src/node/policy-cli/) feeds it scores and labels; `npm run eval` (scripts/eval.ts)
+// shares its file format keys.
+
+import type { ModerationCategory } from '../categories.ts';
+
+/**
+ * OpenAI's moderation-evaluation format (github.com/openai/moderation-api-release: {"prompt", "S",
+ * "H", "V", "HR", "SH", "S3", "H2", "V2"}): each label key and the category it is scored against.
+ */
+export const EVAL_KEYS: Readonly<Record<string, ModerationCategory>> = {
+  S: 'sexual',
+  H: 'hate',
+  V: 'violence',
+  HR: 'harassment',
+  SH: 'self-harm',
+  S3: 'sexual/minors',
+  H2: 'hate/threatening',
+  V2: 'violence/graphic',
+};
 
 export interface LabelledScore {
   /** The score the guard gave this row for the category. */

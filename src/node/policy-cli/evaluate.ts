@@ -8,21 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ModerationCategory } from '../../categories.ts';
 import type { Guard, Verdict } from '../../guard/types.ts';
-import { formatRatio, statsAt, thresholdForPrecision, type LabelledScore, type ThresholdStats } from '../../ops/evaluation.ts';
+import { EVAL_KEYS, formatRatio, statsAt, thresholdForPrecision, type LabelledScore, type ThresholdStats } from '../../ops/evaluation.ts';
 import { MINORS_BLOCK_CEILING, MINORS_CATEGORY } from '../../policy/profiles/floor.ts';
 import { CliError } from './load.ts';
-
-/** Moderation-evaluation keys and the category each is scored against. */
-export const EVAL_KEYS: Readonly<Record<string, ModerationCategory>> = {
-  S: 'sexual',
-  H: 'hate',
-  V: 'violence',
-  HR: 'harassment',
-  SH: 'self-harm',
-  S3: 'sexual/minors',
-  H2: 'hate/threatening',
-  V2: 'violence/graphic',
-};
 
 const labelValue = z.union([z.literal(0), z.literal(1), z.literal('0'), z.literal('1')]).transform((v) => (v === 1 || v === '1' ? 1 : 0) as 0 | 1);
 const rowSchema = z.object({ prompt: z.string() }).catchall(z.unknown());
