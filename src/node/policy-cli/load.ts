@@ -52,14 +52,19 @@ export interface LoadedPolicies {
 
 export async function loadWithClassifier(dir: string, modelPath?: string): Promise<LoadedPolicies> {
   const classifier = await loadClassifier(modelPath ?? process.env['CLASSIFIER_MODEL'] ?? join(REPO_ROOT, DEFAULT_CLASSIFIER_MODEL));
-  const engine = createRe2Engine();
-  const buildGuard = createGuardFactory({ classifier, cache: createClassifierCache(), buildDetectors: (options) => buildDetectors(options, engine) });
   try {
-    return { snapshot: await loadPolicySnapshot(await sourceFor(dir).read(), process.env, { buildGuard, checkSecrets: false }), classifier };
+    return { snapshot: await loadSnapshotWith(dir, classifier), classifier };
   } catch (error) {
     await classifier.close?.();
     throw error;
   }
+}
+
+/** A policy directory's guards over a classifier already loaded (a second snapshot, e.g. `--baseline REV`). */
+export async function loadSnapshotWith(dir: string, classifier: Classifier): Promise<PolicySnapshot<Guard>> {
+  const engine = createRe2Engine();
+  const buildGuard = createGuardFactory({ classifier, cache: createClassifierCache(), buildDetectors: (options) => buildDetectors(options, engine) });
+  return loadPolicySnapshot(await sourceFor(dir).read(), process.env, { buildGuard, checkSecrets: false });
 }
 
 /** `--tenant`, else the only tenant, else `default`. */

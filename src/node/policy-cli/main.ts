@@ -1,6 +1,7 @@
 // `npm run policy -- <command>` for the people who tune tenant files:
 //   lint [DIR]                                   every problem with file, line and field; exit 1 on any
-//   test --data FILE.jsonl [--tenant T] [--profile P] [--against P2 | --baseline SAVED.json] [--save OUT.json]
+//   test --data FILE.jsonl [--tenant T] [--profile P] [--against P2 | --baseline [REV] | --baseline SAVED.json] [--save OUT.json]
+//                                                --baseline alone: the policy directory as last committed (git HEAD)
 //   calibrate --data FILE.jsonl --target-precision 0.9 [--block-precision 0.95] [--tenant T] [--profile P] [--name N]
 //   explain --text "..." [--tenant T] [--profile P] [--direction input|output]
 //   explain --decision ID [--audit FILE]         replays an audited decision on the current policy
@@ -9,13 +10,17 @@
 import { writeFile, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatProblem, PolicyLoadError } from '../../policy/errors.ts';
-import { calibrate, calibrationYaml, formatReport, profileReport, readLabelledFile, scoreRows, type CategoryReport } from './evaluate.ts';
+import type { Classifier } from '../../classifier/types.ts';
+import type { Guard } from '../../guard/types.ts';
+import { calibrate, calibrationYaml, formatReport, profileReport, readLabelledFile, scoreRows, type CategoryReport, type LabelledRow } from './evaluate.ts';
 import { describeVerdict, findDecision, replayDecision } from './explain.ts';
-import { CliError, loadForLint, loadWithClassifier, pickGuard, pickTenant } from './load.ts';
+import { checkoutCommittedPolicyDir, type CommittedPolicyDir } from './git-baseline.ts';
+import { CliError, loadForLint, loadSnapshotWith, loadWithClassifier, pickGuard, pickTenant } from './load.ts';
 
 const USAGE = `usage: npm run policy -- <lint [DIR] | test | calibrate | explain> [options]
   lint [DIR]
-  test --data FILE.jsonl [--tenant T] [--profile P] [--against OTHER_PROFILE | --baseline SAVED.json] [--save OUT.json]
+  test --data FILE.jsonl [--tenant T] [--profile P] [--against OTHER_PROFILE | --baseline [REV] | --baseline SAVED.json] [--save OUT.json]
+       (--baseline alone compares with the policy directory as last committed: git HEAD)
   calibrate --data FILE.jsonl --target-precision 0.9 [--block-precision P] [--tenant T] [--profile P] [--name NAME]
   explain --text "..." [--tenant T] [--profile P] [--direction input|output]
   explain --decision ID [--audit FILE]
@@ -62,8 +67,13 @@ function ratio(name: string, raw: string | undefined, fallback?: number): number
   return value;
 }
 
+/** `--baseline` with no value (last, or before another option) means the last commit. */
+function withBaselineDefault(argv: readonly string[]): string[] {
+  return argv.map((arg, i) => (arg === '--baseline' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')) ? '--baseline=HEAD' : arg));
+}
+
 async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: withBaselineDefault(argv), options, allowPositionals: true, strict: true });
   const [command, dirArgument] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${USAGE}\n`);
@@ -91,7 +101,12 @@ async function run(argv: string[]): Promise<number> {
     // Checked before the model loads, so a typo fails fast.
     const review = command === 'calibrate' ? ratio('target-precision', values['target-precision']) : 0;
     const targets = { review, block: command === 'calibrate' ? ratio('block-precision', values['block-precision'], Math.min(1, (1 + review) / 2)) : 0 };
-    const { snapshot, classifier } = await loadWithClassifier(dir, values.model);
+    // A committed baseline is written out before the model loads, so a missing one fails fast.
+    const committed = command === 'test' && values.baseline !== undefined && !values.baseline.endsWith('.json') ? await checkoutCommittedPolicyDir(dir, values.baseline) : null;
+    const { snapshot, classifier } = await loadWithClassifier(dir, values.model).catch(async (error: unknown) => {
+      await committed?.cleanup();
+      throw error;
+    });
     try {
       const tenant = pickTenant(snapshot, values.tenant);
       const guard = pickGuard(tenant, values.profile);
@@ -108,6 +123,8 @@ async function run(argv: string[]): Promise<number> {
         const other = pickGuard(tenant, values.against);
         baseline = profileReport(other, rows, await scoreRows(other, rows, progress(`scoring ${other.profile.name}`)));
         baselineName = `profile ${other.profile.name}`;
+      } else if (committed) {
+        ({ baseline, baselineName } = await committedBaseline(committed, { classifier, rows, tenant: tenant.name, profile: values.profile, current: snapshot.version }));
       } else if (values.baseline) {
         const saved = JSON.parse(await readFile(values.baseline, 'utf8')) as { policy_version: string; report: CategoryReport[] };
         baseline = saved.report;
@@ -121,6 +138,7 @@ async function run(argv: string[]): Promise<number> {
       }
       return 0;
     } finally {
+      await committed?.cleanup();
       await classifier.close?.();
     }
   }
@@ -160,6 +178,31 @@ async function run(argv: string[]): Promise<number> {
     }
   }
   throw new CliError(`unknown command "${command}"\n${USAGE}`);
+}
+
+/**
+ * The same tenant and profile choice (`--tenant`, `--profile`, else the default deployment's) on
+ * the committed policy, scored on the same rows with the same model.
+ */
+async function committedBaseline(
+  committed: CommittedPolicyDir,
+  options: { classifier: Classifier; rows: readonly LabelledRow[]; tenant: string; profile: string | undefined; current: string },
+): Promise<{ baseline: CategoryReport[]; baselineName: string }> {
+  const where = `the policy committed at ${committed.revision} (${committed.commit.slice(0, 12)})`;
+  const snapshot = await loadSnapshotWith(committed.dir, options.classifier).catch((error: unknown) => {
+    if (error instanceof PolicyLoadError) throw new CliError(`${where} does not load:\n${error.problems.map(formatProblem).join('\n')}`);
+    throw error;
+  });
+  let guard: Guard;
+  try {
+    guard = pickGuard(pickTenant(snapshot, options.tenant), options.profile);
+  } catch (error) {
+    if (error instanceof CliError) throw new CliError(`${where}: ${error.message} (is the tenant file committed?)`);
+    throw error;
+  }
+  if (snapshot.version === options.current) process.stderr.write(`the policy files are unchanged since ${committed.revision}: every delta is 0\n`);
+  const baseline = profileReport(guard, options.rows, await scoreRows(guard, options.rows, progress(`scoring ${guard.profile.name} at ${committed.revision}`)));
+  return { baseline, baselineName: `${where}, profile ${guard.profile.name}, policy ${snapshot.version.slice(0, 12)}` };
 }
 
 run(process.argv.slice(2)).then(
