@@ -7,6 +7,7 @@ import type { Classifier } from './classifier/types.ts';
 import { createClassifierCache, type SharedScoreStore } from './guard/cache.ts';
 import { buildDetectors } from './guard/detectors/index.ts';
 import { createGuardFactory } from './guard/guard-factory.ts';
+import { createLogTextMasker, type LogTextMasker } from './guard/log-mask.ts';
 import type { RegexEngine } from './guard/regex/engine.ts';
 import type { Guard, GuardedPolicyStore } from './guard/types.ts';
 import { createPolicyReloader, type PolicyReloader } from './policy/reload.ts';
@@ -16,7 +17,7 @@ import { createJudgeFactory, type JudgeFactory } from './judge/factory.ts';
 import { createKeyScrubber } from './logging/key-scrub.ts';
 import type { Logger } from './logging/logger.ts';
 import { createSafeLogger } from './logging/safe-logger.ts';
-import type { AuditSink } from './ops/audit.ts';
+import type { AuditRecord, AuditSink } from './ops/audit.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { Readiness } from './ops/readiness.ts';
 import type { EnvMap } from './policy/interpolate.ts';
@@ -68,9 +69,12 @@ export interface AssembledProxy {
 /** Loads the policies, building every profile's guard (throws PolicyLoadError on a bad file), and builds the app. */
 export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> {
   const { regexEngine } = parts;
-  // Every line the request path writes goes through the scrubber of the policies in force.
+  // Every line the request path writes goes through the key scrubber of the policies in force,
+  // and its client-chosen fields (model, tags, request id, path) are bounded and PII-masked.
   let policies: GuardedPolicyStore | undefined;
-  const logger = createSafeLogger(parts.logger, { keyScrubber: () => policies?.current().keyScrubber ?? NO_KEYS });
+  const maskClientText = createLogTextMasker(regexEngine);
+  const logger = createSafeLogger(parts.logger, { keyScrubber: () => policies?.current().keyScrubber ?? NO_KEYS, maskClientText });
+  const audit = parts.audit ? maskAuditTags(parts.audit, maskClientText) : undefined;
   // Each profile's LLM judge, over the same injected fetch as the upstream calls (runtime-free).
   const judges = createJudgeFactory({ fetch: parts.fetch, env: parts.env, logger, ...(parts.metrics ? { metrics: parts.metrics } : {}) });
   const buildGuard = createGuardFactory({
@@ -88,12 +92,17 @@ export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> 
     fetch: parts.fetch,
     logger,
     limits: parts.limits,
-    guardrails: parts.guardrails ?? createProxyGuardrails({ audit: parts.audit }),
-    audit: parts.audit,
+    guardrails: parts.guardrails ?? createProxyGuardrails({ audit }),
+    audit,
     metrics: parts.metrics,
     readiness: parts.readiness,
     adminKeyHash: parts.adminKeyHash,
     rateLimiter: parts.rateLimiter,
   });
   return { app, policies, reloader, judges };
+}
+
+/** X-Guard-Tags reach audit records too: the same PII masking as in the log. */
+function maskAuditTags(sink: AuditSink, mask: LogTextMasker): AuditSink {
+  return { write: (record: AuditRecord) => sink.write(record.tags.length === 0 ? record : { ...record, tags: record.tags.map(mask) }) };
 }
