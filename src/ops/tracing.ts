@@ -5,6 +5,7 @@
 // statuses and decisions: never message content, prompts, keys or tenant secrets.
 
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { watchBody } from './watched-body.ts';
 
 /** The instrumentation scope every span of the proxy is created under. */
 export const TRACER_NAME = 'guardrail-proxy';
@@ -59,9 +60,12 @@ export function finishServerSpan(server: ServerSpan, response: Response, end: Se
     endServerSpan(server.span, end);
     return response;
   }
-  const body = traceStreamBody(response.body, server.context, (outcome) => {
-    server.span.setAttribute('guardrail.stream.outcome', outcome);
-    endServerSpan(server.span, end);
+  const body = watchBody(response.body, {
+    runRead: (read) => context.with(server.context, read),
+    onEnd: (outcome) => {
+      server.span.setAttribute('guardrail.stream.outcome', outcome);
+      endServerSpan(server.span, end);
+    },
   });
   return new Response(body, response);
 }
@@ -71,35 +75,6 @@ function endServerSpan(span: Span, end: ServerSpanEnd): void {
   span.setAttributes({ ...end.attributes, 'http.route': end.route, 'http.response.status_code': end.status });
   if (end.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
   span.end();
-}
-
-/** A body whose reads run in `active`, calling `onEnd` once when it is done, failed or cancelled. */
-function traceStreamBody(body: ReadableStream<Uint8Array>, active: Context, onEnd: (outcome: 'done' | 'error' | 'cancelled') => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let ended = false;
-  const end = (outcome: 'done' | 'error' | 'cancelled') => {
-    if (ended) return;
-    ended = true;
-    onEnd(outcome);
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await context.with(active, () => reader.read());
-        if (done) {
-          end('done');
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (error) {
-        end('error');
-        controller.error(error);
-      }
-    },
-    cancel(reason) {
-      end('cancelled');
-      return reader.cancel(reason);
-    },
-  });
 }
 
 /** Whether the active context has a recording span: spans below it are worth building. */

@@ -5,6 +5,7 @@
 
 import { DURATION_BUCKETS, noopMetrics, type Histogram, type Metrics } from '../ops/metrics.ts';
 import { injectTraceHeaders, SpanKind, SpanStatusCode, startChildSpan, tracingActive, type Span } from '../ops/tracing.ts';
+import { watchBody } from '../ops/watched-body.ts';
 import type { HttpError } from '../errors.ts';
 
 export interface UpstreamMetrics {
@@ -101,37 +102,11 @@ export function observeUpstream(call: { metrics: UpstreamMetrics; deployment: st
         this.ended(status);
         return response;
       }
-      const reader = body.getReader();
-      let first = true;
-      let done = false;
-      const end = (outcome: 'done' | 'error' | 'cancelled') => {
-        if (done) return;
-        done = true;
-        finish(outcome === 'done' ? statusClass(status) : outcome);
-        endSpan({ status, body: outcome, ...(outcome === 'error' ? { errorType: 'body' } : {}) });
-      };
-      const measured = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const chunk = await reader.read();
-            if (chunk.done) {
-              end('done');
-              controller.close();
-              return;
-            }
-            if (first) {
-              first = false;
-              call.metrics.firstByte.observe(labels(statusClass(status)), (performance.now() - started) / 1000);
-            }
-            controller.enqueue(chunk.value);
-          } catch (error) {
-            end('error');
-            controller.error(error);
-          }
-        },
-        cancel(reason) {
-          end('cancelled');
-          return reader.cancel(reason);
+      const measured = watchBody(body, {
+        onFirstChunk: () => call.metrics.firstByte.observe(labels(statusClass(status)), (performance.now() - started) / 1000),
+        onEnd: (outcome) => {
+          finish(outcome === 'done' ? statusClass(status) : outcome);
+          endSpan({ status, body: outcome, ...(outcome === 'error' ? { errorType: 'body' } : {}) });
         },
       });
       return new Response(measured, { status, statusText: response.statusText, headers: response.headers });

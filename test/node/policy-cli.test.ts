@@ -2,28 +2,14 @@
 // labelled file in fixtures/policy-cli/: exit codes, problems with file, line and field, the
 // evaluation table and its comparisons, a calibration lint accepts, and an audited decision replayed.
 
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { policy, ROOT } from '../helpers/policy-cli.ts';
 import { sha256Hex } from '../../src/digest.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const LABELLED = 'fixtures/policy-cli/labelled.jsonl';
-
-function policy(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, ['src/node/policy-cli/main.ts', ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('policy lint', () => {
   it('passes the shipped policies', async () => {
