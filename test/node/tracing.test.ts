@@ -1,9 +1,16 @@
-// The Node tracing switch: which environment turns the SDK on, and that without an endpoint nothing
-// is started, so every span the app asks for is the API's non-recording one.
+// The Node tracing switch: which environment turns the SDK on, that without an endpoint nothing
+// is started (every span the app asks for is the API's non-recording one), and that `npm start`'s
+// entry exports through OTEL_EXPORTER_OTLP_ENDPOINT and flushes what is left on SIGTERM.
 
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServerSpan } from '../../src/ops/tracing.ts';
+import { startFakeCollector } from '../../fixtures/fake-otlp-collector.ts';
+import { startFakeUpstream } from '../../fixtures/fake-upstream.ts';
 import { createTestApp } from '../helpers/app.ts';
 import { DEFAULT_SERVICE_NAME, startTracing, tracesEndpoint, type Tracing } from '../../src/node/tracing.ts';
 
@@ -61,4 +68,59 @@ describe('startTracing', () => {
     started = null;
     expect(recording()).toBe(false);
   });
+});
+
+describe('src/node/main.ts with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+  const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+  it('exports the request spans, flushed on SIGTERM before it exits 0', async () => {
+    const collector = await startFakeCollector();
+    const upstream = await startFakeUpstream();
+    const child = spawn(TSX, ['src/node/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '',
+        PORT: '0',
+        AUDIT_LOG: 'off',
+        UPSTREAM_BASE_URL: upstream.baseUrl,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        // Far beyond the test: only the shutdown flush can deliver these spans.
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        let buffered = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          for (const line of buffered.split('\n').slice(0, -1)) {
+            const parsed = JSON.parse(line) as Record<string, unknown>;
+            if (parsed['msg'] === 'guardrail proxy listening') resolve(parsed);
+          }
+          buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
+        });
+        child.on('exit', (code) => reject(new Error(`main exited ${code} before listening`)));
+      });
+      expect(listening['traces']).toBe(new URL(collector.url).host);
+      const client = new OpenAI({ baseURL: `${String(listening['url'])}/v1`, apiKey: 'unused-auth-is-off', maxRetries: 0 });
+      const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello from the tracing test' }] });
+      expect(completion.choices[0]?.message.content).toContain('hello from the tracing test');
+      expect(collector.spans).toEqual([]);
+
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const names = collector.spans.map((span) => span.name);
+      expect(names).toEqual(expect.arrayContaining(['POST /v1/chat/completions', 'guard.input', 'guard.output', 'POST /chat/completions']));
+      expect(collector.spans.every((span) => span.resource['service.name'] === 'guardrail-proxy')).toBe(true);
+      expect(JSON.stringify(collector.spans)).not.toContain('hello from the tracing test');
+    } finally {
+      child.kill('SIGKILL');
+      await upstream.close();
+      await collector.close();
+    }
+  }, 60_000);
 });
