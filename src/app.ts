@@ -4,6 +4,7 @@
 import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { checkAuthOffRequest } from './auth/auth-off-gate.ts';
 import { HttpError, INTERNAL_ERROR_ENVELOPE } from './errors.ts';
 import { resolveRequestId } from './http/request-id.ts';
 import { describeCause, type Logger } from './logging/logger.ts';
@@ -136,6 +137,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
       'request',
     );
+  });
+
+  // With authentication off: a loopback Host and JSON bodies only, for every route (421 / 415).
+  app.use('*', async (c, next) => {
+    if (!deps.policies.current().authEnabled) checkAuthOffRequest(c.req.raw);
+    await next();
   });
 
   registerOpsRoutes(app, { readiness, metrics, adminKeyHash: deps.adminKeyHash ?? null, metricsNeedAdminKey: true, reloader });

@@ -70,7 +70,7 @@ describe('authentication', () => {
   it('serves the only tenant without a key when no tenant has one', async () => {
     const solo = 'tenant: solo\ndefault_deployment: only\ndeployments:\n  - name: only\n    upstream: { base_url: "https://upstream.test/v1" }\n';
     const testApp = await createTestApp({ source: staticPolicySource([{ path: 'tenants/solo.yaml', content: solo }, ...shippedProfileFiles()]) });
-    const response = await testApp.app.request('/v1/chat/completions', { method: 'POST', body: JSON.stringify(CHAT) });
+    const response = await testApp.app.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CHAT) });
     expect(response.status).toBe(200);
     expect(served(testApp)).toMatchObject({ tenant: 'solo', deployment: 'only' });
     expect(testApp.upstream.calls[0]!.headers['authorization']).toBeUndefined();
