@@ -132,6 +132,28 @@ describe('output, streamed: tricks split over chunks are redacted before the cli
   });
 });
 
+describe('output, not streamed: tricks in an answer are redacted before the client sees them', () => {
+  const answer = (content: string) => ({
+    id: 'chatcmpl-x', object: 'chat.completion', created: CREATED, model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
+  it.each([
+    ['an invisible character', 'Write to zed.quimby\u2062@example.com today.', /quimby/],
+    ['a fullwidth at-sign', 'Write to zed.quimby\uFF20example.com today.', /quimby/],
+    ['Arabic-Indic card digits', 'Card: ٤١١١ ١١١١ ١١١١ ١١١١ ok', /١١١١/],
+    ['a card with en dashes', 'Card: 4111\u20131111\u20131111\u20131111 ok', /4111/],
+    ['a zero-width AWS key', 'key AKIA\u200BIOSFODNN7EXAMPLE end', /IOSF/],
+    ['a Cyrillic email domain', 'Write to zed.quimby@ex\u0430mple.com today.', /quimby/],
+  ])('%s', async (_trick, content, leak) => {
+    stack.upstream.forceError({ status: 200, body: answer(content) });
+    const completion = await stack.client(ACME_KEY).chat.completions.create({ model: 'gpt-4o-mini', messages: [user] as never });
+    const text = completion.choices[0]!.message.content ?? '';
+    expect(text).not.toMatch(leak);
+    expect(text).toMatch(/\[(EMAIL|CREDIT_CARD|AWS_ACCESS_KEY)\]/);
+  });
+});
+
 describe('over-blocking: ordinary requests reach the upstream as sent', () => {
   it.each<[string, unknown[], Body]>([
     ['emoji only', [{ role: 'user', content: '👍🎉' }], {}],
