@@ -17,15 +17,19 @@ export interface ClusterOptions {
 export function runClusterPrimary(options: ClusterOptions): Promise<number> {
   const { logger } = options;
   const serving = new Set<Worker>();
+  // Our own count of live workers: cluster.workers keeps a worker until it has both exited and
+  // disconnected, in either order, so at its 'exit' event the last one may still be listed.
+  const live = new Set<Worker>();
   let stopping = false;
   let listening = 0;
 
   return new Promise((resolve) => {
     const finish = (code: number) => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) resolve(code);
+      if (live.size === 0) resolve(code);
     };
     const fork = () => {
       const worker = cluster.fork();
+      live.add(worker);
       worker.once('listening', (address) => {
         serving.add(worker);
         listening++;
@@ -35,11 +39,12 @@ export function runClusterPrimary(options: ClusterOptions): Promise<number> {
     };
     cluster.on('exit', (worker, code, signal) => {
       const wasServing = serving.delete(worker);
+      live.delete(worker);
       if (stopping) return finish(0);
       if (!wasServing) {
         // Failed before it could serve: a configuration error the others hit too. Stop them all.
         stopping = true;
-        for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+        for (const other of live) other.process.kill('SIGTERM');
         resolve(code || 1);
         return;
       }
@@ -50,14 +55,14 @@ export function runClusterPrimary(options: ClusterOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'stopping the proxy workers');
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+      for (const worker of live) worker.process.kill('SIGTERM');
       finish(0);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     // Policy reloads are each worker's own; pass the signal on.
     process.on('SIGHUP', () => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+      for (const worker of live) worker.process.kill('SIGHUP');
     });
     for (let i = 0; i < options.workers; i++) fork();
   });

@@ -1,28 +1,11 @@
 // The Node entry as a process: it refuses unsafe or broken configurations with a clear message
 // and a non-zero exit, and serves the shipped policies from environment variables alone.
 
-import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-
-function runMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, ['src/node/main.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
-}
+import { groupAlive, runProxyToExit as runMain, useProxyProcesses, PROXY_START_TIMEOUT_MS } from '../helpers/proxy-process.ts';
 
 describe('src/node/main.ts', () => {
   it('refuses a non-loopback host when no proxy keys are configured', async () => {
@@ -61,53 +44,34 @@ describe('src/node/main.ts', () => {
 });
 
 describe('WORKERS=N (node:cluster)', () => {
+  // Every process group a test spawns is killed after it, even when the test times out.
+  const spawnProxy = useProxyProcesses();
+
   it('serves one port from N worker processes and stops them all on SIGTERM', async () => {
-    const child = spawn(TSX, ['src/node/main.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', WORKERS: '2', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const lines: Array<Record<string, unknown>> = [];
-    let buffered = '';
-    let onLine = () => {};
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const complete = buffered.split('\n');
-      buffered = complete.pop()!;
-      for (const line of complete) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      onLine();
-    });
-    const waitFor = (test: () => boolean) =>
-      new Promise<void>((resolve) => {
-        onLine = () => test() && resolve();
-        onLine();
-      });
-    try {
-      const listening = () => lines.filter((line) => line['msg'] === 'guardrail proxy listening');
-      await waitFor(() => lines.some((line) => line['msg'] === 'guardrail proxy cluster serving') && listening().length === 2);
-      expect(new Set(listening().map((line) => line['url'])).size).toBe(1);
-      const workerPids = new Set(listening().map((line) => line['pid']));
-      expect(workerPids.size).toBe(2);
-      expect(workerPids.has(child.pid)).toBe(false);
+    const proxy = spawnProxy({ PORT: '0', WORKERS: '2', LOG_LEVEL: 'info' });
+    const listening = () => proxy.lines.filter((line) => line['msg'] === 'guardrail proxy listening');
+    const requests = () => proxy.lines.filter((line) => line['msg'] === 'request');
+    await proxy.waitFor('cluster serving with 2 listening workers', (lines) => lines.some((line) => line['msg'] === 'guardrail proxy cluster serving') && listening().length === 2);
+    expect(new Set(listening().map((line) => line['url'])).size).toBe(1);
+    const workerPids = new Set(listening().map((line) => line['pid'] as number));
+    expect(workerPids.size).toBe(2);
+    expect(workerPids.has(proxy.pid)).toBe(false);
 
-      // Fresh connections are spread over the workers; each answers.
-      const url = String(listening()[0]!['url']);
-      for (let i = 0; i < 20; i++) {
-        const response = await fetch(`${url}/healthz`, { headers: { connection: 'close' } });
-        expect(response.status).toBe(200);
-      }
-      await waitFor(() => lines.filter((line) => line['msg'] === 'request').length >= 20);
-      const served = new Set(lines.filter((line) => line['msg'] === 'request').map((line) => line['pid']));
-      expect(served).toEqual(workerPids);
-
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-      for (const pid of workerPids) expect(() => process.kill(pid as number, 0)).toThrow();
-    } finally {
-      child.kill('SIGKILL');
+    // Fresh connections are spread over the workers (the primary hands them out in turn); each answers.
+    const url = String(listening()[0]!['url']);
+    for (let i = 0; i < 20; i++) {
+      const response = await fetch(`${url}/healthz`, { headers: { connection: 'close' } });
+      expect(response.status).toBe(200);
     }
-  });
+    await proxy.waitFor('20 request log lines', () => requests().length >= 20, 30_000);
+    expect(new Set(requests().map((line) => line['pid']))).toEqual(workerPids);
+
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exited).toBe(0);
+    // The primary exits only after every worker has: nothing of the group is left.
+    for (const pid of workerPids) expect(() => process.kill(pid, 0)).toThrow();
+    expect(groupAlive(proxy.pid)).toBe(false);
+  }, 2 * PROXY_START_TIMEOUT_MS);
 
   it('exits non-zero with the workers’ message when they cannot start', async () => {
     const { code, stderr } = await runMain({ PORT: 'eighty', WORKERS: '2' });
@@ -116,5 +80,5 @@ describe('WORKERS=N (node:cluster)', () => {
     const bad = await runMain({ PORT: '0', WORKERS: '2', CLASSIFIER_MODEL: '/nonexistent/model.onnx' });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('cannot load the moderation classifier');
-  });
+  }, 2 * PROXY_START_TIMEOUT_MS);
 });
