@@ -15,6 +15,7 @@ import { noopAuditSink, type AuditSink } from './ops/audit.ts';
 import { noopMetrics, secondsSince, type Metrics } from './ops/metrics.ts';
 import { createReadiness, type CheckResult, type Readiness } from './ops/readiness.ts';
 import { finishServerSpan, runInContext, startServerSpan } from './ops/tracing.ts';
+import { cleanClientText } from './logging/safe-logger.ts';
 import type { FetchLike } from './proxy/upstream.ts';
 import { createUpstreamMetrics } from './proxy/upstream-telemetry.ts';
 import { tenantContextMiddleware, type AppEnv } from './routes/context.ts';
@@ -55,6 +56,8 @@ export interface AppDeps {
   reloader?: PolicyReloader<Guard>;
   /** Where /v1/moderations writes its audit records (the proxy guardrails take theirs at creation). */
   audit?: AuditSink;
+  /** Masks detected PII and secrets in client-chosen strings recorded on spans (as in the log); bounded only when absent. */
+  maskClientText?: (text: string) => string;
 }
 
 /** Something thrown that is not an Error, carried as the cause of one. */
@@ -80,6 +83,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     help: 'Time to the response headers (a stream goes on after), by route, method, status, tenant and deployment',
     labelNames: requestLabels,
   });
+  // Client-chosen strings on spans: bounded and PII-masked like the same fields in the log.
+  const clientText = (text: string) => cleanClientText(text, deps.maskClientText);
   const app = new Hono<AppEnv>();
 
   app.use('*', async (c, next) => {
@@ -88,7 +93,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('requestId', requestId);
     c.set('tags', []);
     // The request's span (a no-op unless an SDK is registered); the guard and upstream spans below it.
-    const span = startServerSpan({ method: c.req.method, path: c.req.path, headers: c.req.raw.headers });
+    const span = startServerSpan({ method: c.req.method, path: clientText(c.req.path), headers: c.req.raw.headers });
     try {
       await runInContext(span.context, next);
     } catch (thrown) {
@@ -116,7 +121,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         'guardrail.request_id': requestId,
         'guardrail.tenant': labels.tenant,
         'guardrail.deployment': labels.deployment,
-        'gen_ai.request.model': c.get('model') ?? '',
+        'gen_ai.request.model': clientText(c.get('model') ?? ''),
         'guardrail.stream': c.get('stream') ?? false,
       },
     });

@@ -98,6 +98,7 @@ export async function assembleProxy(parts: ProxyParts): Promise<AssembledProxy> 
     readiness: parts.readiness,
     adminKeyHash: parts.adminKeyHash,
     rateLimiter: parts.rateLimiter,
+    maskClientText,
   });
   return { app, policies, reloader, judges };
 }

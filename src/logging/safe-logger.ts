@@ -6,7 +6,7 @@
 //    the guard's detectors find in them, so a 1 MB model name or an email in X-Guard-Tags is
 //    neither a 1 MB line nor a logged address. Any other string is cut at MAX_FIELD_CHARS.
 
-import type { KeyScrubber } from './key-scrub.ts';
+import { createKeyScrubber, type KeyScrubber } from './key-scrub.ts';
 import type { LogFields, Logger } from './logger.ts';
 
 export interface SafeLoggerOptions {
@@ -34,6 +34,16 @@ export function createSafeLogger(logger: Logger, options: SafeLoggerOptions): Lo
     return message === undefined ? logger[level](safeFields) : logger[level](safeFields, clean.text(message, false));
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+const NO_KEYS = createKeyScrubber([]);
+
+/**
+ * One client-chosen string bounded and masked as in a log line, for the other places that record
+ * such fields (trace attributes): at most CLIENT_FIELD_CHARS characters, detected PII masked.
+ */
+export function cleanClientText(value: string, mask?: (text: string) => string): string {
+  return new LineCleaner(NO_KEYS, mask).text(value, true);
 }
 
 class LineCleaner {

@@ -118,6 +118,25 @@ describe('OpenTelemetry traces (OTLP endpoint configured)', () => {
     expect(allValues(spans)).not.toContain('Ignore all previous');
   });
 
+  it('records client-chosen model names and paths bounded and PII-masked, as the log does', async () => {
+    const model = `gpt-4o-mini-jane.doe@example.com-${'x'.repeat(5000)}`;
+    await stack
+      .client(ACME_KEY)
+      .chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello there' }] })
+      .catch((caught: unknown) => caught);
+    const path = `/v1/${'jane.doe@example.com/'.repeat(400)}`;
+    await fetch(`${stack.url}${path}`, { headers: { authorization: `Bearer ${ACME_KEY}` } });
+    await tracing.flush();
+    const requests = collector.spans.filter((span) => span.kind === SERVER);
+    expect(requests).toHaveLength(2);
+    const values = allValues(requests);
+    expect(values).not.toContain('jane.doe');
+    expect(values).not.toContain('x'.repeat(200));
+    const recorded = requests.map((span) => [span.attributes['gen_ai.request.model'], span.attributes['url.path']]).flat().filter((v): v is string => typeof v === 'string');
+    expect(recorded.some((v) => v.includes('[EMAIL]'))).toBe(true);
+    for (const value of recorded) expect(value.length).toBeLessThan(200);
+  });
+
   it('keeps the output checks of a relayed stream under the request span, which ends with the stream', async () => {
     const client = stack.client(ACME_KEY, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` });
     const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: PROMPT }] });
