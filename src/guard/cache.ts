@@ -1,8 +1,9 @@
 // Classifier result cache: an LRU (lru-cache) bounded by memory, keyed by the SHA-256 of the
 // normalised text plus the classifier version and the tenant's namespace (src/digest.ts:
 // synchronous, runtime-free; FNV would be fast but collides too easily for a key that decides
-// which scores a text gets). Optionally backed by a shared store (Redis on Node) that replicas
-// read on an LRU miss: it holds scores under the key's hash, never the text.
+// which scores a text gets). The guard hands in the digest it made of each text, so a text is
+// hashed once for this key and the audit record. Optionally backed by a shared store (Redis on
+// Node) that replicas read on an LRU miss: it holds scores under the text's hash, never the text.
 
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -21,9 +22,21 @@ export function normalizeForCache(text: string): string {
   return text.normalize('NFC');
 }
 
-/** `scope`: the tenant's namespace (CheckOptions.cacheScope); '' for the unnamed one. */
-export function classifierCacheKey(text: string, classifierVersion: string, scope = ''): string {
-  return sha256Hex(`${scope}\u0000${classifierVersion}\u0000${normalizeForCache(text)}`);
+/**
+ * `scope`: the tenant's namespace (CheckOptions.cacheScope); '' for the unnamed one. `textSha256`:
+ * the hex SHA-256 of `text` when the caller has it (the guard hashes each text once, for this key
+ * and the audit record); it is reused whenever the text is already NFC, as nearly every text is,
+ * so the text is hashed once, not once per use.
+ */
+export function classifierCacheKey(text: string, classifierVersion: string, scope = '', textSha256?: string): string {
+  // A hash of ~100 bytes (namespace, version, the text's digest): constant cost, whatever the text.
+  return sha256Hex(`${scope}\u0000${classifierVersion}\u0000${cacheDigest(text, textSha256)}`);
+}
+
+/** Hex SHA-256 of the text's cache form (NFC), reusing the text's own digest when they are the same text. */
+function cacheDigest(text: string, textSha256: string | undefined): string {
+  const normalized = normalizeForCache(text);
+  return textSha256 !== undefined && normalized === text ? textSha256 : sha256Hex(normalized);
 }
 
 /**
@@ -45,8 +58,9 @@ export interface ClassifierCacheStats {
 }
 
 export interface ClassifierCache {
-  get(text: string, classifierVersion: string, scope?: string): ClassifierScores | undefined;
-  set(text: string, classifierVersion: string, scores: ClassifierScores, scope?: string): void;
+  /** `textSha256`: the text's digest when the caller has it (see classifierCacheKey). */
+  get(text: string, classifierVersion: string, scope?: string, textSha256?: string): ClassifierScores | undefined;
+  set(text: string, classifierVersion: string, scores: ClassifierScores, scope?: string, textSha256?: string): void;
   stats(): ClassifierCacheStats;
   clear(): void;
   /** Read on an LRU miss, written after scoring; absent: this process only. */
@@ -79,8 +93,8 @@ export function createClassifierCache(options: ClassifierCacheOptions = {}): Cla
   let misses = 0;
   return {
     shared: options.shared,
-    get(text, classifierVersion, scope) {
-      const entry = lru.get(classifierCacheKey(text, classifierVersion, scope));
+    get(text, classifierVersion, scope, textSha256) {
+      const entry = lru.get(classifierCacheKey(text, classifierVersion, scope, textSha256));
       if (!entry) {
         misses++;
         return undefined;
@@ -89,8 +103,8 @@ export function createClassifierCache(options: ClassifierCacheOptions = {}): Cla
       const isNfc = normalizeForCache(text) === text;
       return entry.worstSpan && isNfc ? { scores: entry.scores, worstSpan: entry.worstSpan } : { scores: entry.scores };
     },
-    set(text, classifierVersion, result, scope) {
-      lru.set(classifierCacheKey(text, classifierVersion, scope), storedEntry(text, result));
+    set(text, classifierVersion, result, scope, textSha256) {
+      lru.set(classifierCacheKey(text, classifierVersion, scope, textSha256), storedEntry(text, result));
     },
     stats: () => ({ hits, misses, entries: lru.size, bytes: lru.calculatedSize }),
     clear: () => lru.clear(),
@@ -142,13 +156,17 @@ export interface ClassifyThroughCacheOptions {
   /** The cache namespace (the tenant); see CheckOptions.cacheScope. */
   readonly scope?: string;
   readonly texts: readonly string[];
+  /** Hex SHA-256 of each text, in order, when the caller has them (the guard does); else hashed here. */
+  readonly digests?: readonly string[];
 }
 
 export async function classifyThroughCache(options: ClassifyThroughCacheOptions): Promise<CachedClassification[]> {
   const { classifierVersion, classify, cache, texts } = options;
   const scope = options.scope ?? '';
-  const results: Array<CachedClassification | undefined> = texts.map((text) => {
-    const hit = cache?.get(text, classifierVersion, scope);
+  const digestOf = new Map<string, string>();
+  options.digests?.forEach((digest, i) => digestOf.set(texts[i]!, digest));
+  const results: Array<CachedClassification | undefined> = texts.map((text, i) => {
+    const hit = cache?.get(text, classifierVersion, scope, options.digests?.[i]);
     return hit ? { result: hit, fromCache: true } : undefined;
   });
   const missIndexByText = new Map<string, number[]>();
@@ -159,7 +177,7 @@ export async function classifyThroughCache(options: ClassifyThroughCacheOptions)
     else missIndexByText.set(text, [i]);
   });
   const shared = cache?.shared;
-  const sharedKey = (text: string) => `${scope}:${classifierCacheKey(text, classifierVersion, scope)}`;
+  const sharedKey = (text: string) => `${scope}:${classifierCacheKey(text, classifierVersion, scope, digestOf.get(text))}`;
   if (shared && missIndexByText.size > 0) {
     // Only the LRU's misses ask the shared store, in one round trip; the in-memory path awaits nothing.
     const asked = [...missIndexByText.keys()];
@@ -167,7 +185,7 @@ export async function classifyThroughCache(options: ClassifyThroughCacheOptions)
     asked.forEach((text, j) => {
       const hit = decodeShared(values[j] ?? null, text);
       if (!hit) return;
-      cache.set(text, classifierVersion, hit, scope);
+      cache.set(text, classifierVersion, hit, scope, digestOf.get(text));
       for (const i of missIndexByText.get(text)!) results[i] = { result: hit, fromCache: true };
       missIndexByText.delete(text);
     });
@@ -180,7 +198,7 @@ export async function classifyThroughCache(options: ClassifyThroughCacheOptions)
     }
     missTexts.forEach((text, j) => {
       const result = scored[j]!;
-      cache?.set(text, classifierVersion, result, scope);
+      cache?.set(text, classifierVersion, result, scope, digestOf.get(text));
       for (const i of missIndexByText.get(text)!) results[i] = { result, fromCache: false };
     });
     shared?.setMany(missTexts.map((text, j) => ({ key: sharedKey(text), value: JSON.stringify(storedEntry(text, scored[j]!)) })));

@@ -9,6 +9,7 @@ import type { DetectorSuiteOptions } from '../policy/profiles/detector-options.t
 import type { ResolvedProfile } from '../policy/profiles/types.ts';
 import type { Span } from '../text/normalize.ts';
 import { noopMetrics, type Metrics } from '../ops/metrics.ts';
+import { sha256Hex } from '../digest.ts';
 import type { ClassifierCache } from './cache.ts';
 import { decide, flagThreshold } from './decision.ts';
 import { createPlaceholderVault, redactionReplacement, redactSpans, type PlaceholderVault, type RedactionSpan } from './redaction.ts';
@@ -34,6 +35,8 @@ export interface GuardDeps {
   readonly now?: () => number;
   /** Stage latencies, decisions, detections, degraded checks, cache hits (src/ops/metrics.ts). */
   readonly metrics?: Metrics;
+  /** Hex SHA-256 of a text, once per checked text (Verdict.textSha256). Default sha256Hex; tests count calls. */
+  readonly digest?: (text: string) => string;
 }
 
 /** The guard's metrics, created once per guard (the registry returns the same ones every time). */
@@ -81,6 +84,7 @@ export function createGuard(deps: GuardDeps): Guard {
   const { profile, classifier, cache, policyVersion } = deps;
   const judge = deps.judge ?? noopJudge;
   const now = deps.now ?? (() => performance.now());
+  const digest = deps.digest ?? sha256Hex;
   const recorded = guardMetrics(deps.metrics ?? noopMetrics);
   const pipelineFor = (direction: Direction) => {
     const resolved = profile[direction];
@@ -133,6 +137,7 @@ export function createGuard(deps: GuardDeps): Guard {
     return {
       decision,
       direction,
+      textSha256: state.textSha256,
       profile: profile.name,
       policyVersion,
       detections: state.detections,
@@ -153,7 +158,7 @@ export function createGuard(deps: GuardDeps): Guard {
     const pipeline = pipelines[direction];
     await languageReady;
     const vault = options.vault ?? createPlaceholderVault();
-    const states = texts.map((text, i) => initialState(text, options.scopes?.[i] ?? 'full'));
+    const states = texts.map((text, i) => initialState(text, options.scopes?.[i] ?? 'full', digest));
     const timings = states.map(() => ({ prefilters: 0, classifier: 0, judge: 0 }));
     const slice = createSlicer(now);
     const prefiltersTraced = traced.begin('prefilters');

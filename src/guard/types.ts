@@ -178,6 +178,11 @@ export interface JudgeOutcome {
 export interface Verdict {
   readonly decision: Decision;
   readonly direction: Direction;
+  /**
+   * Hex SHA-256 of the text as checked (UTF-8), hashed once per text: the classifier cache key is
+   * built from it, and the audit record carries it.
+   */
+  readonly textSha256: string;
   readonly profile: string;
   readonly policyVersion: string;
   /** Every reason: rule ids, scores, spans, what each did and whether it was enforced. */

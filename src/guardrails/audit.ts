@@ -34,10 +34,10 @@ export function contentModeOf(tenant: GuardedTenant): AuditContentMode {
   return tenant.definition.audit?.include_content ?? 'none';
 }
 
-function auditText(text: string, verdict: Verdict, param: string | null, mode: AuditContentMode): AuditText {
+function auditText(text: string, sha256: string, verdict: Verdict, param: string | null, mode: AuditContentMode): AuditText {
   const entry: AuditText = {
     param,
-    sha256: sha256Hex(text),
+    sha256,
     chars: text.length,
     decision: verdict.decision,
     scores: Object.fromEntries(Object.entries(verdict.categoryScores).map(([category, score]) => [category, round(score, 4)])),
@@ -54,6 +54,17 @@ function auditText(text: string, verdict: Verdict, param: string | null, mode: A
 
 export function buildAuditRecord(decision: AuditDecision): AuditRecord {
   const mode = contentModeOf(decision.tenant);
+  // The guard hashed every text it checked (Verdict.textSha256, the classifier cache key's digest
+  // too). A moderated stream's output verdicts are of windows of the field, while the record
+  // names the whole field: that text is hashed here, once per field however many windows.
+  const windowed = decision.streamed === true && decision.direction === 'output';
+  const fieldDigests = new Map<string, string>();
+  const digestOf = (text: string, verdict: Verdict): string => {
+    if (!windowed) return verdict.textSha256;
+    let digest = fieldDigests.get(text);
+    if (digest === undefined) fieldDigests.set(text, (digest = sha256Hex(text)));
+    return digest;
+  };
   const { verdicts } = decision;
   const first = verdicts[0];
   const latency = { prefilters: 0, classifier: 0, judge: 0 };
@@ -79,7 +90,10 @@ export function buildAuditRecord(decision: AuditDecision): AuditRecord {
     enforcement: decision.enforcement,
     streamed: decision.streamed ?? false,
     latency_ms: { prefilters: round(latency.prefilters, 3), classifier: round(latency.classifier, 3), judge: round(latency.judge, 3) },
-    texts: verdicts.map((verdict, i) => auditText(decision.texts[i] ?? '', verdict, decision.params?.[i] ?? null, mode)),
+    texts: verdicts.map((verdict, i) => {
+      const text = decision.texts[i] ?? '';
+      return auditText(text, digestOf(text, verdict), verdict, decision.params?.[i] ?? null, mode);
+    }),
   };
 }
 

@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES } from '../../src/categories.ts';
-import { createClassifierCache } from '../../src/guard/cache.ts';
+import { classifierCacheKey, createClassifierCache } from '../../src/guard/cache.ts';
+import { sha256Hex } from '../../src/digest.ts';
+import { buildAuditRecord } from '../../src/guardrails/audit.ts';
 import { createGuard } from '../../src/guard/cascade.ts';
 import { CLASSIFIER_CHUNK_CHARS } from '../../src/guard/stages/classifier.ts';
 import { buildDetectors } from '../../src/guard/detectors/index.ts';
 import { createRe2Engine } from '../../src/node/re2-engine.ts';
-import type { Judge, JudgeRequest } from '../../src/guard/types.ts';
+import type { GuardedTenant, Judge, JudgeRequest } from '../../src/guard/types.ts';
 import { loadPolicySnapshot } from '../../src/policy/load.ts';
 import { profileFile, shippedProfileFiles } from '../helpers/policy-files.ts';
 import { enforcementOf } from '../../src/guard/decision.ts';
@@ -421,5 +424,48 @@ describe('big inputs do not hold the event loop', () => {
     const verdicts = await guard.check(texts, 'input');
     expect(verdicts.every((v) => v.classifier.status === 'unavailable' && v.decision === 'block')).toBe(true);
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe('one digest per text (the cache key and the audit record share it)', () => {
+  const nodeSha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+  const tenant = { name: 'acme', definition: {} } as unknown as GuardedTenant;
+
+  it('hashes each checked text once; the audit records that digest, which is the text’s sha256', async () => {
+    const hashed: string[] = [];
+    const digest = (text: string) => {
+      hashed.push(text);
+      return sha256Hex(text);
+    };
+    const { classifier, calls } = fakeClassifier(scoresFromMarkers);
+    const cache = createClassifierCache();
+    const guard = createGuard({ profile: shipped.get('default')!, buildDetectors: fakeBuildDetectors().build, classifier, cache, policyVersion: 'v', now: () => 0, digest });
+    const texts = ['a plain question about invoices', 'caf\u00e9 au lait, s’il vous plaît', 'e\u0301 not in NFC'];
+    const verdicts = await guard.check(texts, 'input');
+    expect(hashed).toEqual(texts);
+    expect(verdicts.map((v) => v.textSha256)).toEqual(texts.map(nodeSha256));
+    expect(verdicts.map((v) => v.classifier.status)).toEqual(['scored', 'scored', 'scored']);
+
+    // Again: served from the cache, whose key is built from the same digests.
+    hashed.length = 0;
+    const again = await guard.check(texts, 'input');
+    expect(again.map((v) => v.classifier.status)).toEqual(['cached', 'cached', 'cached']);
+    expect(calls).toHaveLength(1);
+    expect(hashed).toEqual(texts);
+
+    const record = buildAuditRecord({
+      sink: { write: () => {} }, decisionId: 'd', requestId: 'r', tenant, deployment: 'main', tags: [], endpoint: 'chat.completions',
+      direction: 'input', texts, verdicts: again, enforcement: 'pass', profile: 'default', policyVersion: 'v',
+    });
+    expect(record.texts.map((t) => t.sha256)).toEqual(texts.map(nodeSha256));
+    expect(hashed).toEqual(texts);
+  });
+
+  it('the cache key reuses a given digest for NFC text and hashes the NFC form otherwise', () => {
+    // The key hashes namespace, version and the text's digest (~100 bytes), not the text again.
+    expect(classifierCacheKey('plain text', 'v1', 'acme', 'given-digest')).toBe(nodeSha256('acme\u0000v1\u0000given-digest'));
+    expect(classifierCacheKey('plain text', 'v1', 'acme')).toBe(nodeSha256(`acme\u0000v1\u0000${nodeSha256('plain text')}`));
+    // Not NFC: the given digest is of other bytes than the key's text, so it is not used.
+    expect(classifierCacheKey('cafe\u0301', 'v1', 'acme', 'given-digest')).toBe(nodeSha256(`acme\u0000v1\u0000${nodeSha256('caf\u00e9')}`));
   });
 });

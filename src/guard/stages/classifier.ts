@@ -66,7 +66,7 @@ export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStag
       for (const state of states) if (!pending.includes(state)) state.classifierStatus = 'skipped';
       if (pending.length === 0) return;
       try {
-        const results = await classifyThroughCache({ classifierVersion: classifier.version, cache, scope: options.cacheScope ?? '', texts: pending.map((state) => state.text), classify });
+        const results = await classifyThroughCache({ classifierVersion: classifier.version, cache, scope: options.cacheScope ?? '', texts: pending.map((state) => state.text), digests: pending.map((state) => state.textSha256), classify });
         results.forEach((entry, i) => {
           const state = pending[i]!;
           state.scores = entry.result;

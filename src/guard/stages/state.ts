@@ -2,10 +2,13 @@
 
 import { isModerationCategory, MODERATION_CATEGORIES, type ModerationCategory } from '../../categories.ts';
 import type { ClassifierScores } from '../../classifier/types.ts';
+import { sha256Hex } from '../../digest.ts';
 import type { CheckScope, DegradedCheck, Detection, Verdict } from '../types.ts';
 
 export interface TextState {
   readonly text: string;
+  /** Hex SHA-256 of `text`, hashed once when the state is made (the cache key and the audit use it). */
+  readonly textSha256: string;
   readonly scope: CheckScope;
   detections: Detection[];
   degraded: DegradedCheck[];
@@ -15,8 +18,8 @@ export interface TextState {
   language: Verdict['language'];
 }
 
-export function initialState(text: string, scope: CheckScope = 'full'): TextState {
-  return { text, scope, detections: [], degraded: [], scores: null, classifierStatus: 'skipped', judge: null, language: null };
+export function initialState(text: string, scope: CheckScope = 'full', digest: (text: string) => string = sha256Hex): TextState {
+  return { text, textSha256: digest(text), scope, detections: [], degraded: [], scores: null, classifierStatus: 'skipped', judge: null, language: null };
 }
 
 /** An enforced block, or a check that failed closed: later stages need not look at the text. */
