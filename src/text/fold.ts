@@ -14,6 +14,7 @@
 // context, spaced letters), for keywords, injection rules and folded tenant rules.
 
 import { normalizeForMatching, type Span } from './normalize.ts';
+import { LOOKALIKE_LETTERS } from './lookalikes.ts';
 
 /** A folded view of `original` with the way back to it. */
 export interface TextView {
@@ -44,18 +45,7 @@ const NEEDS_DATA_FOLDING = /[^\x00-\x7f]|\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2}/;
  * original folds to the upper-case letter). Same table as the classifier's normalisation plus the
  * capitals only Greek and Cyrillic have.
  */
-const CONFUSABLES: Readonly<Record<string, string>> = {
-  // Cyrillic
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y',
-  х: 'x', ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g', ү: 'y', ӏ: 'l',
-  // Greek
-  α: 'a', β: 'b', γ: 'y', ε: 'e', ζ: 'z', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't',
-  υ: 'u', χ: 'x', ω: 'w', ς: 's', σ: 's', μ: 'u',
-  // Latin extensions and IPA
-  ı: 'i', ȷ: 'j', ɑ: 'a', ɩ: 'i', ɪ: 'i', ʏ: 'y', ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ɢ: 'g',
-  ʜ: 'h', ᴊ: 'j', ᴋ: 'k', ʟ: 'l', ᴍ: 'm', ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's', ᴛ: 't', ᴜ: 'u',
-  ᴠ: 'v', ᴡ: 'w', ᴢ: 'z', ø: 'o', đ: 'd', ħ: 'h', ł: 'l', ŧ: 't',
-};
+const CONFUSABLES = LOOKALIKE_LETTERS;
 
 /** Upper-case forms whose lower case is not in the table (Greek Η is 'H', not η's 'n'). */
 const UPPER_CONFUSABLES: Readonly<Record<string, string>> = { Η: 'H', Ν: 'N', Ρ: 'P', Χ: 'X', Β: 'B', Μ: 'M', Τ: 'T', Υ: 'Y', Ζ: 'Z', Ι: 'I', Κ: 'K', Ο: 'O', Α: 'A', Ε: 'E' };

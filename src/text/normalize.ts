@@ -4,6 +4,8 @@
 // UTF-16 range it came from, so detectors that match on the folded text still report spans in the
 // text the client sent.
 
+import { LOOKALIKE_LETTERS } from './lookalikes.ts';
+
 export interface NormalizeOptions {
   /** Fold digits and symbols used as letters: 0→o, 1→i, 3→e, 4→a, 5→s, 7→t, @→a, $→s. */
   leetspeak?: boolean;
@@ -32,21 +34,10 @@ const INVISIBLE = /^[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u20
 const COMBINING_MARK = /\p{M}/gu;
 
 /**
- * Lookalikes NFKC leaves alone (Cyrillic, Greek, Latin extensions, IPA), folded to the ASCII letter
- * they imitate. Keys are lower case: folding happens after case folding.
+ * The shared lookalike letters (lookalikes.ts) plus the ligatures the classifier reads as letter pairs,
+ * folded to ASCII. Keys are lower case: folding happens after case folding.
  */
-const HOMOGLYPHS: Readonly<Record<string, string>> = {
-  // Cyrillic
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y',
-  х: 'x', ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g', ү: 'y', ӏ: 'l',
-  // Greek
-  α: 'a', β: 'b', γ: 'y', ε: 'e', ζ: 'z', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't',
-  υ: 'u', χ: 'x', ω: 'w', ς: 's', σ: 's', μ: 'u',
-  // Latin extensions and IPA
-  ı: 'i', ȷ: 'j', ɑ: 'a', ɩ: 'i', ɪ: 'i', ʏ: 'y', ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ɢ: 'g',
-  ʜ: 'h', ᴊ: 'j', ᴋ: 'k', ʟ: 'l', ᴍ: 'm', ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's', ᴛ: 't', ᴜ: 'u',
-  ᴠ: 'v', ᴡ: 'w', ᴢ: 'z', ø: 'o', đ: 'd', ħ: 'h', ł: 'l', ŧ: 't', ß: 'ss', æ: 'ae', œ: 'oe',
-};
+const HOMOGLYPHS: Readonly<Record<string, string>> = { ...LOOKALIKE_LETTERS, ß: 'ss', æ: 'ae', œ: 'oe' };
 
 const LEET: Readonly<Record<string, string>> = {
   '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l',
