@@ -46,31 +46,49 @@ export function featurizeAll(featurizer: Featurizer, texts: ReadonlyArray<string
  * rows: a 64-token window of prose repeats many character n-grams and words, and the gathered
  * [batch, length, dim] tensor, not the network, is what a run spends most of its time on.
  */
-interface FoldedWindow {
+export interface FoldedWindow {
   readonly ref: WindowRef;
   readonly ids: Int32Array;
   readonly weights: Float32Array;
 }
 
-function fold(ref: WindowRef, counts: Map<number, number>): FoldedWindow {
+/**
+ * Per-id counters reused across windows (grown to the largest id seen): counting through a typed
+ * array instead of a Map keeps folding a long text's windows cheap. Reset after every window by
+ * walking its distinct ids, so the cost stays O(window length). One per isolate/thread: folding is
+ * synchronous, so no two windows share it at once.
+ */
+let counters = new Uint32Array(1 << 16);
+
+export function fold(ref: WindowRef): FoldedWindow {
   const all = ref.window.ids;
-  counts.clear();
-  for (const id of all) counts.set(id, (counts.get(id) ?? 0) + 1);
-  const ids = new Int32Array(counts.size);
-  const weights = new Float32Array(counts.size);
-  let i = 0;
-  for (const [id, count] of counts) {
-    ids[i] = id;
-    weights[i] = count / all.length;
-    i++;
+  const order = new Int32Array(all.length);
+  let distinct = 0;
+  for (let i = 0; i < all.length; i++) {
+    const id = all[i]!;
+    if (id >= counters.length) {
+      const grown = new Uint32Array(Math.max(id + 1, counters.length * 2));
+      grown.set(counters);
+      counters = grown;
+    }
+    const seen = counters[id]!;
+    counters[id] = seen + 1;
+    if (seen === 0) order[distinct++] = id;
+  }
+  // Each distinct id once, in order of first occurrence, with its share of the window's n ids.
+  const ids = order.slice(0, distinct);
+  const weights = new Float32Array(distinct);
+  for (let i = 0; i < distinct; i++) {
+    const id = ids[i]!;
+    weights[i] = counters[id]! / all.length;
+    counters[id] = 0;
   }
   return { ref, ids, weights };
 }
 
 /** Fold each window's repeats, sort windows by length and cut them into runs that respect the batch and cell limits. */
 export function packBatches(refs: readonly WindowRef[], options: PackOptions): PackedBatch[] {
-  const counts = new Map<number, number>();
-  const sorted = refs.map((ref) => fold(ref, counts)).sort((a, b) => a.ids.length - b.ids.length);
+  const sorted = refs.map(fold).sort((a, b) => a.ids.length - b.ids.length);
   const batches: PackedBatch[] = [];
   let start = 0;
   while (start < sorted.length) {

@@ -56,14 +56,28 @@ const MARKUP = /https?:\/\/\S+|www\.\S+|(?<![\p{L}\p{N}])@[\p{L}\p{N}_]+|<user>|
 const WORD = /[\p{L}\p{N}]+/gu;
 const REPEATED_LETTER = /(.)\1{2,}/gu;
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a 32-bit over UTF-16 code units: deterministic across runtimes, cheap, good enough spread. */
 export function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+  return fnvExtend(FNV_OFFSET, text) >>> 0;
+}
+
+/** Continues an FNV-1a hash over `text`'s code units (the result is not yet made unsigned). */
+function fnvExtend(hash: number, text: string): number {
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
+  return hash;
+}
+
+/** What one token contributes to any window holding it, computed once per text (featurize). */
+interface TokenFeatures {
+  /** Its vocabulary row, repeated wordWeight times, then its character n-gram rows: idsFor's order. */
+  readonly own: Int32Array;
+  /** How many of `own` come before the bigram slot (the repeated word rows). */
+  readonly wordRows: number;
+  /** The bigram (this token, the next) row; -1 when there is no next token or no bigrams. */
+  readonly bigram: number;
 }
 
 function blankMarkup(text: string): string {
@@ -142,16 +156,74 @@ export class Featurizer {
     return starts;
   }
 
-  /** Split a text into sliding windows of feature ids, each with its span in the original text. */
+  /**
+   * Split a text into sliding windows of feature ids, each with its span in the original text.
+   * The ids of each window are exactly `idsFor(tokens, start, end)`, but each token's rows are
+   * computed once per text (windows overlap by half; a word that recurs is hashed once), and
+   * n-grams are hashed over code units without building substrings.
+   */
   featurize(text: string): FeatureWindow[] {
     const tokens = tokenize(text);
     if (tokens.length === 0) return [{ ids: Int32Array.of(PADDING_ID), span: { start: 0, end: text.length } }];
+    const features = this.tokenFeatures(tokens);
     return this.windowStarts(tokens.length).map((start) => {
       const end = Math.min(tokens.length, start + this.settings.windowTokens);
-      return {
-        ids: this.idsFor(tokens, start, end),
-        span: { start: tokens[start]!.start, end: tokens[end - 1]!.end },
-      };
+      return { ids: windowIds(features, start, end), span: { start: tokens[start]!.start, end: tokens[end - 1]!.end } };
     });
   }
+
+  private tokenFeatures(tokens: readonly Token[]): TokenFeatures[] {
+    const { wordNgrams } = this.settings;
+    const ownByWord = new Map<string, { own: Int32Array; wordRows: number }>();
+    return tokens.map((token, t) => {
+      const word = token.text;
+      let entry = ownByWord.get(word);
+      if (!entry) ownByWord.set(word, (entry = this.ownRows(word)));
+      const next = tokens[t + 1];
+      const bigram = wordNgrams >= 2 && next ? this.bucketBase + ((fnvExtend(fnvExtend(fnvExtend(FNV_OFFSET, 'w '), word), ` ${next.text}`) >>> 0) % this.settings.buckets) : -1;
+      return { own: entry.own, wordRows: entry.wordRows, bigram };
+    });
+  }
+
+  /** A word's vocabulary rows and character n-gram rows, in idsFor's order. */
+  private ownRows(word: string): { own: Int32Array; wordRows: number } {
+    const { charNgramMin, charNgramMax, wordWeight = 1, buckets } = this.settings;
+    const bounded = `<${word.slice(0, MAX_NGRAM_TOKEN_LENGTH)}>`;
+    const wordId = this.wordIds.get(word);
+    const wordRows = wordId === undefined ? 0 : wordWeight;
+    let ngrams = 0;
+    for (let n = charNgramMin; n <= charNgramMax; n++) ngrams += Math.max(0, bounded.length - n + 1);
+    const own = new Int32Array(wordRows + ngrams);
+    let k = 0;
+    for (; k < wordRows; k++) own[k] = wordId!;
+    for (let n = charNgramMin; n <= charNgramMax; n++) {
+      for (let i = 0; i + n <= bounded.length; i++) {
+        let hash = FNV_OFFSET;
+        for (let j = i; j < i + n; j++) hash = Math.imul(hash ^ bounded.charCodeAt(j), FNV_PRIME);
+        own[k++] = this.bucketBase + ((hash >>> 0) % buckets);
+      }
+    }
+    return { own, wordRows };
+  }
+}
+
+/** tokens[start, end)'s rows: each token's word rows, its bigram while the next token is inside, its n-grams. */
+function windowIds(features: readonly TokenFeatures[], start: number, end: number): Int32Array {
+  let length = 0;
+  for (let t = start; t < end; t++) {
+    const f = features[t]!;
+    length += f.own.length + (f.bigram >= 0 && t + 1 < end ? 1 : 0);
+  }
+  if (length === 0) return Int32Array.of(PADDING_ID);
+  const ids = new Int32Array(length);
+  let k = 0;
+  for (let t = start; t < end; t++) {
+    const f = features[t]!;
+    ids.set(f.own.subarray(0, f.wordRows), k);
+    k += f.wordRows;
+    if (f.bigram >= 0 && t + 1 < end) ids[k++] = f.bigram;
+    ids.set(f.own.subarray(f.wordRows), k);
+    k += f.own.length - f.wordRows;
+  }
+  return ids;
 }
