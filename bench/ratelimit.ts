@@ -1,16 +1,15 @@
 // What a rate-limit decision costs, measured: the in-memory limiter and the Redis one (one Lua
 // script per request, three buckets: tenant, key, deployment) against a local redis-server, one
 // caller at a time and 16 at once; and the shared classifier-score lookup (one MGET) beside it.
-// Needs redis-server on PATH (Debian: apt-get install -y redis-server). Run: npm run bench:ratelimit
+// Needs redis-server on PATH (Debian: apt-get install -y redis-server), started as the tests start it. Run: npm run bench:ratelimit
 
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { connectRedis, createRedisScoreStore } from '../src/node/redis.ts';
 import { createRedisRateLimiter } from '../src/node/redis-rate-limiter.ts';
 import { createMemoryRateLimiter } from '../src/ratelimit/memory.ts';
 import type { BucketCharge, RateLimiter } from '../src/ratelimit/types.ts';
 import { noopMetrics } from '../src/ops/metrics.ts';
+import { startRedisServer } from '../test/helpers/redis.ts';
 
 const CHARGES: BucketCharge[] = [
   { id: 'tenant:requests', scope: 'tenant', dimension: 'requests', limit: 1e9, cost: 1 },
@@ -43,19 +42,9 @@ async function measure(label: string, calls: number, concurrency: number, call: 
   );
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 async function main(): Promise<void> {
-  if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) throw new Error('redis-server is not installed (apt-get install -y redis-server)');
-  const port = await freePort();
-  const redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redisServer = await startRedisServer();
+  const { port } = redisServer;
   const logger = pino({ level: 'warn' });
   const connection = connectRedis({ url: `redis://127.0.0.1:${port}`, logger, connectTimeoutMs: 2000, commandTimeoutMs: 2000 });
   for (let i = 0; i < 100 && connection.unavailable() !== null; i++) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -72,7 +61,7 @@ async function main(): Promise<void> {
     await measure('shared score lookup (MGET 1 key, hit)', 20_000, 1, () => scores.getMany(['acme:bench']));
   } finally {
     await connection.close();
-    redisServer.kill('SIGTERM');
+    await redisServer.stop();
   }
 }
 

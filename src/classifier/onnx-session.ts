@@ -20,6 +20,32 @@ export interface OnnxSession {
   release(): Promise<void>;
 }
 
+/** What both ORT packages' InferenceSession offer (onnxruntime-node, onnxruntime-web), over their own tensor type. */
+export interface OrtInferenceSession<Tensor> {
+  run(feeds: Record<string, Tensor>): Promise<Readonly<Record<string, { readonly data: unknown } | undefined>>>;
+  release(): Promise<void>;
+}
+
+/** The package's Tensor constructor, as `new ort.Tensor(type, data, dims)`. */
+export type OrtTensorFactory<Tensor> = (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: number[]) => Tensor;
+
+/**
+ * An OnnxSession over an ORT InferenceSession: the packed batch as the model's two inputs (ids
+ * and weights, named in its metadata), the probabilities read from its output.
+ */
+export function ortOnnxSession<Tensor>(session: OrtInferenceSession<Tensor>, tensor: OrtTensorFactory<Tensor>, metadata: ModelMetadata): OnnxSession {
+  return {
+    async run(batch) {
+      const dims = [batch.batch, batch.length];
+      const output = await session.run({ [metadata.inputs.ids]: tensor('int64', batch.ids, dims), [metadata.inputs.weights]: tensor('float32', batch.weights, dims) });
+      const probabilities = output[metadata.output];
+      if (!probabilities) throw new Error(`ONNX output ${metadata.output} missing`);
+      return probabilities.data as Float32Array;
+    },
+    release: () => session.release(),
+  };
+}
+
 export interface ClassifierServingOptions {
   /** Most texts scored in one micro-batch. Default 64. */
   readonly maxBatch?: number;

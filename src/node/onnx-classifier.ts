@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../classifier/errors.ts';
 import type { ModelMetadata } from '../classifier/model-metadata.ts';
-import { createOnnxClassifier, parseModelMetadata, type ClassifierServingOptions, type OnnxClassifier, type OnnxSession } from '../classifier/onnx-session.ts';
+import { createOnnxClassifier, ortOnnxSession, parseModelMetadata, type ClassifierServingOptions, type OnnxClassifier } from '../classifier/onnx-session.ts';
 
 export interface OnnxClassifierOptions extends ClassifierServingOptions {
   /** Path of the .onnx file; its metadata JSON sits beside it with the same base name. */
@@ -26,22 +26,6 @@ async function readModelFile(path: string, what: string): Promise<Buffer> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ModelLoadError(path, code === 'ENOENT' ? `${what} not found` : `${what} unreadable (${code ?? 'error'})`, { cause: error });
   }
-}
-
-function nodeSession(session: ort.InferenceSession, metadata: ModelMetadata): OnnxSession {
-  return {
-    async run(batch) {
-      const feeds = {
-        [metadata.inputs.ids]: new ort.Tensor('int64', batch.ids, [batch.batch, batch.length]),
-        [metadata.inputs.weights]: new ort.Tensor('float32', batch.weights, [batch.batch, batch.length]),
-      };
-      const output = await session.run(feeds);
-      const tensor = output[metadata.output];
-      if (!tensor) throw new Error(`ONNX output ${metadata.output} missing`);
-      return tensor.data as Float32Array;
-    },
-    release: () => session.release(),
-  };
 }
 
 export async function loadOnnxClassifier(options: OnnxClassifierOptions): Promise<OnnxClassifier> {
@@ -70,5 +54,6 @@ export async function loadOnnxClassifier(options: OnnxClassifierOptions): Promis
   } catch (error) {
     throw new ModelLoadError(modelPath, `onnxruntime rejected the model: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  return createOnnxClassifier(metadata, nodeSession(session, metadata), options);
+  const tensor = (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: number[]) => new ort.Tensor(type, data, dims);
+  return createOnnxClassifier(metadata, ortOnnxSession(session, tensor, metadata), options);
 }

@@ -5,7 +5,7 @@
 
 import * as ort from 'onnxruntime-web/wasm';
 import type { ModelMetadata } from '../classifier/model-metadata.ts';
-import type { OnnxSession } from '../classifier/onnx-session.ts';
+import { ortOnnxSession, type OnnxSession } from '../classifier/onnx-session.ts';
 
 /**
  * The smallest valid wasm binary (magic and version, no sections). ORT is told this is its wasm
@@ -92,18 +92,6 @@ export async function createWebOnnxSession(options: WebSessionOptions): Promise<
   const session = await withPrecompiledRuntime(options.wasm, () =>
     ort.InferenceSession.create(options.model, { executionProviders: ['wasm'], executionMode: 'sequential', graphOptimizationLevel: 'all' }),
   );
-  const { metadata } = options;
-  return {
-    async run(batch) {
-      const feeds = {
-        [metadata.inputs.ids]: new ort.Tensor('int64', batch.ids, [batch.batch, batch.length]),
-        [metadata.inputs.weights]: new ort.Tensor('float32', batch.weights, [batch.batch, batch.length]),
-      };
-      const output = await session.run(feeds);
-      const tensor = output[metadata.output];
-      if (!tensor) throw new Error(`ONNX output ${metadata.output} missing`);
-      return tensor.data as Float32Array;
-    },
-    release: () => session.release(),
-  };
+  const tensor = (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: number[]) => new ort.Tensor(type, data, dims);
+  return ortOnnxSession(session, tensor, options.metadata);
 }

@@ -3,7 +3,8 @@
 // redis-server fails the test with a clear message instead of skipping it.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { unusedLoopbackPort } from './ports.ts';
 
 export interface RedisServer {
   readonly port: number;
@@ -24,18 +25,10 @@ export function redisServerBinary(): string {
   return path;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 export async function startRedisServer(): Promise<RedisServer> {
   const binary = redisServerBinary();
-  const port = await freePort();
+  const port = await unusedLoopbackPort();
   let child: ChildProcess | null = null;
   const start = async () => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];

@@ -2,7 +2,6 @@
 // writing into memory so tests can inspect the logs, and hands out official `openai` clients.
 // `useTestStack` registers a suite's start, per-test reset and close.
 
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { pino } from 'pino';
@@ -13,6 +12,7 @@ import { startProxyServer, type ConnectionLimits, type ProxyServerOptions, type 
 import type { ProxyGuardrails } from '../../src/guardrails/seam.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.ts';
 import { createFakeClassifier, type FakeClassifier } from './fake-classifier.ts';
+import { unusedLoopbackPort } from './ports.ts';
 
 export const ACME_KEY = 'acme-proxy-key-0123456789';
 export const ACME_SECOND_KEY = 'acme-proxy-key-second';
@@ -107,7 +107,7 @@ async function launch(options: AnyStackOptions): Promise<TestStack<Classifier>> 
       UPSTREAM_BASE_URL: upstream.baseUrl,
       UPSTREAM_API_KEY: UPSTREAM_KEY,
       WRONG_UPSTREAM_KEY: 'sk-wrong-upstream-key-0000',
-      UNREACHABLE_UPSTREAM_URL: `http://127.0.0.1:${await unusedPort()}/v1`,
+      UNREACHABLE_UPSTREAM_URL: `http://127.0.0.1:${await unusedLoopbackPort()}/v1`,
       ...options.env,
     },
     host: '127.0.0.1',
@@ -150,12 +150,3 @@ async function launch(options: AnyStackOptions): Promise<TestStack<Classifier>> 
   };
 }
 
-/** A loopback port nothing listens on (bound, then released). */
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
