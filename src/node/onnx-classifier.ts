@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../classifier/errors.ts';
-import type { ModelMetadata } from '../classifier/model-metadata.ts';
 import { createOnnxClassifier, ortOnnxSession, parseModelMetadata, type ClassifierServingOptions, type OnnxClassifier } from '../classifier/onnx-session.ts';
 
 export interface OnnxClassifierOptions extends ClassifierServingOptions {
