@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ClassifierHead } from '../categories.ts';
 import { ModelLoadError } from '../classifier/errors.ts';
+import { MicroBatcher } from '../classifier/micro-batcher.ts';
 import type { Classifier, ClassifierScores } from '../classifier/types.ts';
 
 export interface ThreadSetup {
@@ -88,10 +89,7 @@ export async function loadThreadedClassifier(options: ThreadedClassifierOptions)
   const threads = started.map((result) => (result as PromiseFulfilledResult<Awaited<ReturnType<typeof startThread>>>).value);
   const { version, heads } = threads[0]!;
   let nextId = 0;
-  return {
-    version,
-    heads,
-    classify(texts) {
+  const dispatch = (texts: readonly string[]): Promise<ClassifierScores[]> => {
       if (texts.length === 0) return Promise.resolve([]);
       const alive = threads.map((started) => started.thread).filter((thread) => !thread.dead);
       if (alive.length === 0) return Promise.reject(new ClassifierThreadError('no classifier thread is running'));
@@ -102,7 +100,15 @@ export async function loadThreadedClassifier(options: ThreadedClassifierOptions)
         thread.pendingTexts += texts.length;
         thread.worker.postMessage({ type: 'classify', id, texts } satisfies ThreadRequest);
       });
-    },
+  };
+  // With one thread, calls made in one turn of the event loop (the input and output checks of many
+  // requests under load) go to it as one message: a message each way costs more than short texts
+  // do. With several, each call goes to the least busy thread, so they run side by side.
+  const batcher = new MicroBatcher<string, ClassifierScores>({ run: dispatch, maxBatch: 64, maxWaitMs: 0 });
+  return {
+    version,
+    heads,
+    classify: threads.length === 1 ? (texts) => batcher.submit(texts) : dispatch,
     async close() {
       await Promise.all(
         threads.filter(({ thread }) => !thread.dead).map(({ thread }) => new Promise<void>((resolve) => {
