@@ -7,11 +7,18 @@ import type { Finding, TextDetector } from '../types.ts';
 import type { RegexRuleOptions } from '../../policy/profiles/detector-options.ts';
 import { DetectorRuleError } from './errors.ts';
 import { createMatchingViews, matchOnView, type MatchingViews } from './matching-view.ts';
+import { createPatternGate, type PatternGate } from '../regex/pattern-gate.ts';
 
 interface CompiledRule {
   readonly rule: RegexRuleOptions;
   readonly pattern: CompiledPattern;
   readonly normalized: boolean;
+  readonly flags: string;
+}
+
+/** Rules matched the same way (view and flags) share one gate scan. */
+interface GatedRule extends CompiledRule {
+  readonly group: number;
 }
 
 /** Compile every rule now; throws DetectorRuleError naming the first rule the engine rejects. */
@@ -21,7 +28,7 @@ export function compileRegexRules(rules: readonly RegexRuleOptions[], engine: Re
     // The folded view is lower case, so a normalised rule is case-insensitive by construction.
     const flags = normalized && !(rule.flags ?? '').includes('i') ? `${rule.flags ?? ''}i` : (rule.flags ?? '');
     try {
-      return { rule, pattern: engine.compile(rule.pattern, flags), normalized };
+      return { rule, pattern: engine.compile(rule.pattern, flags), normalized, flags };
     } catch (error) {
       const reason = error instanceof RegexCompileError ? error.message : `invalid pattern: ${String(error)}`;
       throw new DetectorRuleError(rule.id, reason, { cause: error });
@@ -29,13 +36,37 @@ export function compileRegexRules(rules: readonly RegexRuleOptions[], engine: Re
   });
 }
 
+function gateRules(compiled: readonly CompiledRule[], engine: RegexEngine): { rules: GatedRule[]; gates: Array<{ normalized: boolean; gate: PatternGate }> } {
+  const keys = new Map<string, number>();
+  const members: CompiledRule[][] = [];
+  const rules = compiled.map((rule) => {
+    const key = `${rule.normalized ? 'folded' : 'raw'}/${[...rule.flags].sort().join('')}`;
+    let group = keys.get(key);
+    if (group === undefined) {
+      group = members.push([]) - 1;
+      keys.set(key, group);
+    }
+    members[group]!.push(rule);
+    return { ...rule, group };
+  });
+  const gates = members.map((group) => ({ normalized: group[0]!.normalized, gate: createPatternGate(engine, group.map((r) => r.rule.pattern), group[0]!.flags) }));
+  return { rules, gates };
+}
+
 export function createRegexDetector(rules: readonly RegexRuleOptions[], engine: RegexEngine, views: MatchingViews = createMatchingViews()): TextDetector {
-  const compiled = compileRegexRules(rules, engine);
+  const { rules: gated, gates } = gateRules(compileRegexRules(rules, engine), engine);
   return {
     name: 'regex',
     detect(text: string): Finding[] {
       const findings: Finding[] = [];
-      for (const { rule, pattern, normalized } of compiled) {
+      // One scan per group first (per view for folded rules); a group's rules run only after a hit.
+      const open = gates.map(({ normalized, gate }) => {
+        if (!normalized) return gate.mayMatch(text);
+        const { words, data } = views(text);
+        return gate.mayMatch(words.text) || gate.mayMatch(data.text);
+      });
+      for (const { rule, pattern, normalized, group } of gated) {
+        if (!open[group]) continue;
         const score = rule.score ?? 1;
         if (normalized) {
           // The word view (leetspeak and spacing undone) and the data view (digits kept as digits, so
