@@ -210,6 +210,16 @@ if (ONLY.has(4)) {
       const answer = await send(agent, { url: `${guarded.url}${path}`, headers: AUTH, body: () => null }, payload);
       status = String(answer.status);
       took = answer.ms;
+      // Name why a refusal refused (the error envelope's code, and a degraded check if any).
+      const code = (() => {
+        try {
+          return (JSON.parse(answer.body) as { error?: { code?: string } }).error?.code;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (code) status += ` ${code}`;
+      if (answer.degraded) status += ' (degraded)';
     }
     const eld = (await guarded.ask({ type: 'eld-stop' })) as Extract<BenchReply, { type: 'eld' }>;
     const bg = await backgroundRun;
