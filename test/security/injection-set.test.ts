@@ -23,8 +23,8 @@ describe('labelled injection sets', () => {
     expect(flagged(text)).toBe(true);
   });
 
-  it('catches more than half of the held-out attacks (measured: 20 of 36)', () => {
+  it('catches more than half of the held-out attacks (measured: 43 of 66)', () => {
     const attacks = INJECTION_HELDOUT.filter((item) => item.label === 1);
-    expect(attacks.filter((item) => flagged(item.text)).length).toBeGreaterThanOrEqual(18);
+    expect(attacks.filter((item) => flagged(item.text)).length).toBeGreaterThanOrEqual(40);
   });
 });
