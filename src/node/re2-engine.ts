@@ -19,5 +19,5 @@ export function createRe2Engine(options: { maxCachedPatterns?: number } = {}): R
       const reason = error instanceof Error ? error.message : String(error);
       throw new RegexCompileError(pattern, reason, { cause: error });
     }
-  }, options);
+  }, { ...options, linear: true });
 }

@@ -22,6 +22,11 @@ export interface RegexEngine {
    * engine rejects the pattern (e.g. RE2 has no lookaround or backreferences).
    */
   compile(pattern: string, flags?: string): CompiledPattern;
+  /**
+   * True when matching is linear in the text whatever the pattern (RE2). Pattern gates
+   * (pattern-gate.ts) are built only then: their loosened alternations would backtrack badly.
+   */
+  readonly linear?: boolean;
 }
 
 export class RegexCompileError extends Error {

@@ -71,9 +71,10 @@ export class GlobalPattern implements CompiledPattern {
  * sharing compiled patterns by (pattern, flags): the built-in injection and sponge rules take a
  * noticeable time to compile, and every profile and every policy reload asks for them again.
  */
-export function createCachingRegexEngine(compile: (pattern: string, flags: ReadonlySet<string>) => GlobalRegex, options: { maxCachedPatterns?: number } = {}): RegexEngine {
+export function createCachingRegexEngine(compile: (pattern: string, flags: ReadonlySet<string>) => GlobalRegex, options: { maxCachedPatterns?: number; linear?: boolean } = {}): RegexEngine {
   const compiled = new LRUCache<string, CompiledPattern>({ max: options.maxCachedPatterns ?? 4096 });
   return {
+    linear: options.linear ?? false,
     compile(pattern: string, flags = ''): CompiledPattern {
       const wanted = compileFlags(pattern, flags);
       const key = `${flagString(wanted)}/${pattern}`;

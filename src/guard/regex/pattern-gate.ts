@@ -1,9 +1,14 @@
 // One scan before many: a detector with N rules would otherwise scan each text N times (and on
 // Node every RE2 call also converts the text to UTF-8), although most texts match none of them.
 // The gate compiles the rules' alternation `(?:p1)|(?:p2)|…` once, at policy load; a text the gate
-// does not match cannot match any single rule, so the per-rule scans run only after a hit. Never
-// a way to miss: a pattern the alternation cannot safely hold (a backreference, whose group number
-// would shift) or an alternation the engine refuses (too large) leaves the gate always open.
+// does not match cannot match any single rule, so the per-rule scans run only after a hit. The gate
+// may be looser than its rules (a superset is enough): every character class and `\p{…}` becomes any
+// character and counted repeats become `+` / `*`, since RE2 compiles each Unicode class into a large
+// program (and `[^\p{L}]{1,6}` into six of them), and a few dozen rules would exceed its program size;
+// what is left is the rules' literal skeleton, which is what rejects a clean text. Never a way to miss: a pattern the alternation cannot safely hold (a backreference,
+// whose group number would shift), an alternation the engine refuses, or an engine that backtracks
+// (JavaScript's RegExp on Workers: `(?:[\s\S]+[\s\S]+)*` would be exponential there) leaves the gate
+// always open.
 
 import type { CompiledPattern, RegexEngine } from './engine.ts';
 
@@ -18,12 +23,58 @@ const OPEN: PatternGate = { mayMatch: () => true };
 const BACKREFERENCE = /\\[1-9]|\\k</;
 
 export function createPatternGate(engine: RegexEngine, patterns: readonly string[], flags = ''): PatternGate {
-  if (patterns.length < 2 || patterns.some((pattern) => BACKREFERENCE.test(pattern))) return OPEN;
+  if (!engine.linear || patterns.length < 2 || patterns.some((pattern) => BACKREFERENCE.test(pattern))) return OPEN;
   let combined: CompiledPattern;
   try {
-    combined = engine.compile(patterns.map((pattern) => `(?:${pattern})`).join('|'), flags);
+    combined = engine.compile(patterns.map((pattern) => `(?:${loosenForGate(pattern)})`).join('|'), flags);
   } catch {
     return OPEN;
   }
   return { mayMatch: (text) => combined.test(text) };
+}
+
+/** Any one character, written so that both RE2 and JavaScript's RegExp (Workers) accept it. */
+const ANY_CHARACTER = '[\\s\\S]';
+
+/**
+ * `pattern` loosened so that it matches everything `pattern` matches, and more: every character class
+ * (`[^\p{L}\p{N}]`) and Unicode property escape (`\p{L}`) becomes any one character, and every counted
+ * repeat `{m,n}`, `{m,}` or `{m}` becomes `+` (m ≥ 1) or `*` (m = 0). Other escapes are copied as they are.
+ */
+export function loosenForGate(pattern: string): string {
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    const ch = pattern[i]!;
+    if (ch === '\\') {
+      const next = pattern[i + 1] ?? '';
+      const named = (next === 'p' || next === 'P') && pattern[i + 2] === '{' ? pattern.indexOf('}', i + 2) : -1;
+      const end = named >= 0 ? named + 1 : i + 2;
+      out += named >= 0 ? ANY_CHARACTER : pattern.slice(i, end);
+      i = end;
+    } else if (ch === '[') {
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') {
+        const posix = pattern.startsWith('[:', j) ? pattern.indexOf(':]', j + 2) : -1;
+        j = pattern[j] === '\\' ? j + 2 : posix >= 0 ? posix + 2 : j + 1;
+      }
+      out += ANY_CHARACTER;
+      i = j + 1;
+    } else if (ch === '{') {
+      const repeat = /^\{(\d+)(?:,(\d*))?\}/.exec(pattern.slice(i));
+      if (!repeat) {
+        out += ch;
+        i++;
+        continue;
+      }
+      out += Number(repeat[1]) >= 1 ? '+' : '*';
+      i += repeat[0].length;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out;
 }

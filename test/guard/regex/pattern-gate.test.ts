@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createPatternGate } from '../../../src/guard/regex/pattern-gate.ts';
+import { createPatternGate, loosenForGate } from '../../../src/guard/regex/pattern-gate.ts';
+import { INJECTION_RULES } from '../../../src/guard/detectors/injection.ts';
+import { foldForWords } from '../../../src/text/fold.ts';
+import { INJECTION_HELDOUT } from '../../../fixtures/security/injection-heldout.ts';
+import { INJECTION_SET } from '../../../fixtures/security/injection-set.ts';
 import type { RegexEngine } from '../../../src/guard/regex/engine.ts';
 import { createRegexDetector } from '../../../src/guard/detectors/regex.ts';
 import { SEXUAL_MINORS_RULES } from '../../../src/guard/detectors/minors.ts';
@@ -14,6 +18,7 @@ function countingEngine(): { engine: RegexEngine; scans: () => number } {
   return {
     scans: () => scans,
     engine: {
+      linear: true,
       compile(pattern, flags) {
         const compiled = engine.compile(pattern, flags);
         return {
@@ -35,9 +40,45 @@ describe('createPatternGate', () => {
     expect(gate.mayMatch('an ordinary sentence about tickets')).toBe(false);
   });
 
+  it('stays open on a backtracking engine, whose loosened alternation could take exponential time', () => {
+    const backtracking: RegexEngine = { compile: (pattern, flags) => engine.compile(pattern, flags) };
+    expect(createPatternGate(backtracking, ['a', 'b']).mayMatch('zzz')).toBe(true);
+  });
+
   it('stays open for what an alternation cannot hold: backreferences, duplicate group names', () => {
     expect(createPatternGate(engine, ['(a)\\1', 'b']).mayMatch('zzz')).toBe(true);
     expect(createPatternGate(engine, ['(?P<x>a)', '(?P<x>b)']).mayMatch('zzz')).toBe(true);
+  });
+});
+
+describe('loosenForGate', () => {
+  it('turns classes into any character and counted repeats into + or *, leaving other escapes', () => {
+    expect(loosenForGate('a[^\\p{L}\\p{N}]{1,6}b')).toBe('a[\\s\\S]+b');
+    expect(loosenForGate('\\bx\\p{L}*y{0,3}z{2}\\{3\\}')).toBe('\\bx[\\s\\S]*y*z+\\{3\\}');
+    expect(loosenForGate('[\\]{}]{2,}c')).toBe('[\\s\\S]+c');
+    expect(loosenForGate('[[:alpha:]]{3}')).toBe('[\\s\\S]+');
+  });
+
+  it('keeps every injection rule a subset of its gate on the labelled sets, in groups of any size', () => {
+    const texts = [...INJECTION_SET, ...INJECTION_HELDOUT].map((item) => foldForWords(item.text).text);
+    for (const size of [4, 16, 64]) {
+      for (let g = 0; g * size < INJECTION_RULES.length; g++) {
+        const members = INJECTION_RULES.slice(g * size, (g + 1) * size);
+        const gate = createPatternGate(engine, members.map((rule) => rule.pattern));
+        const compiled = members.map((rule) => engine.compile(rule.pattern));
+        for (const text of texts) {
+          if (compiled.some((pattern) => pattern.test(text))) expect(gate.mayMatch(text), `group ${g} of ${size} on: ${text}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('closes every injection gate of 16 rules on ordinary text (each compiles, none is left open)', () => {
+    const text = foldForWords('Could you summarise the main points of our meeting notes?').text;
+    for (let g = 0; g * 16 < INJECTION_RULES.length; g++) {
+      const gate = createPatternGate(engine, INJECTION_RULES.slice(g * 16, (g + 1) * 16).map((rule) => rule.pattern));
+      expect(gate.mayMatch(text), `group ${g}`).toBe(false);
+    }
   });
 });
 
