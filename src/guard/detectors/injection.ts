@@ -5,7 +5,7 @@
 import type { Span } from '../../text/normalize.ts';
 import { foldForData, foldForWords, type TextView } from '../../text/fold.ts';
 import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
-import { createPatternGate } from '../regex/pattern-gate.ts';
+import { createGateGroups } from '../regex/pattern-gate.ts';
 import type { Finding, TextDetector } from '../types.ts';
 import { base64Payloads, BASE64_RUN_PATTERN } from './base64.ts';
 import { MULTILINGUAL_INJECTION_RULES } from './injection-multilingual.ts';
@@ -106,8 +106,6 @@ const COMBINATIONS: readonly { id: string; score: number; all: readonly string[]
 ];
 
 const MAX_DECODE_DEPTH = 2;
-/** Rules per gate: small enough that each alternation stays well inside RE2's DFA memory. */
-const GATE_GROUP = 16;
 
 export interface InjectionOptions {
   enabled: boolean;
@@ -120,10 +118,7 @@ interface CompiledInjectionRule extends InjectionRule {
 export function createInjectionDetector(_options: InjectionOptions, engine: RegexEngine, views: MatchingViews = createMatchingViews()): TextDetector {
   const rules: CompiledInjectionRule[] = INJECTION_RULES.map((rule) => ({ ...rule, compiled: engine.compile(rule.pattern) }));
   // Most texts match no rule: one scan per group of rules first, the group's own scans only after a hit.
-  const groups = Array.from({ length: Math.ceil(rules.length / GATE_GROUP) }, (_, g) => {
-    const members = rules.slice(g * GATE_GROUP, (g + 1) * GATE_GROUP);
-    return { members, gate: createPatternGate(engine, members.map((rule) => rule.pattern)) };
-  });
+  const groups = createGateGroups(engine, rules, (rule) => rule.pattern);
   const base64Run = engine.compile(BASE64_RUN_PATTERN);
 
   /** Rule hits on one text's folded view, with combinations added. */

@@ -7,7 +7,7 @@ import type { Finding, TextDetector } from '../types.ts';
 import type { RegexRuleOptions } from '../../policy/profiles/detector-options.ts';
 import { DetectorRuleError } from './errors.ts';
 import { createMatchingViews, matchOnView, type MatchingViews } from './matching-view.ts';
-import { createPatternGate, type PatternGate } from '../regex/pattern-gate.ts';
+import { createGateGroups, type PatternGate } from '../regex/pattern-gate.ts';
 
 interface CompiledRule {
   readonly rule: RegexRuleOptions;
@@ -16,7 +16,7 @@ interface CompiledRule {
   readonly flags: string;
 }
 
-/** Rules matched the same way (view and flags) share one gate scan. */
+/** A rule and the gate (an index into the gates) it sits behind. */
 interface GatedRule extends CompiledRule {
   readonly group: number;
 }
@@ -36,21 +36,22 @@ export function compileRegexRules(rules: readonly RegexRuleOptions[], engine: Re
   });
 }
 
+/** Rules matched the same way (view and flags) share gates, in runs of GATE_SIZE; each rule keeps its place. */
 function gateRules(compiled: readonly CompiledRule[], engine: RegexEngine): { rules: GatedRule[]; gates: Array<{ normalized: boolean; gate: PatternGate }> } {
-  const keys = new Map<string, number>();
-  const members: CompiledRule[][] = [];
-  const rules = compiled.map((rule) => {
+  const byWay = new Map<string, CompiledRule[]>();
+  for (const rule of compiled) {
     const key = `${rule.normalized ? 'folded' : 'raw'}/${[...rule.flags].sort().join('')}`;
-    let group = keys.get(key);
-    if (group === undefined) {
-      group = members.push([]) - 1;
-      keys.set(key, group);
+    byWay.set(key, [...(byWay.get(key) ?? []), rule]);
+  }
+  const gates: Array<{ normalized: boolean; gate: PatternGate }> = [];
+  const groupOf = new Map<CompiledRule, number>();
+  for (const way of byWay.values()) {
+    for (const { members, gate } of createGateGroups(engine, way, (r) => r.rule.pattern, way[0]!.flags)) {
+      for (const member of members) groupOf.set(member, gates.length);
+      gates.push({ normalized: way[0]!.normalized, gate });
     }
-    members[group]!.push(rule);
-    return { ...rule, group };
-  });
-  const gates = members.map((group) => ({ normalized: group[0]!.normalized, gate: createPatternGate(engine, group.map((r) => r.rule.pattern), group[0]!.flags) }));
-  return { rules, gates };
+  }
+  return { rules: compiled.map((rule) => ({ ...rule, group: groupOf.get(rule)! })), gates };
 }
 
 export function createRegexDetector(rules: readonly RegexRuleOptions[], engine: RegexEngine, views: MatchingViews = createMatchingViews()): TextDetector {

@@ -19,6 +19,17 @@ export interface PatternGate {
 
 const OPEN: PatternGate = { mayMatch: () => true };
 
+/** Rules per gate: small enough that each loosened alternation stays well inside RE2's DFA memory (measured in docs/performance.md). */
+export const GATE_SIZE = 16;
+
+/** `items` in runs of `size`, in order, each run behind one gate over its patterns. */
+export function createGateGroups<T>(engine: RegexEngine, items: readonly T[], patternOf: (item: T) => string, flags = '', size = GATE_SIZE): Array<{ members: T[]; gate: PatternGate }> {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, g) => {
+    const members = items.slice(g * size, (g + 1) * size);
+    return { members, gate: createPatternGate(engine, members.map(patternOf), flags) };
+  });
+}
+
 /** `\1`…`\9` or `\k<name>` outside a character class: numbering that an alternation would shift. */
 const BACKREFERENCE = /\\[1-9]|\\k</;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPatternGate, loosenForGate } from '../../../src/guard/regex/pattern-gate.ts';
+import { createGateGroups, createPatternGate, loosenForGate } from '../../../src/guard/regex/pattern-gate.ts';
 import { INJECTION_RULES } from '../../../src/guard/detectors/injection.ts';
 import { foldForWords } from '../../../src/text/fold.ts';
 import { INJECTION_HELDOUT } from '../../../fixtures/security/injection-heldout.ts';
@@ -73,12 +73,11 @@ describe('loosenForGate', () => {
     }
   });
 
-  it('closes every injection gate of 16 rules on ordinary text (each compiles, none is left open)', () => {
+  it('closes every injection gate of GATE_SIZE rules on ordinary text (each compiles, none is left open)', () => {
     const text = foldForWords('Could you summarise the main points of our meeting notes?').text;
-    for (let g = 0; g * 16 < INJECTION_RULES.length; g++) {
-      const gate = createPatternGate(engine, INJECTION_RULES.slice(g * 16, (g + 1) * 16).map((rule) => rule.pattern));
-      expect(gate.mayMatch(text), `group ${g}`).toBe(false);
-    }
+    const groups = createGateGroups(engine, INJECTION_RULES, (rule) => rule.pattern);
+    expect(groups.flatMap((group) => group.members)).toEqual(INJECTION_RULES);
+    for (const [g, { gate }] of groups.entries()) expect(gate.mayMatch(text), `group ${g}`).toBe(false);
   });
 });
 
