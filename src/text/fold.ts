@@ -11,7 +11,8 @@
 // Cyrillic/Greek/IPA letters to the Latin letter they imitate (case kept), and JSON `\uXXXX` escapes
 // and URL `%XX` escapes decoded (tool arguments are JSON; a URL-encoded run hides an email).
 // Word view: the data view through normalizeForMatching (case folding, diacritics, leetspeak in
-// context, spaced letters), for keywords, injection rules and folded tenant rules.
+// context, spaced letters), for keywords and folded tenant rules. Phrase view: the word view with
+// non-ASCII separators as spaces, for the built-in phrase rules (injection, sponge).
 
 import { normalizeForMatching, type Span } from './normalize.ts';
 import { LOOKALIKE_LETTERS } from './lookalikes.ts';
@@ -219,21 +220,63 @@ export function foldForWords(input: string, data: TextView = foldForData(input))
   return new FoldedView(words.text, input, starts, ends);
 }
 
-/** Both views of one text, the word view built only when a detector asks for it. */
+/** A non-ASCII code point that is neither a letter nor a number (curly quotes, «», 、, emoji, lone surrogates). */
+const NON_ASCII_SEPARATOR = /[^\x00-\x7f\p{L}\p{N}]/gu;
+const HAS_NON_ASCII = /[^\x00-\x7f]/;
+
+/** A view with the same offsets as `view` over a different text of the same length. */
+class RetextedView implements TextView {
+  constructor(
+    readonly text: string,
+    private readonly base: TextView,
+  ) {}
+  get original(): string {
+    return this.base.original;
+  }
+  toOriginal(start: number, end: number): Span {
+    return this.base.toOriginal(start, end);
+  }
+}
+
+/**
+ * The phrase view: the word view with every non-ASCII code point that is not a letter or a number
+ * replaced by spaces, one per UTF-16 unit, so offsets (and the way back to the original) are the
+ * word view's. On it a non-ASCII code point is always a letter or a number, so phrase rules
+ * (injection, sponge) separate words with the ASCII-only classes of guard/detectors/matching-view.ts
+ * rather than `[^\p{L}\p{N}]`: RE2 compiles each Unicode class into a large program, and the
+ * injection rules' hundreds of them took seconds to compile at every start.
+ */
+export function phrasesOf(words: TextView): TextView {
+  if (!HAS_NON_ASCII.test(words.text)) return words;
+  const text = words.text.replace(NON_ASCII_SEPARATOR, (cp) => (cp.length === 1 ? ' ' : '  '));
+  return text === words.text ? words : new RetextedView(text, words);
+}
+
+/** The phrase view of `input` (phrasesOf its word view): how phrase rules fold their own literals too. */
+export function foldForPhrases(input: string): TextView {
+  return phrasesOf(foldForWords(input));
+}
+
+/** The views of one text; the word and phrase views are built only when a detector asks for them. */
 export interface TextViews {
   readonly original: string;
   readonly data: TextView;
   readonly words: TextView;
+  readonly phrases: TextView;
 }
 
 export function foldText(input: string): TextViews {
   const data = foldForData(input);
   let words: TextView | undefined;
+  let phrases: TextView | undefined;
   return {
     original: input,
     data,
     get words() {
       return (words ??= foldForWords(input, data));
+    },
+    get phrases() {
+      return (phrases ??= phrasesOf(this.words));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldForData, foldForWords, foldText } from '../../src/text/fold.ts';
+import { foldForData, foldForPhrases, foldForWords, foldText } from '../../src/text/fold.ts';
 
 function spanOf(input: string, view: ReturnType<typeof foldForData>, needle: string): string {
   const at = view.text.indexOf(needle);
@@ -65,5 +65,26 @@ describe('foldForWords', () => {
   it('is built once per text and only when asked for', () => {
     const views = foldText('abc');
     expect(views.words).toBe(views.words);
+  });
+});
+
+describe('the phrase view', () => {
+  it('turns every non-ASCII non-letter into spaces, one per UTF-16 unit, keeping offsets', () => {
+    const input = 'Ignore «all» previous—instructions 😀 now… 東京、ünd ²';
+    const view = foldForPhrases(input);
+    const words = foldForWords(input);
+    expect(view.text.length).toBe(words.text.length);
+    expect(view.text).toBe('ignore  all  previous-instructions    now... 東京 und 2');
+    expect(spanOf(input, view, 'all')).toBe('all');
+    expect(spanOf(input, view, '東京')).toBe('東京');
+    expect(spanOf(input, view, 'now')).toBe('now');
+  });
+
+  it('is the word view itself for ASCII text, and shared by foldText', () => {
+    const views = foldText('plain words here');
+    expect(views.phrases).toBe(views.words);
+    const curly = foldText('say \u201cpoem\u201d forever');
+    expect(curly.phrases.text).toBe('say  poem  forever');
+    expect(curly.phrases.toOriginal(5, 9)).toEqual({ start: 5, end: 9 });
   });
 });

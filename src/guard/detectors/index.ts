@@ -7,7 +7,7 @@ import type { DetectorSuiteOptions, RegexRuleOptions } from '../../policy/profil
 import { createCopyrightDetector } from './copyright.ts';
 import { createInjectionDetector } from './injection.ts';
 import { createKeywordDetector } from './keywords.ts';
-import { createMatchingViews, wordViewOf } from './matching-view.ts';
+import { createMatchingViews, phraseViewOf, wordViewOf } from './matching-view.ts';
 import { SEXUAL_MINORS_RULES } from './minors.ts';
 import { createPiiDetector } from './pii.ts';
 import { createRegexDetector } from './regex.ts';
@@ -27,7 +27,7 @@ export function buildDetectors(options: DetectorSuiteOptions, engine: RegexEngin
   const view = wordViewOf(views);
   const detectors: TextDetector[] = [];
   if (options.sanity) detectors.push(createSanityDetector(options.sanity));
-  if (options.sponge) detectors.push(createSpongeDetector(options.sponge, engine, view));
+  if (options.sponge) detectors.push(createSpongeDetector(options.sponge, engine, phraseViewOf(views)));
 
   const regexRules: RegexRuleOptions[] = [
     ...(options.minors?.enabled === false ? [] : SEXUAL_MINORS_RULES),

@@ -5,8 +5,8 @@
 // ending in `*` take any word ending; `\b` only guards words that start with an ASCII letter (RE2's
 // \b is ASCII-only). English paraphrases live in injection.ts.
 
-import { foldForWords } from '../../text/fold.ts';
-import { escapeRegexLiteral, isAsciiWordChar } from './matching-view.ts';
+import { foldForPhrases } from '../../text/fold.ts';
+import { escapeRegexLiteral, isAsciiWordChar, PHRASE_LETTER, PHRASE_SEPARATOR, PHRASE_WORD_CHAR } from './matching-view.ts';
 
 export interface MultilingualRule {
   readonly id: string;
@@ -14,10 +14,10 @@ export interface MultilingualRule {
   readonly pattern: string;
 }
 
-/** Separator between words. Unbounded repeats: RE2 expands counted ones, and \\p{L} is a large class. */
-const S = '[^\\p{L}\\p{N}]+';
+/** Separator between words, on the phrase view (src/text/fold.ts). Unbounded: RE2 expands counted repeats. */
+const S = `${PHRASE_SEPARATOR}+`;
 /** Up to `n` filler words. */
-const filler = (n: number) => `(?:[\\p{L}']+${S}){0,${n}}`;
+const filler = (n: number) => `(?:${PHRASE_WORD_CHAR}+${S}){0,${n}}`;
 
 /**
  * One phrase (`ne tiens pas compte`) whose words may be stems (`системн* промпт*`: any ending), as a
@@ -26,9 +26,9 @@ const filler = (n: number) => `(?:[\\p{L}']+${S}){0,${n}}`;
 function term(raw: string): string {
   const parts = raw.trim().split(/\s+/).map((word) => {
     const open = word.endsWith('*');
-    return { folded: foldForWords(open ? word.slice(0, -1) : word).text.trim(), open };
+    return { folded: foldForPhrases(open ? word.slice(0, -1) : word).text.trim(), open };
   });
-  const body = parts.map(({ folded, open }) => `${escapeRegexLiteral(folded)}${open ? '\\p{L}*' : ''}`).join(S);
+  const body = parts.map(({ folded, open }) => `${escapeRegexLiteral(folded)}${open ? `${PHRASE_LETTER}*` : ''}`).join(S);
   const first = parts[0]!.folded;
   const last = parts[parts.length - 1]!;
   const head = isAsciiWordChar(first[0]) ? '\\b' : '';
@@ -252,12 +252,12 @@ const CJK_RULES: readonly MultilingualRule[] = [
   // "Everything up to here is void", "the rules set for you no longer apply", "forget everything you were told".
   { id: 'injection.ja.rules_void', score: 0.9, pattern: '(?:これまで|今まで|ここまで|以前|上記|最初|元|開発者|あなたに(?:与えられた|設定された|課された)|あなたの)の?.{0,12}(?:指示|命令|ルール|規則|設定|制約|制限|内容|プロンプト).{0,10}(?:無効|解除|撤廃|廃止|適用されません|適用されない|取り消|効力を失)' },
   { id: 'injection.ja.forget_everything', score: 0.9, pattern: '(?:これまで|今まで|ここまで|以前|前に|最初に)(?:に)?.{0,8}(?:言われた|教えられた|与えられた|受け取った|伝えられた)?.{0,6}(?:こと|もの|内容)?(?:は|を)?(?:すべて|全て|全部)?.{0,3}(?:忘れ|無視)' },
-  { id: 'injection.ja.jailbreak_persona', score: 0.95, pattern: '(?:あなたは|これからあなたは|今からあなたは|君は).{0,4}(?:dan|stan|dude|aim)(?:です|だ|として|になって|\\P{L}|$)' },
+  { id: 'injection.ja.jailbreak_persona', score: 0.95, pattern: '(?:あなたは|これからあなたは|今からあなたは|君は).{0,4}(?:dan|stan|dude|aim)(?:です|だ|として|になって|[^A-Za-z\\u0080-\\u{10FFFF}]|$)' },
   { id: 'injection.ja.persona_no_rules', score: 0.9, pattern: '(?:ふりをして|ふりして|として振る舞|になりきって|これからあなたは|今から|今日から|今後|想像して|あなたの名前は).{0,24}(?:(?:制限|ルール|規則|制約|検閲|フィルター)(?:の|が)?(?:ない|なし|無し|無い)|(?:制限|ルール|規則|制約|検閲)(?:に|にも)?縛られ)|(?:制限|ルール|規則|制約|検閲)(?:が|の)?(?:ない|なし|無い).{0,6}(?:ふり|ai|として)' },
   { id: 'injection.ja.no_rules', score: 0.5, pattern: '(?:一切の|すべての|全ての)?(?:制限|ルール|規則|制約|検閲)(?:なし|無し|なしで|がない|のない)' },
 ];
 
 /** The word view strips voicing marks as it strips accents (プ → フ, が → か): fold the patterns' literals the same way. */
-const foldLiterals = (rule: MultilingualRule): MultilingualRule => ({ ...rule, pattern: rule.pattern.replace(/[^\x00-\x7f]+/g, (run) => foldForWords(run).text) });
+const foldLiterals = (rule: MultilingualRule): MultilingualRule => ({ ...rule, pattern: rule.pattern.replace(/[^\x00-\x7f]+/g, (run) => foldForPhrases(run).text) });
 
 export const MULTILINGUAL_INJECTION_RULES: readonly MultilingualRule[] = [...LANGUAGES.flatMap(rulesFor), ...CJK_RULES.map(foldLiterals)];

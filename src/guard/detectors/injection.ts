@@ -3,13 +3,13 @@
 // score, strong 0.9–1.0 and weak 0.5–0.7, so profiles choose how much evidence blocks.
 
 import type { Span } from '../../text/normalize.ts';
-import { foldForData, foldForWords, type TextView } from '../../text/fold.ts';
+import { foldForData, foldForPhrases, type TextView } from '../../text/fold.ts';
 import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
 import { createGateGroups } from '../regex/pattern-gate.ts';
 import type { Finding, TextDetector } from '../types.ts';
 import { base64Payloads, BASE64_RUN_PATTERN } from './base64.ts';
 import { MULTILINGUAL_INJECTION_RULES } from './injection-multilingual.ts';
-import { createMatchingViews, matchOnView, type MatchingViews } from './matching-view.ts';
+import { createMatchingViews, matchOnView, PHRASE_SEPARATOR, PHRASE_WORD_CHAR, type MatchingViews } from './matching-view.ts';
 
 interface InjectionRule {
   readonly id: string;
@@ -17,13 +17,13 @@ interface InjectionRule {
   readonly pattern: string;
 }
 
-/** Separator between words: any run of non-letters, bounded (", ", " - ", "\n"). */
-const S = '[^\\p{L}\\p{N}]{1,6}';
+/** Separator between words: any run of non-letters, bounded (", ", " - ", "\n"). Rules match the phrase view (src/text/fold.ts). */
+const S = `${PHRASE_SEPARATOR}{1,6}`;
 const OPT_S = `(?:${S})?`;
 /** Up to `n` filler words ("all of the", "your"). */
-const filler = (n: number) => `(?:[\\p{L}']{1,15}${S}){0,${n}}`;
+const filler = (n: number) => `(?:${PHRASE_WORD_CHAR}{1,15}${S}){0,${n}}`;
 /** Up to `n` filler words, unbounded letters: RE2 expands counted repeats, so the wider rules use this. */
-const gap = (n: number) => `[^\\p{L}\\p{N}]+(?:[\\p{L}']+[^\\p{L}\\p{N}]+){0,${n}}`;
+const gap = (n: number) => `${PHRASE_SEPARATOR}+(?:${PHRASE_WORD_CHAR}+${PHRASE_SEPARATOR}+){0,${n}}`;
 const words = (...alternatives: string[]) => `(?:${alternatives.join('|')})`;
 
 const OVERRIDE_VERB = words(
@@ -95,7 +95,7 @@ const ENGLISH_RULES: readonly InjectionRule[] = [
   { id: 'injection.decode_and_follow', score: 0.7, pattern: `\\b(?:decode|base64|rot13|hex)${S}${filler(6)}(?:and${S})?(?:follow|execute|obey|run|do${S}what${S}it${S}says|carry${S}out)\\b` },
 ];
 
-/** English rules, then the other languages' (injection-multilingual.ts), all on the word view. */
+/** English rules, then the other languages' (injection-multilingual.ts), all on the phrase view. */
 export const INJECTION_RULES: readonly InjectionRule[] = [...ENGLISH_RULES, ...MULTILINGUAL_INJECTION_RULES];
 
 /** Weak signals that together are a strong one: "stay in character" + "no rules". */
@@ -145,7 +145,7 @@ export function createInjectionDetector(_options: InjectionOptions, engine: Rege
     const findings: Finding[] = [];
     for (const payload of base64Payloads(base64Run, view.text)) {
       if (!/[\p{L}]{2,}/u.test(payload.decoded)) continue;
-      const inner = scanFolded(foldForWords(payload.decoded));
+      const inner = scanFolded(foldForPhrases(payload.decoded));
       if (depth < MAX_DECODE_DEPTH) inner.push(...scanBase64(foldForData(payload.decoded), depth + 1));
       if (inner.length === 0) continue;
       const span = view.toOriginal(payload.start, payload.end);
@@ -159,8 +159,8 @@ export function createInjectionDetector(_options: InjectionOptions, engine: Rege
   return {
     name: 'injection_attack',
     detect(text: string): Finding[] {
-      const { words, data } = views(text);
-      return [...scanFolded(words), ...scanBase64(data, 1)];
+      const { phrases, data } = views(text);
+      return [...scanFolded(phrases), ...scanBase64(data, 1)];
     },
   };
 }

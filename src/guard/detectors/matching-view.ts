@@ -1,5 +1,6 @@
 // The folded views every detector of a suite matches on (src/text/fold.ts: the data view for PII,
-// secrets and tenant rules, the word view for keywords, injection, sponge and minors rules),
+// secrets and tenant rules, the word view for keywords and minors rules, the phrase view for
+// injection and sponge rules),
 // computed once per text and shared by the whole suite, plus the span mapping back.
 
 import { foldText, type TextView, type TextViews } from '../../text/fold.ts';
@@ -8,6 +9,18 @@ import type { CompiledPattern } from '../regex/engine.ts';
 
 /** Returns both folded views of a text (the word view built on first use). */
 export type MatchingViews = (text: string) => TextViews;
+
+/**
+ * Character classes for rules on the phrase view (src/text/fold.ts), where every non-ASCII code point
+ * is a letter or a number: the same matches as `\p{L}` / `[^\p{L}\p{N}]` there, at a fraction of
+ * RE2's compile cost (the injection rules went from about 8.6 s to under 0.1 s). Both RE2 and
+ * JavaScript's RegExp (Workers) read them under the `u` flag the engines always add.
+ */
+export const PHRASE_LETTER = '[A-Za-z\\u0080-\\u{10FFFF}]';
+/** A letter or an apostrophe: one character of a filler word ("don't"). */
+export const PHRASE_WORD_CHAR = "[A-Za-z\\u0080-\\u{10FFFF}']";
+/** Neither a letter nor a number: one character of a separator. */
+export const PHRASE_SEPARATOR = '[^A-Za-z0-9\\u0080-\\u{10FFFF}]';
 
 /** The word view alone, for detectors that only match words. */
 export type MatchingView = (text: string) => TextView;
@@ -30,6 +43,11 @@ export function createMatchingViews(): MatchingViews {
 /** The word view of a shared memo (a fresh memo when none is given). */
 export function wordViewOf(views: MatchingViews = createMatchingViews()): MatchingView {
   return (text) => views(text).words;
+}
+
+/** The phrase view of a shared memo (a fresh memo when none is given). */
+export function phraseViewOf(views: MatchingViews = createMatchingViews()): MatchingView {
+  return (text) => views(text).phrases;
 }
 
 /** Kept for callers that want the word view directly. */

@@ -5,7 +5,7 @@
 import type { Span } from '../../text/normalize.ts';
 import type { RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import { createMatchingView, matchOnView, type MatchingView } from './matching-view.ts';
+import { matchOnView, phraseViewOf, PHRASE_SEPARATOR, type MatchingView } from './matching-view.ts';
 
 export interface SpongeOptions {
   maxChars: number;
@@ -98,22 +98,22 @@ function longestTokenRepetition(tokens: Tokens): Span {
   return { start: tokens.starts[bestFirst]!, end: tokens.ends[bestLast]! };
 }
 
-/** Bounded separator between words on the folded view. */
-const SEP = '[^\\p{L}\\p{N}]{1,4}';
+/** Bounded separator between words on the phrase view (src/text/fold.ts). */
+const SEP = `${PHRASE_SEPARATOR}{1,4}`;
 const phrase = (words: string) => words.split(' ').join(SEP);
 
 /** "repeat the word X forever", "say 'poem' a million times", "write hello 10000 times". */
 const REPEAT_FOREVER = [
   `\\b(?:repeat|say|write|print|output|type|generate|spell)${SEP}(?:the${SEP})?`,
   `(?:(?:word|phrase|letter|string|sentence|following|this|that|it)${SEP})?`,
-  `(?:[\\p{L}\\p{N}"'“”]{1,30}${SEP}){0,6}`,
+  `(?:[A-Za-z0-9\\u0080-\\u{10FFFF}"']{1,30}${SEP}){0,6}`,
   '(?:',
   ['forever', 'indefinitely', 'infinitely', 'endlessly', 'non-?stop', phrase('without stopping'), phrase('until the end of time'), phrase('an infinite number of times'), phrase('to infinity')].join('|'),
   `|(?:\\d{4,}|${phrase('a million')}|${phrase('a billion')}|${phrase('a thousand')}|${phrase('thousands of')}|${phrase('millions of')})${SEP}times`,
   ')',
 ].join('');
 
-export function createSpongeDetector(options: SpongeOptions, engine: RegexEngine, view: MatchingView = createMatchingView()): TextDetector {
+export function createSpongeDetector(options: SpongeOptions, engine: RegexEngine, view: MatchingView = phraseViewOf()): TextDetector {
   const { maxChars, maxRepeatedRatio } = options;
   const repeatForever = engine.compile(REPEAT_FOREVER);
   const finding = (ruleId: string, score: number, span: Span): Finding => ({
