@@ -54,18 +54,18 @@ function tooLarge(maxBytes: number): HttpError {
   return new HttpError(413, `Request body is larger than the limit of ${maxBytes} bytes.`, { code: 'request_too_large' });
 }
 
-/** Deepest `{`/`[` nesting of a JSON text, in one pass that skips string contents. */
+/**
+ * Deepest `{`/`[` nesting of a JSON text, in one pass that jumps over string contents with
+ * indexOf (native speed: a 4 MB body is mostly strings, and a character loop over it held the
+ * event loop for tens of milliseconds).
+ */
 export function jsonNestingDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === 0x5c) i++; // backslash: skip the escaped character
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) {
-      inString = true;
+    if (code === 0x22) {
+      i = closingQuote(text, i + 1);
     } else if (code === 0x7b || code === 0x5b) {
       depth++;
       if (depth > deepest) deepest = depth;
@@ -74,4 +74,14 @@ export function jsonNestingDepth(text: string): number {
     }
   }
   return deepest;
+}
+
+/** Index of the quote that closes a string whose contents start at `from` (text.length when unterminated). */
+function closingQuote(text: string, from: number): number {
+  for (let at = text.indexOf('"', from); at !== -1; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+  return text.length;
 }

@@ -102,4 +102,26 @@ describe('jsonNestingDepth', () => {
     expect(jsonNestingDepth('{"a":"\\"[[[\\"","b":"\\\\"}')).toBe(1);
     expect(jsonNestingDepth('{"a":"\\\\","b":[[]]}')).toBe(3);
   });
+
+  it('agrees with a character-by-character scan on random JSON-like texts', () => {
+    const reference = (text: string) => {
+      let depth = 0, deepest = 0, inString = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+          if (c === '\\') i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+        else if (c === '}' || c === ']') depth--;
+      }
+      return deepest;
+    };
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let n = 0; n < 2000; n++) {
+      const text = Array.from({ length: 1 + Math.floor(next() * 40) }, () => '{}[]"\\a,:'[Math.floor(next() * 10)]).join('');
+      expect(jsonNestingDepth(text), text).toBe(reference(text));
+    }
+  });
 });
