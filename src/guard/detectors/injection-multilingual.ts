@@ -6,7 +6,7 @@
 // \b is ASCII-only). English paraphrases live in injection.ts.
 
 import { foldForPhrases } from '../../text/fold.ts';
-import { escapeRegexLiteral, isAsciiWordChar, PHRASE_LETTER, PHRASE_SEPARATOR, PHRASE_WORD_CHAR } from './matching-view.ts';
+import { escapeRegexLiteral, isAsciiWordChar, PHRASE_LETTER, PHRASE_LETTER_RANGES, PHRASE_SEPARATOR, PHRASE_WORD_CHAR } from './matching-view.ts';
 
 export interface MultilingualRule {
   readonly id: string;
@@ -252,7 +252,7 @@ const CJK_RULES: readonly MultilingualRule[] = [
   // "Everything up to here is void", "the rules set for you no longer apply", "forget everything you were told".
   { id: 'injection.ja.rules_void', score: 0.9, pattern: '(?:これまで|今まで|ここまで|以前|上記|最初|元|開発者|あなたに(?:与えられた|設定された|課された)|あなたの)の?.{0,12}(?:指示|命令|ルール|規則|設定|制約|制限|内容|プロンプト).{0,10}(?:無効|解除|撤廃|廃止|適用されません|適用されない|取り消|効力を失)' },
   { id: 'injection.ja.forget_everything', score: 0.9, pattern: '(?:これまで|今まで|ここまで|以前|前に|最初に)(?:に)?.{0,8}(?:言われた|教えられた|与えられた|受け取った|伝えられた)?.{0,6}(?:こと|もの|内容)?(?:は|を)?(?:すべて|全て|全部)?.{0,3}(?:忘れ|無視)' },
-  { id: 'injection.ja.jailbreak_persona', score: 0.95, pattern: '(?:あなたは|これからあなたは|今からあなたは|君は).{0,4}(?:dan|stan|dude|aim)(?:です|だ|として|になって|[^A-Za-z\\u0080-\\u{10FFFF}]|$)' },
+  { id: 'injection.ja.jailbreak_persona', score: 0.95, pattern: `(?:あなたは|これからあなたは|今からあなたは|君は).{0,4}(?:dan|stan|dude|aim)(?:です|だ|として|になって|[^${PHRASE_LETTER_RANGES}]|$)` },
   { id: 'injection.ja.persona_no_rules', score: 0.9, pattern: '(?:ふりをして|ふりして|として振る舞|になりきって|これからあなたは|今から|今日から|今後|想像して|あなたの名前は).{0,24}(?:(?:制限|ルール|規則|制約|検閲|フィルター)(?:の|が)?(?:ない|なし|無し|無い)|(?:制限|ルール|規則|制約|検閲)(?:に|にも)?縛られ)|(?:制限|ルール|規則|制約|検閲)(?:が|の)?(?:ない|なし|無い).{0,6}(?:ふり|ai|として)' },
   { id: 'injection.ja.no_rules', score: 0.5, pattern: '(?:一切の|すべての|全ての)?(?:制限|ルール|規則|制約|検閲)(?:なし|無し|なしで|がない|のない)' },
 ];

@@ -16,11 +16,13 @@ export type MatchingViews = (text: string) => TextViews;
  * RE2's compile cost (the injection rules went from about 8.6 s to under 0.1 s). Both RE2 and
  * JavaScript's RegExp (Workers) read them under the `u` flag the engines always add.
  */
-export const PHRASE_LETTER = '[A-Za-z\\u0080-\\u{10FFFF}]';
+export const PHRASE_LETTER_RANGES = 'A-Za-z\\u0080-\\u{10FFFF}';
+/** One letter. */
+export const PHRASE_LETTER = `[${PHRASE_LETTER_RANGES}]`;
 /** A letter or an apostrophe: one character of a filler word ("don't"). */
-export const PHRASE_WORD_CHAR = "[A-Za-z\\u0080-\\u{10FFFF}']";
+export const PHRASE_WORD_CHAR = `[${PHRASE_LETTER_RANGES}']`;
 /** Neither a letter nor a number: one character of a separator. */
-export const PHRASE_SEPARATOR = '[^A-Za-z0-9\\u0080-\\u{10FFFF}]';
+export const PHRASE_SEPARATOR = `[^${PHRASE_LETTER_RANGES}0-9]`;
 
 /** The word view alone, for detectors that only match words. */
 export type MatchingView = (text: string) => TextView;

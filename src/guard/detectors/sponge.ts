@@ -5,7 +5,7 @@
 import type { Span } from '../../text/normalize.ts';
 import type { RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import { matchOnView, phraseViewOf, PHRASE_SEPARATOR, type MatchingView } from './matching-view.ts';
+import { matchOnView, phraseViewOf, PHRASE_LETTER_RANGES, PHRASE_SEPARATOR, type MatchingView } from './matching-view.ts';
 
 export interface SpongeOptions {
   maxChars: number;
@@ -106,7 +106,7 @@ const phrase = (words: string) => words.split(' ').join(SEP);
 const REPEAT_FOREVER = [
   `\\b(?:repeat|say|write|print|output|type|generate|spell)${SEP}(?:the${SEP})?`,
   `(?:(?:word|phrase|letter|string|sentence|following|this|that|it)${SEP})?`,
-  `(?:[A-Za-z0-9\\u0080-\\u{10FFFF}"']{1,30}${SEP}){0,6}`,
+  `(?:[${PHRASE_LETTER_RANGES}0-9"']{1,30}${SEP}){0,6}`,
   '(?:',
   ['forever', 'indefinitely', 'infinitely', 'endlessly', 'non-?stop', phrase('without stopping'), phrase('until the end of time'), phrase('an infinite number of times'), phrase('to infinity')].join('|'),
   `|(?:\\d{4,}|${phrase('a million')}|${phrase('a billion')}|${phrase('a thousand')}|${phrase('thousands of')}|${phrase('millions of')})${SEP}times`,
