@@ -222,7 +222,6 @@ export function foldForWords(input: string, data: TextView = foldForData(input))
 
 /** A non-ASCII code point that is neither a letter nor a number (curly quotes, «», 、, emoji, lone surrogates). */
 const NON_ASCII_SEPARATOR = /[^\x00-\x7f\p{L}\p{N}]/gu;
-const HAS_NON_ASCII = /[^\x00-\x7f]/;
 
 /** A view with the same offsets as `view` over a different text of the same length. */
 class RetextedView implements TextView {
@@ -247,7 +246,7 @@ class RetextedView implements TextView {
  * injection rules' hundreds of them took seconds to compile at every start.
  */
 export function phrasesOf(words: TextView): TextView {
-  if (!HAS_NON_ASCII.test(words.text)) return words;
+  if (ASCII_ONLY.test(words.text)) return words;
   const text = words.text.replace(NON_ASCII_SEPARATOR, (cp) => (cp.length === 1 ? ' ' : '  '));
   return text === words.text ? words : new RetextedView(text, words);
 }
