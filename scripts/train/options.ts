@@ -48,6 +48,8 @@ export interface TrainOptions {
    * own featurizer's ids, and the exported graph applies each block's weight to one plain id list.
    */
   wordWeights: number[] | null;
+  /** Tokens per window in training and serving (the featurizer's windowTokens); the stride is half of it. */
+  window: number;
   /** How the ONNX file stores the embedding table (weights rounded to it before calibration). */
   embedding: EmbeddingStorage;
   /** Where the held-out test split is written in moderation-eval format. */
@@ -97,6 +99,7 @@ export function defaultTrainOptions(): TrainOptions {
     charNgramMin: 3,
     wordWeight: 1,
     wordWeights: null,
+    window: 64,
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
     seeds: join(REPO_ROOT, 'training', 'seeds'),
     compare: [],
@@ -136,6 +139,7 @@ const flagSchemas = {
   trainFraction: numeric(finite().gt(0, { error: 'must be above 0' }).max(1, { error: 'must be at most 1' })),
   averageFrom: numeric(integer(0)),
   replicas: numeric(integer(1)),
+  window: numeric(integer(2)),
   parallel: numeric(integer(1)),
   worker: list(integer(0)),
   pick: choice(['last', 'best', 'average']),
@@ -176,6 +180,7 @@ const FLAGS = {
   'train-fraction': { type: 'string' },
   'average-from': { type: 'string' },
   replicas: { type: 'string' },
+  window: { type: 'string' },
   parallel: { type: 'string' },
   'replica-worker': { type: 'string' },
   pick: { type: 'string' },
@@ -232,6 +237,7 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
         options.replicas = flagValue('replicas', flag, value);
         if (!namesWordWeights) options.wordWeights = null;
         break;
+      case 'window': options.window = flagValue('window', flag, value); break;
       case 'parallel': options.parallel = flagValue('parallel', flag, value); break;
       case 'replica-worker': options.worker = flagValue('worker', flag, value); break;
       case 'pick': options.pick = flagValue('pick', flag, value); break;

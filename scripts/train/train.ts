@@ -287,8 +287,8 @@ function prepare(options: TrainOptions): Prepared {
     charNgramMax: 5,
     wordNgrams: 2,
     ...(options.wordWeight !== 1 ? { wordWeight: options.wordWeight } : {}),
-    windowTokens: 64,
-    windowStride: 32,
+    windowTokens: options.window,
+    windowStride: Math.max(1, options.window >> 1),
   };
   return {
     items,

@@ -9,7 +9,7 @@ import { parseTrainOptions } from '../../scripts/train/options.ts';
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
 describe('parseTrainOptions', () => {
-  it('defaults to the committed model’s run: eight replicas over word weights 1 and 4, int4 rows', () => {
+  it('defaults to the committed model’s run: one replica at word weight 1, 64-token windows, int4 rows', () => {
     expect(parseTrainOptions([])).toEqual({
       data: resolve(REPO_ROOT, '..', 'shared', 'data'),
       out: join(REPO_ROOT, 'models'),
@@ -33,6 +33,7 @@ describe('parseTrainOptions', () => {
       charNgramMin: 3,
       wordWeight: 1,
       wordWeights: null,
+      window: 64,
       heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
       seeds: join(REPO_ROOT, 'training', 'seeds'),
       compare: [],
@@ -48,12 +49,13 @@ describe('parseTrainOptions', () => {
       '--buckets', '50', '--no-glove', '--heldout', 'h.jsonl', '--seeds', 's', '--compare', 'a.onnx', '--compare=b.onnx',
       '--embedding-lr-scale', '10', '--char-ngram-min', '2', '--embedding', 'int8', '--pooling', 'mean+max', '--max-lr-scale', '1',
       '--dropout', '0.1', '--positive-weight-cap', '3', '--benign-source-weight', '0.5', '--average-from', '0', '--parallel', '1', '--pick', 'best',
+      '--window', '32',
     ]);
     expect(options).toMatchObject({
       data: resolve('d'), out: '/tmp/o', seed: 7, epochs: 2, lr: 0.1, hidden: 64, vocabulary: 100, buckets: 50, glove: false,
       heldout: resolve('h.jsonl'), seeds: resolve('s'), compare: [resolve('a.onnx'), resolve('b.onnx')], embeddingLrScale: 10,
       charNgramMin: 2, embedding: 'int8', pooling: 'mean+max', maxLrScale: 1, dropout: 0.1, positiveWeightCap: 3,
-      benignSourceWeight: 0.5, averageFrom: 0, parallel: 1, pick: 'best',
+      benignSourceWeight: 0.5, averageFrom: 0, parallel: 1, pick: 'best', window: 32,
     });
     expect(parseTrainOptions(['--seed', '1', '--seed', '2']).seed).toBe(2);
   });
@@ -89,6 +91,7 @@ describe('parseTrainOptions', () => {
     [['--word-weight', '1.5'], '--word-weight "1.5": not an integer'],
     [['--hidden', '2.5'], '--hidden "2.5": not an integer'],
     [['--replicas', '0'], '--replicas "0": must be at least 1'],
+    [['--window', '1'], '--window "1": must be at least 2'],
     [['--dropout', '1'], '--dropout "1": must be below 1'],
     [['--lr', '0'], '--lr "0": must be greater than 0'],
     [['--replica-worker', '0,-1'], '--replica-worker "0,-1": entry 2: must be at least 0'],
