@@ -12,7 +12,10 @@ export const MAX_JSON_DEPTH = 64;
 export async function readJsonObjectBody(request: Request, maxBytes: number): Promise<JsonObject> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const text = await readLimitedText(request, maxBytes);
+  // A declared length within the limit bounds the body already (the HTTP parser reads no more),
+  // so it is read whole: on Node that is @hono/node-server's direct read of the socket, without a
+  // ReadableStream per request. Without one, a chunked body is counted while it streams.
+  const text = Number.isFinite(declared) ? await readDeclaredText(request) : await readLimitedText(request, maxBytes);
   if (jsonNestingDepth(text) > MAX_JSON_DEPTH) {
     throw new HttpError(400, `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`, { code: 'request_too_deep' });
   }
@@ -24,6 +27,14 @@ export async function readJsonObjectBody(request: Request, maxBytes: number): Pr
   }
   if (!isJsonObject(parsed)) throw new HttpError(400, 'The request body must be a JSON object.');
   return parsed;
+}
+
+async function readDeclaredText(request: Request): Promise<string> {
+  try {
+    return await request.text();
+  } catch (cause) {
+    throw new HttpError(400, 'The request body could not be read to its declared Content-Length.', { code: 'request_body_incomplete', cause });
+  }
 }
 
 async function readLimitedText(request: Request, maxBytes: number): Promise<string> {

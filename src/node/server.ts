@@ -9,6 +9,7 @@ import { createOpsApp, type AppLimits } from '../app.ts';
 import { assembleProxy } from '../assemble.ts';
 import type { Classifier } from '../classifier/types.ts';
 import type { Guard, GuardedPolicyStore } from '../guard/types.ts';
+import { createNodeFetch } from './http-fetch.ts';
 import { createRe2Engine } from './re2-engine.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EnvMap } from '../policy/interpolate.ts';
@@ -16,7 +17,8 @@ import { loadPolicySnapshot } from '../policy/load.ts';
 import type { ProxyGuardrails } from '../guardrails/seam.ts';
 import type { FetchLike } from '../proxy/upstream.ts';
 import { fileSystemPolicySource } from './policy-files.ts';
-import { sha256 } from '../digest.ts';
+import { sha256, useSha256Implementation } from '../digest.ts';
+import { nodeSha256Implementation } from './digest.ts';
 import type { AuditSink } from '../ops/audit.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { createReadiness, type Readiness } from '../ops/readiness.ts';
@@ -126,6 +128,7 @@ export class InsecureListenError extends Error {
  * non-loopback host when no proxy key is configured, since anyone could then use the upstream keys.
  */
 export async function startProxyServer(options: ProxyServerOptions): Promise<RunningProxy> {
+  useSha256Implementation(nodeSha256Implementation);
   const source = fileSystemPolicySource(options.policyDir, { shippedProfilesDir: options.shippedProfilesDir });
   // Pre-flight without guards: a broken file or an unsafe host is reported before the model loads.
   const preflight = await loadPolicySnapshot(await source.read(), options.env);
@@ -145,6 +148,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   // Never waits past the connect timeout: a Redis down at start-up means local limits, not no proxy.
   await redis?.ready();
   const rateLimiter = buildRateLimiter(redis, options);
+  // Upstream calls (and the judge's) over node:http unless a test injects its own fetch.
+  const nodeFetch = options.fetch ? null : createNodeFetch();
   let assembled;
   try {
     assembled = await assembleProxy({
@@ -152,7 +157,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       env: options.env,
       classifier,
       regexEngine: createRe2Engine(),
-      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      fetch: options.fetch ?? nodeFetch!,
       logger: options.logger,
       limits: options.limits,
       guardrails: options.guardrails,
@@ -165,6 +170,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       refreshIntervalMs: options.refreshIntervalMs,
     });
   } catch (error) {
+    nodeFetch?.close();
     await redis?.close();
     if (ownsClassifier) await classifier.close?.();
     throw error;
@@ -193,6 +199,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       watcher?.close();
       readiness.register('shutdown', () => ({ status: 'failing', reason: 'shutting down: draining in-flight requests' }));
       await Promise.all([closeServer(server, drainMs), ops ? closeServer(ops.server, drainMs) : null]);
+      nodeFetch?.close();
       await redis?.close();
       if (ownsClassifier) await classifier.close?.();
     },

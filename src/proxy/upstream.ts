@@ -117,8 +117,10 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCa
 }
 
 function isRedirect(response: Response): boolean {
-  // `opaqueredirect` comes from browsers and undici (redirect: 'manual'); Workers type it out.
-  return (response.type as string) === 'opaqueredirect' || (response.status >= 300 && response.status < 400) || response.status === 0;
+  // An `opaqueredirect` (browsers and undici's fetch with redirect: 'manual') has status 0, so the
+  // status alone decides, without the `type` getter (measurably slow on undici's Response).
+  const { status } = response;
+  return status === 0 || (status >= 300 && status < 400);
 }
 
 /**
