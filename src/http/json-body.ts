@@ -1,5 +1,6 @@
 // Reads a request body as a JSON object within a byte limit: 413 when over it (checked on
-// Content-Length and again while streaming, since the header may lie or be absent), 400 when it
+// Content-Length, which the HTTP parser then holds the body to, or while streaming when there is
+// none), 400 when it
 // is not JSON, not an object, or nested deeper than any OpenAI request needs (a deeply nested
 // body would otherwise overflow the stack of JSON.stringify when it is forwarded).
 
@@ -16,6 +17,9 @@ export async function readJsonObjectBody(request: Request, maxBytes: number): Pr
   // so it is read whole: on Node that is @hono/node-server's direct read of the socket, without a
   // ReadableStream per request. Without one, a chunked body is counted while it streams.
   const text = Number.isFinite(declared) ? await readDeclaredText(request) : await readLimitedText(request, maxBytes);
+  // A backstop where nothing framed the body by its header (an in-memory Request): more characters
+  // than the limit's bytes is over it in any encoding.
+  if (text.length > maxBytes) throw tooLarge(maxBytes);
   if (jsonNestingDepth(text) > MAX_JSON_DEPTH) {
     throw new HttpError(400, `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`, { code: 'request_too_deep' });
   }

@@ -46,6 +46,24 @@ describe('readJsonObjectBody', () => {
     expect(declared.bodyUsed).toBe(false);
   });
 
+  it('reads a body with a declared Content-Length whole, and refuses one that fails before its end with 400', async () => {
+    const text = JSON.stringify({ input: 'hello' });
+    expect(await readJsonObjectBody(request(text, { 'content-length': String(text.length) }), 1024)).toEqual({ input: 'hello' });
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"input":'));
+        controller.error(new Error('connection reset'));
+      },
+    });
+    const error = await failure(readJsonObjectBody(request(broken, { 'content-length': '40' }), 1024));
+    expect(error).toMatchObject({ status: 400, code: 'request_body_incomplete' });
+  });
+
+  it('refuses with 413 a body longer than the limit behind a Content-Length that understates it', async () => {
+    const error = await failure(readJsonObjectBody(request(JSON.stringify({ t: 'x'.repeat(2000) }), { 'content-length': '10' }), 1024));
+    expect(error).toMatchObject({ status: 413, code: 'request_too_large' });
+  });
+
   it('counts streamed bytes when Content-Length is absent, and stops reading past the limit', async () => {
     const chunk = new TextEncoder().encode('x'.repeat(600));
     const { request: stream, pulled } = streamed([chunk, chunk, chunk, chunk]);
