@@ -1,8 +1,7 @@
 // Reads a request body as a JSON object within a byte limit: 413 when over it (checked on
 // Content-Length, which the HTTP parser then holds the body to, or while streaming when there is
-// none), 400 when it
-// is not JSON, not an object, or nested deeper than any OpenAI request needs (a deeply nested
-// body would otherwise overflow the stack of JSON.stringify when it is forwarded).
+// none), 400 when it is not JSON, not an object, or nested deeper than any OpenAI request needs (a
+// deeply nested body would otherwise overflow the stack of JSON.stringify when it is forwarded).
 
 import { HttpError } from '../errors.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
