@@ -66,11 +66,12 @@ export async function forwardModelCall(deps: ForwardDeps, request: ForwardInput)
   });
 
   const upstreamType = call.response.headers.get('content-type') ?? '';
-  if (stream && upstreamType.startsWith('text/event-stream') && call.response.body) {
+  const events = stream && upstreamType.startsWith('text/event-stream') ? call.body.stream() : null;
+  if (events) {
     // The timeout bounds the wait for the stream to start; a long answer may then take its time.
     // A client disconnect aborts the upstream through the signal and by cancelling this body.
     call.clearTimeout();
-    const relayed = scrubKeyRuns(relayStream(call.response.body, request.clientSignal), request.deployment.upstream.keyScrubber);
+    const relayed = scrubKeyRuns(relayStream(events, request.clientSignal), request.deployment.upstream.keyScrubber);
     const response = new Response(input.transformStream ? input.transformStream(relayed) : relayed, {
       status: call.response.status,
       headers: {

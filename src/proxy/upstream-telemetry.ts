@@ -38,8 +38,18 @@ export interface UpstreamObservation {
   failed(error: HttpError): void;
   /** A response whose body is not relayed (a redirect, an error status): ended now. */
   ended(status: number): void;
-  /** A successful response, its body wrapped so the call ends with the body's last byte. */
-  answered(response: Response): Response;
+  /** A successful response: its body is read through the handle, which ends the call with the body's last byte. */
+  answered(response: Response): ObservedBody;
+}
+
+export interface ObservedBody {
+  /**
+   * The whole body as text (a JSON answer), without wrapping it in a second stream. Its first byte
+   * is taken as arriving with the headers, as a JSON answer's does.
+   */
+  text(): Promise<string>;
+  /** The body as a stream (an event stream relayed as it comes), null for a null body. */
+  stream(): ReadableStream<Uint8Array> | null;
 }
 
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
@@ -96,20 +106,38 @@ export function observeUpstream(call: { metrics: UpstreamMetrics; deployment: st
       endSpan({ status, ...(status >= 400 ? { errorType: String(status) } : {}) });
     },
     answered(response) {
-      const { body } = response;
       const status = response.status;
-      if (body === null) {
-        this.ended(status);
-        return response;
-      }
-      const measured = watchBody(body, {
-        onFirstChunk: () => call.metrics.firstByte.observe(labels(statusClass(status)), (performance.now() - started) / 1000),
-        onEnd: (outcome) => {
-          finish(outcome === 'done' ? statusClass(status) : outcome);
-          endSpan({ status, body: outcome, ...(outcome === 'error' ? { errorType: 'body' } : {}) });
+      let ended = false;
+      const done = (outcome: string) => {
+        if (ended) return;
+        ended = true;
+        finish(outcome === 'done' ? statusClass(status) : outcome);
+        endSpan({ status, body: outcome, ...(outcome === 'error' ? { errorType: 'body' } : {}) });
+      };
+      return {
+        async text() {
+          call.metrics.firstByte.observe(labels(statusClass(status)), (performance.now() - started) / 1000);
+          try {
+            const text = await response.text();
+            done('done');
+            return text;
+          } catch (error) {
+            done('error');
+            throw error;
+          }
         },
-      });
-      return new Response(measured, { status, statusText: response.statusText, headers: response.headers });
+        stream() {
+          const { body } = response;
+          if (body === null) {
+            done('done');
+            return null;
+          }
+          return watchBody(body, {
+            onFirstChunk: () => call.metrics.firstByte.observe(labels(statusClass(status)), (performance.now() - started) / 1000),
+            onEnd: done,
+          });
+        },
+      };
     },
   };
 }

@@ -5,7 +5,7 @@
 import { HttpError } from '../errors.ts';
 import { jsonNestingDepth, MAX_JSON_DEPTH } from '../http/json-body.ts';
 import type { LoadedDeployment } from '../policy/types.ts';
-import { createUpstreamMetrics, observeUpstream, type UpstreamMetrics } from './upstream-telemetry.ts';
+import { createUpstreamMetrics, observeUpstream, type ObservedBody, type UpstreamMetrics } from './upstream-telemetry.ts';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -27,7 +27,9 @@ export interface UpstreamRequest {
 const unrecorded = createUpstreamMetrics();
 
 export interface UpstreamCall {
+  /** The answer's status and headers; its body is read through `body`, which ends the call's span and latency. */
   response: Response;
+  body: ObservedBody;
   /** Stops the timeout timer; call once headers (streaming) or the whole body (otherwise) arrived. */
   clearTimeout(): void;
   signal: AbortSignal;
@@ -110,7 +112,8 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamCa
     }
   }
   return {
-    response: observed.answered(response),
+    response,
+    body: observed.answered(response),
     clearTimeout: clearTimer,
     signal: controller.signal,
   };
@@ -131,7 +134,7 @@ function isRedirect(response: Response): boolean {
 export async function readUpstreamJson(call: UpstreamCall, deployment: LoadedDeployment): Promise<unknown> {
   let text: string;
   try {
-    text = await call.response.text();
+    text = await call.body.text();
   } catch (cause) {
     if (call.signal.aborted) throw mapFetchFailure(call.signal, deployment, cause);
     throw new HttpError(502, 'The upstream answer could not be read.', { code: 'upstream_invalid_response', cause });
