@@ -46,12 +46,22 @@ export function ortOnnxSession<Tensor>(session: OrtInferenceSession<Tensor>, ten
   };
 }
 
+/**
+ * Id cells per ONNX run on Node (the Workers path has its own, the same value). Each run allocates
+ * its intermediates afresh (the arena is off) in proportion to its cells (gathered int4 rows,
+ * unpacked, cast to float; on Workers the heap reached 758 MB at 262,144 cells), and glibc keeps
+ * what a big run freed: at the former 262,144 the proxy stayed near 600 MiB after a long-text load.
+ * At 8,192 it stayed near 430 MiB, and batched long texts scored about 1.7× faster (measured in
+ * docs/performance.md).
+ */
+export const DEFAULT_MAX_CELLS_PER_RUN = 8192;
+
 export interface ClassifierServingOptions {
   /** Most texts scored in one micro-batch. Default 64. */
   readonly maxBatch?: number;
   /** How long a lone request waits for others; 0 = until the current event-loop turn ends. */
   readonly maxWaitMs?: number;
-  /** Most id cells (windows × padded length) per ONNX run. Default 262,144. */
+  /** Most id cells (windows × padded length) per ONNX run. Default DEFAULT_MAX_CELLS_PER_RUN. */
   readonly maxCellsPerRun?: number;
   /** Called once per ONNX run with its window count (metrics, tests). */
   readonly onRun?: (windows: number) => void;
@@ -83,7 +93,7 @@ export function parseModelMetadata(text: string, path: string): ModelMetadata {
 export function createOnnxClassifier(metadata: ModelMetadata, session: OnnxSession, options: ClassifierServingOptions = {}): OnnxClassifier {
   const featurizer = new Featurizer(metadata.featurizer);
   const heads = metadata.heads;
-  const maxCells = options.maxCellsPerRun ?? 262_144;
+  const maxCells = options.maxCellsPerRun ?? DEFAULT_MAX_CELLS_PER_RUN;
 
   async function score(texts: readonly string[]): Promise<ClassifierScores[]> {
     // Text with no word token gets no window, hence no run and no score (reduceWindows: unscored).
