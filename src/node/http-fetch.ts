@@ -2,8 +2,11 @@
 // the global fetch. The FetchLike seam (src/proxy/upstream.ts) stays a standard Response, but a
 // JSON answer is read whole before it is wrapped, so the web-streams machinery of undici's fetch
 // (a ReadableStream per request and per answer, each made transferable, the fetch algorithm's
-// promise chain) is skipped: measured in docs/performance.md. Event streams stay streams. Redirects
-// are never followed (the caller turns a 3xx into a 502), as with `redirect: 'manual'`.
+// promise chain) is skipped: measured in docs/performance.md. Event streams stay streams. A 3xx is
+// returned as it is, never followed (the upstream call turns it into a 502, and the judge client
+// into a failed call); only a caller that asks for `redirect: 'follow'` outright, or sends a body
+// other than a string or bytes, goes through the global fetch. No `accept-encoding` is added, so
+// answers arrive uncompressed.
 
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
