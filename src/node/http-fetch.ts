@@ -71,7 +71,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike & { c
           }
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.once('error', fail);
+          res.on('error', fail);
           res.once('close', () => fail(new Error('upstream answer cut short')));
           res.once('end', () => {
             if (settled) return;
@@ -86,7 +86,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike & { c
           });
         },
       );
-      req.once('error', fail);
+      req.on('error', fail);
       signal?.addEventListener('abort', onAbort, { once: true });
       req.end(body ?? undefined);
     });
