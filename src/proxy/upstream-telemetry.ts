@@ -107,6 +107,7 @@ export function observeUpstream(call: { metrics: UpstreamMetrics; deployment: st
     },
     answered(response) {
       const status = response.status;
+      const firstByte = () => call.metrics.firstByte.observe(labels(statusClass(status)), (performance.now() - started) / 1000);
       let ended = false;
       const done = (outcome: string) => {
         if (ended) return;
@@ -116,7 +117,7 @@ export function observeUpstream(call: { metrics: UpstreamMetrics; deployment: st
       };
       return {
         async text() {
-          call.metrics.firstByte.observe(labels(statusClass(status)), (performance.now() - started) / 1000);
+          firstByte();
           try {
             const text = await response.text();
             done('done');
@@ -133,7 +134,7 @@ export function observeUpstream(call: { metrics: UpstreamMetrics; deployment: st
             return null;
           }
           return watchBody(body, {
-            onFirstChunk: () => call.metrics.firstByte.observe(labels(statusClass(status)), (performance.now() - started) / 1000),
+            onFirstChunk: firstByte,
             onEnd: done,
           });
         },
