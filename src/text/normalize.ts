@@ -44,13 +44,8 @@ const LEET: Readonly<Record<string, string>> = {
   '€': 'e', '+': 't',
 };
 
-const SPACED_SEPARATOR = /^[ \t.\-_*·•]$/;
-
-/** Fold one code point to its matching form (may be empty or several characters), leetspeak aside. */
-function foldCodePoint(cp: string): string {
-  const code = cp.charCodeAt(0);
-  // ASCII fast path: NFKC, diacritics and homoglyphs never apply; only case folding does.
-  if (code < 0x80) return code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : cp;
+/** Fold one non-ASCII code point to its matching form (may be empty or several characters), leetspeak aside. */
+function foldNonAscii(cp: string): string {
   if (INVISIBLE.test(cp)) return '';
   const out = cp.normalize('NFKC').normalize('NFD').replace(COMBINING_MARK, '').toLowerCase();
   if (out.length === 0) return '';
@@ -59,126 +54,221 @@ function foldCodePoint(cp: string): string {
   return folded;
 }
 
-const LETTER = /\p{L}/u;
-function isLetter(ch: string | undefined): boolean {
-  if (ch === undefined) return false;
-  const code = ch.charCodeAt(0);
-  if (code < 0x80) return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
-  return LETTER.test(ch);
+/**
+ * Folded forms of the non-ASCII code points seen so far (a lone surrogate is its own key: no code
+ * point shares its value). The fold is pure and a process meets few distinct code points, so NFKC,
+ * NFD and the regexes run once per code point instead of once per character.
+ */
+const foldMemo = new Map<number, string>();
+const FOLD_MEMO_MAX = 65_536;
+
+function foldCode(code: number, cp: string): string {
+  let folded = foldMemo.get(code);
+  if (folded === undefined) {
+    folded = foldNonAscii(cp);
+    if (foldMemo.size >= FOLD_MEMO_MAX) foldMemo.clear();
+    foldMemo.set(code, folded);
+  }
+  return folded;
 }
-const isDigit = (ch: string | undefined) => ch !== undefined && ch >= '0' && ch <= '9';
-const isLeetSymbol = (ch: string | undefined) => ch !== undefined && !isDigit(ch) && LEET[ch] !== undefined;
+
+/** A per-UTF-16-unit yes/no memo over a regex (0 not asked yet, 1 no, 2 yes): one test per distinct unit. */
+function unitClass(regex: RegExp): (unit: number) => boolean {
+  const memo = new Uint8Array(0x10000);
+  return (unit) => {
+    let known = memo[unit]!;
+    if (known === 0) memo[unit] = known = regex.test(String.fromCharCode(unit)) ? 2 : 1;
+    return known === 2;
+  };
+}
+
+const isLetterUnit = unitClass(/\p{L}/u);
+const isWordUnit = unitClass(/[\p{L}\p{N}]/u);
+const LETTER = /\p{L}/u;
+
+const NONE = 0;
+const LETTER_CLASS = 1;
+const DIGIT_CLASS = 2;
+const LEET_SYMBOL_CLASS = 3;
+
+const LEET_CODES = new Map<number, number>(Object.entries(LEET).map(([from, to]) => [from.charCodeAt(0), to.charCodeAt(0)]));
 /** Punctuation that is far more often punctuation than a letter: only folded between letters. */
-const PUNCTUATION_LEET = new Set(['!', '|', '+']);
+const PUNCTUATION_LEET = new Set(['!', '|', '+'].map((ch) => ch.charCodeAt(0)));
+/** ' ', '\t', '.', '-', '_', '*', '·', '•': what may separate spaced-out letters. */
+const SPACED_SEPARATORS = new Set([' ', '\t', '.', '-', '_', '*', '·', '•'].map((ch) => ch.charCodeAt(0)));
+
+/**
+ * The text being normalised, one UTF-16 unit per slot with the original range each came from, in
+ * arrays grown on demand (a fold may expand: "ß" → "ss").
+ */
+interface Buffer {
+  units: Uint16Array;
+  starts: Uint32Array;
+  ends: Uint32Array;
+  length: number;
+}
+
+function grow(buffer: Buffer, needed: number): void {
+  const capacity = Math.max(needed, buffer.units.length * 2);
+  const units = new Uint16Array(capacity);
+  const starts = new Uint32Array(capacity);
+  const ends = new Uint32Array(capacity);
+  units.set(buffer.units.subarray(0, buffer.length));
+  starts.set(buffer.starts.subarray(0, buffer.length));
+  ends.set(buffer.ends.subarray(0, buffer.length));
+  Object.assign(buffer, { units, starts, ends });
+}
+
+function foldInto(input: string): Buffer {
+  const n = input.length;
+  const buffer: Buffer = { units: new Uint16Array(n), starts: new Uint32Array(n), ends: new Uint32Array(n), length: 0 };
+  let i = 0;
+  while (i < n) {
+    const code = input.charCodeAt(i);
+    if (code < 0x80) {
+      // ASCII fast path: NFKC, diacritics and homoglyphs never apply; only case folding does.
+      if (buffer.length === buffer.units.length) grow(buffer, buffer.length + 1);
+      const at = buffer.length++;
+      buffer.units[at] = code >= 0x41 && code <= 0x5a ? code + 32 : code;
+      buffer.starts[at] = i;
+      buffer.ends[at] = i + 1;
+      i++;
+      continue;
+    }
+    const pair = code >= 0xd800 && code <= 0xdbff && i + 1 < n && (input.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    const width = pair ? 2 : 1;
+    const folded = foldCode(pair ? input.codePointAt(i)! : code, input.slice(i, i + width));
+    if (buffer.length + folded.length > buffer.units.length) grow(buffer, buffer.length + folded.length);
+    for (let k = 0; k < folded.length; k++) {
+      const at = buffer.length++;
+      buffer.units[at] = folded.charCodeAt(k);
+      buffer.starts[at] = i;
+      buffer.ends[at] = i + width;
+    }
+    i += width;
+  }
+  return buffer;
+}
+
+/** The class of the code point at unit `at` and how many units it spans (a surrogate pair is one code point). */
+function classAt(units: Uint16Array, length: number, at: number): { cls: number; width: number } {
+  const unit = units[at]!;
+  if (unit < 0x80) {
+    if ((unit >= 0x61 && unit <= 0x7a) || (unit >= 0x41 && unit <= 0x5a)) return LETTER_WIDTH_1;
+    if (unit >= 0x30 && unit <= 0x39) return DIGIT_WIDTH_1;
+    return LEET_CODES.has(unit) ? LEET_WIDTH_1 : NONE_WIDTH_1;
+  }
+  if (unit >= 0xd800 && unit <= 0xdbff && at + 1 < length && (units[at + 1]! & 0xfc00) === 0xdc00) {
+    const cp = ((unit - 0xd800) << 10) + (units[at + 1]! - 0xdc00) + 0x10000;
+    return LETTER.test(String.fromCodePoint(cp)) ? LETTER_WIDTH_2 : NONE_WIDTH_2;
+  }
+  if (isLetterUnit(unit)) return LETTER_WIDTH_1;
+  return LEET_CODES.has(unit) ? LEET_WIDTH_1 : NONE_WIDTH_1;
+}
+const LETTER_WIDTH_1 = { cls: LETTER_CLASS, width: 1 };
+const LETTER_WIDTH_2 = { cls: LETTER_CLASS, width: 2 };
+const DIGIT_WIDTH_1 = { cls: DIGIT_CLASS, width: 1 };
+const LEET_WIDTH_1 = { cls: LEET_SYMBOL_CLASS, width: 1 };
+const NONE_WIDTH_1 = { cls: NONE, width: 1 };
+const NONE_WIDTH_2 = { cls: NONE, width: 2 };
 
 /**
  * Fold leetspeak in context, so "h3ll0", "k!ll", "$hit" fold while "2024", "kill!" and "a + b" do
  * not: a digit folds only inside a token that has a letter; a symbol folds only when a letter or
- * digit follows it in the token (and, for ! | +, also precedes it).
+ * digit follows it in the token (and, for ! | +, also precedes it). Leet symbols and digits are
+ * single UTF-16 units mapping to single letters, so they are folded in place and the spans stay aligned.
  */
-function foldLeetspeak(text: string): string {
-  const chars = [...text];
-  const out = chars.slice();
+function foldLeetspeak(buffer: Buffer): void {
+  const { units, length } = buffer;
   let i = 0;
-  while (i < chars.length) {
-    const ch = chars[i];
-    if (!(isLetter(ch) || isDigit(ch) || isLeetSymbol(ch))) {
-      i++;
+  while (i < length) {
+    const first = classAt(units, length, i);
+    if (first.cls === NONE) {
+      i += first.width;
       continue;
     }
     let j = i;
     let hasLetter = false;
-    while (j < chars.length && (isLetter(chars[j]) || isDigit(chars[j]) || isLeetSymbol(chars[j]))) {
-      if (isLetter(chars[j])) hasLetter = true;
-      j++;
+    let lastAlnum = -1;
+    while (j < length) {
+      const { cls, width } = classAt(units, length, j);
+      if (cls === NONE) break;
+      if (cls === LETTER_CLASS) hasLetter = true;
+      if (cls !== LEET_SYMBOL_CLASS) lastAlnum = j;
+      j += width;
     }
     if (hasLetter) {
-      let lastAlnum = -1;
-      for (let k = j - 1; k >= i; k--) {
-        if (isLetter(chars[k]) || isDigit(chars[k])) {
-          lastAlnum = k;
-          break;
-        }
-      }
       let seenAlnum = false;
-      for (let k = i; k < j; k++) {
-        const c = chars[k]!;
-        if (isDigit(c)) out[k] = LEET[c] ?? c;
-        else if (isLeetSymbol(c) && k < lastAlnum && (seenAlnum || !PUNCTUATION_LEET.has(c))) out[k] = LEET[c]!;
-        if (isLetter(c) || isDigit(c)) seenAlnum = true;
+      for (let k = i; k < j; ) {
+        const { cls, width } = classAt(units, length, k);
+        const unit = units[k]!;
+        if (cls === DIGIT_CLASS) units[k] = LEET_CODES.get(unit) ?? unit;
+        else if (cls === LEET_SYMBOL_CLASS && k < lastAlnum && (seenAlnum || !PUNCTUATION_LEET.has(unit))) units[k] = LEET_CODES.get(unit)!;
+        if (cls !== LEET_SYMBOL_CLASS) seenAlnum = true;
+        k += width;
       }
     }
     i = j;
   }
-  return out.join('');
 }
 
-export function normalizeForMatching(input: string, options: NormalizeOptions = {}): NormalizedText {
-  const leetspeak = options.leetspeak ?? false;
-  const pieces: string[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let offset = 0;
-  for (const cp of input) {
-    const folded = foldCodePoint(cp);
-    const end = offset + cp.length;
-    for (let i = 0; i < folded.length; i++) {
-      pieces.push(folded[i]!);
-      starts.push(offset);
-      ends.push(end);
-    }
-    offset = end;
-  }
-  let text = pieces.join('');
-  // Leet symbols and digits are single UTF-16 units mapping to single letters, so folding them in
-  // place keeps the span arrays aligned.
-  if (leetspeak) text = foldLeetspeak(text);
-  const folded: NormalizedText = {
-    text,
-    starts: Uint32Array.from(starts),
-    ends: Uint32Array.from(ends),
-    original: input,
-  };
-  return options.collapseSpacedLetters ? collapseSpacedLetters(folded) : folded;
-}
-
-/** "k i l l" / "k.i.l.l" → "kill": runs of ≥3 single letters each followed by one separator. */
-function collapseSpacedLetters(input: NormalizedText): NormalizedText {
-  const { text } = input;
-  const keep = new Uint8Array(text.length).fill(1);
-  const isWordChar = (i: number) => i >= 0 && i < text.length && /[\p{L}\p{N}]/u.test(text[i]!);
+/** "k i l l" / "k.i.l.l" → "kill": runs of ≥3 single letters each followed by one separator, dropped in place. */
+function collapseSpacedLetters(buffer: Buffer): void {
+  const { units, starts, ends, length } = buffer;
+  const word = (i: number) => i >= 0 && i < length && isWordUnit(units[i]!);
+  const separator = (i: number) => i < length && SPACED_SEPARATORS.has(units[i]!);
+  let keep: Uint8Array | null = null;
   let i = 0;
-  while (i < text.length) {
+  while (i < length) {
     // A run starts at a single letter that is not part of a longer word.
-    if (isWordChar(i) && !isWordChar(i - 1) && !isWordChar(i + 1) && SPACED_SEPARATOR.test(text[i + 1] ?? '')) {
+    if (word(i) && !word(i - 1) && !word(i + 1) && separator(i + 1)) {
       let j = i;
       let letters = 1;
-      const separators: number[] = [];
-      while (SPACED_SEPARATOR.test(text[j + 1] ?? '') && isWordChar(j + 2) && !isWordChar(j + 3)) {
-        separators.push(j + 1);
+      while (separator(j + 1) && word(j + 2) && !word(j + 3)) {
         j += 2;
         letters++;
       }
-      if (letters >= 3) for (const s of separators) keep[s] = 0;
+      if (letters >= 3) {
+        keep ??= new Uint8Array(length).fill(1);
+        for (let s = i + 1; s < j; s += 2) keep[s] = 0;
+      }
       i = j + 1;
     } else {
       i++;
     }
   }
-  const pieces: string[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (let k = 0; k < text.length; k++) {
+  if (keep === null) return;
+  let out = 0;
+  for (let k = 0; k < length; k++) {
     if (!keep[k]) continue;
-    pieces.push(text[k]!);
-    starts.push(input.starts[k]!);
-    ends.push(input.ends[k]!);
+    units[out] = units[k]!;
+    starts[out] = starts[k]!;
+    ends[out] = ends[k]!;
+    out++;
   }
+  buffer.length = out;
+}
+
+/** The first `length` units as a string, in chunks (String.fromCharCode takes its units as arguments). */
+function unitsToString(units: Uint16Array, length: number): string {
+  const CHUNK = 8192;
+  if (length <= CHUNK) return String.fromCharCode.apply(null, units.subarray(0, length) as unknown as number[]);
+  const parts: string[] = [];
+  for (let at = 0; at < length; at += CHUNK) parts.push(String.fromCharCode.apply(null, units.subarray(at, Math.min(length, at + CHUNK)) as unknown as number[]));
+  return parts.join('');
+}
+
+export function normalizeForMatching(input: string, options: NormalizeOptions = {}): NormalizedText {
+  const buffer = foldInto(input);
+  if (options.leetspeak) foldLeetspeak(buffer);
+  if (options.collapseSpacedLetters) collapseSpacedLetters(buffer);
+  const { length } = buffer;
+  const exact = length === buffer.units.length;
   return {
-    text: pieces.join(''),
-    starts: Uint32Array.from(starts),
-    ends: Uint32Array.from(ends),
-    original: input.original,
+    text: unitsToString(buffer.units, length),
+    starts: exact ? buffer.starts : buffer.starts.slice(0, length),
+    ends: exact ? buffer.ends : buffer.ends.slice(0, length),
+    original: input,
   };
 }
 

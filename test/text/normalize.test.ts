@@ -66,3 +66,24 @@ describe('normalizeForMatching leetspeak in context', () => {
     expect(find(input, 'ignore', { leetspeak: true })).toBe('1GN0RE');
   });
 });
+
+describe('normalizeForMatching on long and expanding texts', () => {
+  it('keeps every span aligned when folds expand the text past its length (ß → ss, ﷺ → 18 letters)', () => {
+    const input = `${'Straße '.repeat(3000)}ﷺ ẞ k i l l`;
+    const n = normalizeForMatching(input, { leetspeak: true, collapseSpacedLetters: true });
+    expect(n.text.length).toBeGreaterThan(input.length);
+    expect(n.text.startsWith('strasse strasse')).toBe(true);
+    expect(n.text.endsWith(' ss kill')).toBe(true);
+    expect(n.starts.length).toBe(n.text.length);
+    expect(find(input, 'kill', { collapseSpacedLetters: true })).toBe('k i l l');
+    const last = n.text.lastIndexOf('strasse');
+    expect(input.slice(...Object.values(toOriginalSpan(n, last, last + 7)) as [number, number])).toBe('Straße');
+  });
+
+  it('gives the same result for a code point the second time (the fold is memoised)', () => {
+    const first = normalizeForMatching('ＫＩＬＬ é \uD800 😀');
+    const again = normalizeForMatching('ＫＩＬＬ é \uD800 😀');
+    expect(again).toEqual(first);
+    expect(first.text).toBe('kill e \uD800 😀');
+  });
+});
