@@ -84,6 +84,20 @@ function blankMarkup(text: string): string {
   return text.replace(MARKUP, (match) => ' '.repeat(match.length));
 }
 
+/**
+ * Whether some code point occurs three times in a row (what REPEATED_LETTER needs to match): three
+ * equal units, or one surrogate pair three times. Most words have none, and the regex replace is
+ * the costlier test.
+ */
+function hasTripleRepeat(word: string): boolean {
+  for (let i = 0; i + 2 < word.length; i++) {
+    const unit = word.charCodeAt(i);
+    if (unit === word.charCodeAt(i + 1) && unit === word.charCodeAt(i + 2)) return true;
+    if (i + 5 < word.length && unit === word.charCodeAt(i + 2) && unit === word.charCodeAt(i + 4) && word.charCodeAt(i + 1) === word.charCodeAt(i + 3) && word.charCodeAt(i + 1) === word.charCodeAt(i + 5)) return true;
+  }
+  return false;
+}
+
 /** Normalise (NFKC, case, zero-width, homoglyphs, leetspeak, spaced letters) and split into words. */
 export function tokenize(text: string): Token[] {
   const normalized = normalizeForMatching(blankMarkup(text), { leetspeak: true, collapseSpacedLetters: true });
@@ -93,7 +107,7 @@ export function tokenize(text: string): Token[] {
     const to = from + match[0].length;
     tokens.push({
       // "fuuuuck" and "fuuck" share a form: runs of 3+ identical characters shrink to 2.
-      text: match[0].replace(REPEATED_LETTER, '$1$1'),
+      text: hasTripleRepeat(match[0]) ? match[0].replace(REPEATED_LETTER, '$1$1') : match[0],
       start: normalized.starts[from]!,
       end: normalized.ends[to - 1]!,
     });
