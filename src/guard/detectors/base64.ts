@@ -69,14 +69,19 @@ export interface EncodedPayload {
   readonly end: number;
 }
 
+/** The last call's answer: the PII, secret and injection detectors ask for the same view of the same text in turn. */
+let lastPayloads: { runs: CompiledPattern; text: string; payloads: readonly EncodedPayload[] } | null = null;
+
 /** The base64 runs of `text` (matched by a compiled BASE64_RUN_PATTERN) that decode to printable text with a letter or digit. */
-export function base64Payloads(runs: CompiledPattern, text: string): EncodedPayload[] {
+export function base64Payloads(runs: CompiledPattern, text: string): readonly EncodedPayload[] {
+  if (lastPayloads !== null && lastPayloads.runs === runs && lastPayloads.text === text) return lastPayloads.payloads;
   const payloads: EncodedPayload[] = [];
   for (const run of runs.matchAll(text).slice(0, MAX_BASE64_RUNS)) {
     const body = run.text.length % 4 === 1 ? run.text.slice(0, -1) : run.text;
     const decoded = decodeBase64Text(body);
     if (decoded === null || !/[\p{L}\p{N}]{2,}/u.test(decoded)) continue;
-    payloads.push({ decoded, start: run.start, end: run.end });
+    payloads.push(Object.freeze({ decoded, start: run.start, end: run.end }));
   }
-  return payloads;
+  lastPayloads = { runs, text, payloads: Object.freeze(payloads) };
+  return lastPayloads.payloads;
 }

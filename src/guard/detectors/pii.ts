@@ -7,6 +7,7 @@ import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
 import type { Finding, TextDetector } from '../types.ts';
 import type { PiiType } from '../../policy/profiles/detector-options.ts';
 import { base64Payloads, BASE64_RUN_PATTERN } from './base64.ts';
+import { createExactGate } from '../regex/pattern-gate.ts';
 import { createMatchingViews, isAsciiWordChar, type MatchingViews } from './matching-view.ts';
 import {
   hasKnownCardPrefix,
@@ -204,10 +205,13 @@ export function createPiiDetector(options: PiiOptions, engine: RegexEngine, view
     pattern: engine.compile(rule.pattern, rule.flags),
   }));
   const base64Run = engine.compile(BASE64_RUN_PATTERN);
+  // One scan first: most texts hold no candidate for any rule.
+  const gate = createExactGate(engine, compiled.map(({ rule }) => rule));
 
   /** Validated matches of every enabled rule on an already folded text, in its offsets. */
   function scan(haystack: string): { type: PiiType; span: Span }[] {
     const hits: { type: PiiType; span: Span }[] = [];
+    if (!gate.mayMatch(haystack)) return hits;
     for (const { rule, pattern } of compiled) {
       for (const m of pattern.matchAll(haystack)) {
         const kept = rule.validate(haystack, m.start, m.end);

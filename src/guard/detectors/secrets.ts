@@ -7,6 +7,7 @@ import type { Finding, TextDetector } from '../types.ts';
 import { base64Payloads, BASE64_RUN_PATTERN, decodeBase64Text } from './base64.ts';
 import { foldForData } from '../../text/fold.ts';
 import type { SecretType } from '../../policy/profiles/detector-options.ts';
+import { createExactGate } from '../regex/pattern-gate.ts';
 import { createMatchingViews, isAsciiWordChar, type MatchingViews } from './matching-view.ts';
 
 export interface SecretsOptions {
@@ -125,9 +126,12 @@ export function createSecretsDetector(options: SecretsOptions, engine: RegexEngi
     ruleId: `secret.${rule.type}${rule.variant ? `.${rule.variant}` : ''}`,
   }));
   const base64Run = engine.compile(BASE64_RUN_PATTERN);
+  // One scan first: most texts hold no candidate for any rule.
+  const gate = createExactGate(engine, compiled.map(({ rule }) => rule));
 
   function scan(haystack: string): { ruleId: string; type: SecretType; span: Span }[] {
     const hits: { ruleId: string; type: SecretType; span: Span }[] = [];
+    if (!gate.mayMatch(haystack)) return hits;
     for (const { rule, pattern, ruleId } of compiled) {
       for (const m of pattern.matchAll(haystack)) {
         const span = rule.validate ? rule.validate(haystack, m.start, m.end) : { start: m.start, end: m.end };

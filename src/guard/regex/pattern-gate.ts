@@ -44,6 +44,26 @@ export function createPatternGate(engine: RegexEngine, patterns: readonly string
   return { mayMatch: (text) => combined.test(text) };
 }
 
+/** Flags a rule may carry that RE2 also accepts inline, as `(?i:…)`. */
+const INLINE_FLAGS = /^[ims]*$/;
+
+/**
+ * A gate that is exact: the alternation of the rules as written, each with its own flags inline, so
+ * `mayMatch` is true exactly when one of them matches. For rules in ASCII classes (the PII and secret
+ * rules), which RE2 holds unloosened; a loosened alternation of them would match nearly any text (a
+ * run of 24 token characters becomes "any one character or more"). Falls back to the loosened gate
+ * when the engine refuses the alternation, and is always open where createPatternGate would be.
+ */
+export function createExactGate(engine: RegexEngine, rules: ReadonlyArray<{ readonly pattern: string; readonly flags?: string }>): PatternGate {
+  if (!engine.linear || rules.length < 2 || rules.some((rule) => BACKREFERENCE.test(rule.pattern) || !INLINE_FLAGS.test(rule.flags ?? ''))) return OPEN;
+  try {
+    const combined = engine.compile(rules.map(({ pattern, flags }) => (flags ? `(?${flags}:${pattern})` : `(?:${pattern})`)).join('|'));
+    return { mayMatch: (text) => combined.test(text) };
+  } catch {
+    return rules.every((rule) => !rule.flags) ? createPatternGate(engine, rules.map((rule) => rule.pattern)) : OPEN;
+  }
+}
+
 /** Any one character, written so that both RE2 and JavaScript's RegExp (Workers) accept it. */
 const ANY_CHARACTER = '[\\s\\S]';
 

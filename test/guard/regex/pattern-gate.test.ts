@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createGateGroups, createPatternGate, loosenForGate } from '../../../src/guard/regex/pattern-gate.ts';
+import { createExactGate, createGateGroups, createPatternGate, loosenForGate } from '../../../src/guard/regex/pattern-gate.ts';
+import { buildDetectors } from '../../../src/guard/detectors/index.ts';
+import { PII_TYPES, SECRET_TYPES } from '../../../src/policy/profiles/detector-options.ts';
 import { INJECTION_RULES } from '../../../src/guard/detectors/injection.ts';
 import { foldForWords } from '../../../src/text/fold.ts';
 import { INJECTION_HELDOUT } from '../../../fixtures/security/injection-heldout.ts';
@@ -108,5 +110,44 @@ describe('regex detector behind its gates', () => {
     gated.detect('nothing to see here');
     // One gate scan per view and group instead of one scan per rule and view.
     expect(counted.scans() - before).toBeLessThan(rules.length);
+  });
+});
+
+describe('createExactGate', () => {
+  const rules = [
+    { pattern: '\\bAIza[0-9A-Za-z_\\-]{35}' },
+    { pattern: '(?:aws|secret[_ \\-]?key)[^\\n]{0,40}?[A-Za-z0-9/+]{40}', flags: 'i' },
+    { pattern: '[A-Za-z0-9+/_\\-]{24,}={0,2}' },
+  ];
+
+  it('opens exactly when one of its rules matches, each with its own flags', () => {
+    const gate = createExactGate(engine, rules);
+    const compiled = rules.map((rule) => engine.compile(rule.pattern, rule.flags));
+    const texts = [
+      'a short clean sentence',
+      `key AIza${'b'.repeat(35)}`,
+      `AWS_KEY=${'x'.repeat(40)}`,
+      `SECRET KEY: ${'Q'.repeat(40)}`,
+      'token abcdefghijklmnopqrstuvwxyz0123',
+      'abcdefghijklmnopqrstuvw',
+    ];
+    for (const text of texts) expect(gate.mayMatch(text), text).toBe(compiled.some((pattern) => pattern.test(text)));
+    expect(texts.filter((text) => gate.mayMatch(text))).toHaveLength(4);
+  });
+
+  it('is always open without a linear engine or for one rule', () => {
+    expect(createExactGate({ ...engine, linear: false }, rules).mayMatch('clean')).toBe(true);
+    expect(createExactGate(engine, rules.slice(0, 1)).mayMatch('clean')).toBe(true);
+  });
+
+  it('spares the PII and secret rules their scans on a text that holds no candidate', () => {
+    const { engine: counting, scans } = countingEngine();
+    const detectors = buildDetectors({ minors: { enabled: false }, pii: { types: [...PII_TYPES] }, secrets: { types: [...SECRET_TYPES] } }, counting);
+    const before = scans();
+    for (const detector of detectors) detector.detect('please summarise the meeting notes from monday');
+    // Per detector: its gate and its base64 run scan, never one scan per rule (16 rules).
+    expect(scans() - before).toBe(4);
+    const email = detectors.flatMap((detector) => detector.detect('write to jane.doe@example.com today'));
+    expect(email.map((finding) => finding.ruleId)).toContain('pii.email');
   });
 });
