@@ -47,14 +47,14 @@ export function ortOnnxSession<Tensor>(session: OrtInferenceSession<Tensor>, ten
 }
 
 /**
- * Id cells per ONNX run on Node (Workers has its own, smaller: its wasm heap never shrinks). Each run allocates
+ * Id cells per ONNX run on Node (Workers has its own, WORKERS_MAX_CELLS_PER_RUN: its wasm heap never shrinks). Each run allocates
  * its intermediates afresh (the arena is off) in proportion to its cells (gathered int4 rows,
  * unpacked, cast to float; on Workers the heap reached 758 MB at 262,144 cells), and glibc keeps
  * what a big run freed: at the former 262,144 the proxy stayed near 600 MiB after a long-text load.
- * At 16,384 (a batch of 64 short texts is still one run) it stayed near 430 MiB, and batched long
- * texts scored about 1.7× faster (measured in docs/performance.md).
+ * At 16,384 it stayed near 430 MiB, and batched long texts scored about 1.7× faster; at 4,096 (a
+ * batch of 64 short texts still about one run) 404-415 MiB, at the same speed (docs/performance.md).
  */
-export const DEFAULT_MAX_CELLS_PER_RUN = 16_384;
+export const DEFAULT_MAX_CELLS_PER_RUN = 4_096;
 
 export interface ClassifierServingOptions {
   /** Most texts scored in one micro-batch. Default 64. */

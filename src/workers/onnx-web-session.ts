@@ -52,7 +52,7 @@ async function withPrecompiledRuntime<T>(wasm: CompiledWasm, create: () => Promi
 
 /** ORT's wasm memory (emscripten creates it and passes it in as an import), for the heap figure. */
 /**
- * Most id cells per ORT run on Workers (Node's DEFAULT_MAX_CELLS_PER_RUN is 16,384). ORT's wasm heap never shrinks
+ * Most id cells per ORT run on Workers (Node's DEFAULT_MAX_CELLS_PER_RUN is 4,096). ORT's wasm heap never shrinks
  * and the isolate has 128 MB: measured with this model, the heap is 81 MB once loaded and stays
  * there through a 100 KB text at 8,192 cells, but grows to 97 MB at 16,384, 188 MB at 32,768
  * and 758 MB at 262,144 (test/workers/onnx-web-session.test.ts keeps the first figure true).
