@@ -30,7 +30,8 @@ if (role.role === 'upstream') {
   const proxy = await startProxyServer({
     policyDir: 'bench/policies',
     shippedProfilesDir: 'policies/profiles',
-    classifier: () => loadClassifier(DEFAULT_CLASSIFIER_MODEL),
+    // CLASSIFIER_THREADS as in npm start (default 1).
+    classifier: () => loadClassifier(DEFAULT_CLASSIFIER_MODEL, { threads: Number(process.env['CLASSIFIER_THREADS'] ?? 1) }),
     env: { BENCH_PROXY_KEYS: role.proxyKey, UPSTREAM_BASE_URL: role.upstreamUrl },
     host: '127.0.0.1',
     port: 0,

@@ -1,9 +1,9 @@
 // The classifier off the event loop: a pool of worker threads, each with its own ONNX session
 // (classifier-worker.ts), behind the same Classifier contract. onnxruntime-node runs inference
 // synchronously on the calling thread, and featurisation is synchronous JavaScript, so in the main
-// thread one 2,048-input or 50,000-character call froze every other request for seconds. A call
-// goes to the thread with the fewest texts pending; concurrent calls that reach one thread in the
-// same turn are still micro-batched there.
+// thread one 2,048-input or 50,000-character call froze every other request for seconds. Calls
+// made in one turn of the event loop are micro-batched into one message; a batch goes to the thread
+// with the least work pending, or, when it is long enough to be worth it, is split across threads.
 
 import { Worker } from 'node:worker_threads';
 import type { ClassifierHead } from '../categories.ts';
@@ -35,8 +35,9 @@ interface Thread {
   worker: Worker;
   /** Exited or crashed: takes no more calls. */
   dead: boolean;
-  pendingTexts: number;
-  calls: Map<number, { texts: number; resolve: (results: ClassifierScores[]) => void; reject: (error: Error) => void }>;
+  /** Characters (plus a per-text allowance) sent and not yet answered: what the thread has still to do. */
+  pendingWork: number;
+  calls: Map<number, { work: number; resolve: (results: ClassifierScores[]) => void; reject: (error: Error) => void }>;
 }
 
 /** A worker thread died or failed a call; the stage treats it like any classifier failure. */
@@ -44,14 +45,22 @@ export class ClassifierThreadError extends Error {
   override readonly name = 'ClassifierThreadError';
 }
 
+/**
+ * The young generation of each classifier thread's heap. Featurising a long text allocates briskly and
+ * almost all of it dies at once, so V8 grows the young generation to its default maximum (48 MB on
+ * 64-bit) and keeps it: about 40 MiB of resident memory per thread that a minute idle never gave
+ * back. At 8 MB the long-text load left the proxy at 371 MiB instead of 404 (docs/performance.md).
+ */
+export const CLASSIFIER_YOUNG_GENERATION_MB = 8;
+
 function startThread(setup: ThreadSetup): Promise<{ thread: Thread; version: string; heads: ClassifierHead[] }> {
-  const worker = new Worker(new URL('./classifier-worker.mjs', import.meta.url), { workerData: setup });
-  const thread: Thread = { worker, dead: false, pendingTexts: 0, calls: new Map() };
+  const worker = new Worker(new URL('./classifier-worker.mjs', import.meta.url), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: CLASSIFIER_YOUNG_GENERATION_MB } });
+  const thread: Thread = { worker, dead: false, pendingWork: 0, calls: new Map() };
   const failAll = (error: Error) => {
     thread.dead = true;
     for (const call of thread.calls.values()) call.reject(error);
     thread.calls.clear();
-    thread.pendingTexts = 0;
+    thread.pendingWork = 0;
   };
   return new Promise((resolve, reject) => {
     worker.on('message', (message: ThreadReply) => {
@@ -63,7 +72,7 @@ function startThread(setup: ThreadSetup): Promise<{ thread: Thread; version: str
       const call = thread.calls.get(message.id);
       if (!call) return;
       thread.calls.delete(message.id);
-      thread.pendingTexts -= call.texts;
+      thread.pendingWork -= call.work;
       if (message.type === 'result') call.resolve(message.results);
       else call.reject(new ClassifierThreadError(message.message));
     });
@@ -78,6 +87,29 @@ function startThread(setup: ThreadSetup): Promise<{ thread: Thread; version: str
   });
 }
 
+/** What a text costs a thread beyond its characters (a message, a run, a reply). */
+const TEXT_WORK = 256;
+/** A batch of at least this much work (about two 1,500-word texts) is split across the threads. */
+export const SPLIT_WORK = 16_384;
+
+const workOf = (texts: readonly string[]) => texts.reduce((sum, text) => sum + text.length + TEXT_WORK, 0);
+
+/** `texts` cut into at most `parts` runs in order, of about equal work (no run empty). */
+export function splitByWork(texts: readonly string[], parts: number): string[][] {
+  if (parts <= 1 || texts.length <= 1) return [texts.slice()];
+  const share = workOf(texts) / Math.min(parts, texts.length);
+  const runs: string[][] = [[]];
+  let done = 0;
+  for (const text of texts) {
+    const current = runs[runs.length - 1]!;
+    // Start a new run once the runs so far hold their shares.
+    if (current.length > 0 && done >= share * runs.length && runs.length < parts) runs.push([]);
+    runs[runs.length - 1]!.push(text);
+    done += text.length + TEXT_WORK;
+  }
+  return runs;
+}
+
 export async function loadThreadedClassifier(options: ThreadedClassifierOptions): Promise<Classifier> {
   const setup: ThreadSetup = { modelPath: options.modelPath, intraOpThreads: options.intraOpThreads ?? 1 };
   const started = await Promise.allSettled(Array.from({ length: Math.max(1, options.threads ?? 1) }, () => startThread(setup)));
@@ -89,26 +121,31 @@ export async function loadThreadedClassifier(options: ThreadedClassifierOptions)
   const threads = started.map((result) => (result as PromiseFulfilledResult<Awaited<ReturnType<typeof startThread>>>).value);
   const { version, heads } = threads[0]!;
   let nextId = 0;
-  const dispatch = (texts: readonly string[]): Promise<ClassifierScores[]> => {
-      if (texts.length === 0) return Promise.resolve([]);
-      const alive = threads.map((started) => started.thread).filter((thread) => !thread.dead);
-      if (alive.length === 0) return Promise.reject(new ClassifierThreadError('no classifier thread is running'));
-      const thread = alive.reduce((best, candidate) => (candidate.pendingTexts < best.pendingTexts ? candidate : best));
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        thread.calls.set(id, { texts: texts.length, resolve, reject });
-        thread.pendingTexts += texts.length;
-        thread.worker.postMessage({ type: 'classify', id, texts } satisfies ThreadRequest);
-      });
+  const send = (thread: Thread, texts: readonly string[]): Promise<ClassifierScores[]> => {
+    const id = nextId++;
+    const work = workOf(texts);
+    return new Promise((resolve, reject) => {
+      thread.calls.set(id, { work, resolve, reject });
+      thread.pendingWork += work;
+      thread.worker.postMessage({ type: 'classify', id, texts } satisfies ThreadRequest);
+    });
   };
-  // With one thread, calls made in one turn of the event loop (the input and output checks of many
-  // requests under load) go to it as one message: a message each way costs more than short texts
-  // do. With several, each call goes to the least busy thread, so they run side by side.
+  const dispatch = async (texts: readonly string[]): Promise<ClassifierScores[]> => {
+    if (texts.length === 0) return [];
+    const alive = threads.map((started) => started.thread).filter((thread) => !thread.dead);
+    if (alive.length === 0) throw new ClassifierThreadError('no classifier thread is running');
+    const idlest = [...alive].sort((a, b) => a.pendingWork - b.pendingWork);
+    const parts = splitByWork(texts, workOf(texts) >= SPLIT_WORK ? alive.length : 1);
+    const results = await Promise.all(parts.map((part, i) => send(idlest[i]!, part)));
+    return results.flat();
+  };
+  // Calls made in one turn of the event loop (the input and output checks of many requests under
+  // load) go as one message: a message each way costs more than short texts do.
   const batcher = new MicroBatcher<string, ClassifierScores>({ run: dispatch, maxBatch: 64, maxWaitMs: 0 });
   return {
     version,
     heads,
-    classify: threads.length === 1 ? (texts) => batcher.submit(texts) : dispatch,
+    classify: (texts) => batcher.submit(texts),
     async close() {
       await Promise.all(
         threads.filter(({ thread }) => !thread.dead).map(({ thread }) => new Promise<void>((resolve) => {
