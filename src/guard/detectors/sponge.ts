@@ -124,6 +124,25 @@ export function createSpongeDetector(options: SpongeOptions, engine: RegexEngine
     span,
   });
 
+  function repetitionFindings(text: string): Finding[] {
+    const findings: Finding[] = [];
+    const analysed = Math.min(text.length, MAX_ANALYSED_CHARS);
+    const tokens = tokenize(text);
+    const charSpan = longestCharRepetition(text);
+    const tokenSpan = longestTokenRepetition(tokens);
+    const repeated = charSpan.end - charSpan.start >= tokenSpan.end - tokenSpan.start ? charSpan : tokenSpan;
+    const repeatedChars = repeated.end - repeated.start;
+    const ratio = repeatedChars / analysed;
+    if ((repeatedChars >= MIN_REPEATED_CHARS && ratio >= maxRepeatedRatio) || repeatedChars >= EXTREME_REPEATED_CHARS) {
+      findings.push(finding('sponge.repetition', 1, repeated));
+    }
+    const total = tokens.ids.length;
+    if (total >= MIN_TOKENS_FOR_DIVERSITY && tokens.distinct / total < MIN_DISTINCT_TOKEN_RATIO) {
+      findings.push(finding('sponge.low_diversity', 0.9, { start: 0, end: analysed }));
+    }
+    return findings;
+  }
+
   const lengthCheck = (text: string): Finding[] => (text.length > maxChars ? [finding('sponge.too_long', 1, { start: maxChars, end: text.length })] : []);
 
   return {
@@ -132,22 +151,8 @@ export function createSpongeDetector(options: SpongeOptions, engine: RegexEngine
     detect(text: string): Finding[] {
       const findings = lengthCheck(text);
 
-      const analysed = Math.min(text.length, MAX_ANALYSED_CHARS);
-      const tokens = tokenize(text);
-      const charSpan = longestCharRepetition(text);
-      const tokenSpan = longestTokenRepetition(tokens);
-      const repeated = charSpan.end - charSpan.start >= tokenSpan.end - tokenSpan.start ? charSpan : tokenSpan;
-      const repeatedChars = repeated.end - repeated.start;
-      const ratio = analysed === 0 ? 0 : repeatedChars / analysed;
-      if ((repeatedChars >= MIN_REPEATED_CHARS && ratio >= maxRepeatedRatio) || repeatedChars >= EXTREME_REPEATED_CHARS) {
-        findings.push(finding('sponge.repetition', 1, repeated));
-      }
-
-      const total = tokens.ids.length;
-      if (total >= MIN_TOKENS_FOR_DIVERSITY && tokens.distinct / total < MIN_DISTINCT_TOKEN_RATIO) {
-        findings.push(finding('sponge.low_diversity', 0.9, { start: 0, end: analysed }));
-      }
-
+      // A text shorter than MIN_REPEATED_CHARS can hold no flagged repetition, nor enough tokens to judge diversity.
+      if (text.length >= MIN_REPEATED_CHARS) findings.push(...repetitionFindings(text));
       for (const m of matchOnView(repeatForever, view(text))) findings.push(finding('sponge.repeat_forever', 0.9, m.span));
       return findings;
     },
