@@ -16,11 +16,21 @@ export interface ClassifierScores {
   readonly unscored?: true;
 }
 
+export interface ClassifyOptions {
+  /**
+   * When the caller stops waiting (ms on the `performance.timeOrigin + performance.now()` clock,
+   * comparable across threads): work not begun by then may be skipped, the call then rejecting
+   * with ClassifierDeadlineError (deadline.ts). Under overload a queue of calls whose budgets have run out would
+   * otherwise be scored for nobody while the calls behind them miss their own budgets too.
+   */
+  readonly deadline?: number;
+}
+
 export interface Classifier {
   /** Identifies the model (name and content hash) in verdicts and cache keys. */
   readonly version: string;
   readonly heads: readonly ClassifierHead[];
   /** Score a batch of texts; the result has one entry per text, in order. */
-  classify(texts: readonly string[]): Promise<ClassifierScores[]>;
+  classify(texts: readonly string[], options?: ClassifyOptions): Promise<ClassifierScores[]>;
   close?(): Promise<void>;
 }

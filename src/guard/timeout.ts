@@ -1,6 +1,7 @@
 // Time budgets for the asynchronous stages (classifier, judge): a race against a timer that is
 // always cleared, and what a stage's on_error makes of a failure.
 
+import { ClassifierDeadlineError } from '../classifier/deadline.ts';
 import type { OnError } from '../policy/profiles/schema.ts';
 import type { DegradedCheck } from './types.ts';
 
@@ -41,7 +42,8 @@ export class StageOverloadedError extends Error {
 
 export function failureReason(error: unknown): 'timeout' | 'error' | 'overloaded' {
   if (error instanceof StageOverloadedError) return 'overloaded';
-  return error instanceof StageTimeoutError ? 'timeout' : 'error';
+  // A classifier that skipped a call past its deadline: the budget ran out, as a timer would say.
+  return error instanceof StageTimeoutError || error instanceof ClassifierDeadlineError ? 'timeout' : 'error';
 }
 
 export function failureOutcome(onError: OnError): DegradedCheck['outcome'] {

@@ -9,18 +9,21 @@ import { Worker } from 'node:worker_threads';
 import type { ClassifierHead } from '../categories.ts';
 import { ModelLoadError } from '../classifier/errors.ts';
 import { MicroBatcher } from '../classifier/micro-batcher.ts';
+import { ClassifierDeadlineError } from '../classifier/deadline.ts';
 import type { Classifier, ClassifierScores } from '../classifier/types.ts';
 
 export interface ThreadSetup {
   modelPath: string;
   intraOpThreads: number;
 }
-export type ThreadRequest = { type: 'classify'; id: number; texts: readonly string[] } | { type: 'close' };
+/** `deadlines[i]`: when text i's caller stops waiting (deadline.ts clock; Infinity: never). */
+export type ThreadRequest = { type: 'classify'; id: number; texts: readonly string[]; deadlines: readonly number[] } | { type: 'close' };
 export type ThreadReply =
   | { type: 'ready'; version: string; heads: ClassifierHead[] }
   /** `path` set for a ModelLoadError (then `message` is its detail). */
   | { type: 'load-failed'; path: string | null; message: string }
-  | { type: 'result'; id: number; results: ClassifierScores[] }
+  /** null for a text skipped because its deadline had passed before its turn. */
+  | { type: 'result'; id: number; results: Array<ClassifierScores | null> }
   | { type: 'error'; id: number; message: string };
 
 export interface ThreadedClassifierOptions {
@@ -37,7 +40,7 @@ interface Thread {
   dead: boolean;
   /** Characters (plus a per-text allowance) sent and not yet answered: what the thread has still to do. */
   pendingWork: number;
-  calls: Map<number, { work: number; resolve: (results: ClassifierScores[]) => void; reject: (error: Error) => void }>;
+  calls: Map<number, { work: number; resolve: (results: Array<ClassifierScores | null>) => void; reject: (error: Error) => void }>;
 }
 
 /** A worker thread died or failed a call; the stage treats it like any classifier failure. */
@@ -92,20 +95,26 @@ const TEXT_WORK = 256;
 /** A batch of at least this much work (about two 1,500-word texts) is split across the threads. */
 export const SPLIT_WORK = 16_384;
 
-const workOf = (texts: readonly string[]) => texts.reduce((sum, text) => sum + text.length + TEXT_WORK, 0);
+/** One text of a batch, with when its caller stops waiting. */
+export interface QueuedText {
+  readonly text: string;
+  readonly deadline: number;
+}
 
-/** `texts` cut into at most `parts` runs in order, of about equal work (no run empty). */
-export function splitByWork(texts: readonly string[], parts: number): string[][] {
-  if (parts <= 1 || texts.length <= 1) return [texts.slice()];
-  const share = workOf(texts) / Math.min(parts, texts.length);
-  const runs: string[][] = [[]];
+const workOf = (items: readonly QueuedText[]) => items.reduce((sum, item) => sum + item.text.length + TEXT_WORK, 0);
+
+/** `items` cut into at most `parts` runs in order, of about equal work (no run empty). */
+export function splitByWork<T extends QueuedText>(items: readonly T[], parts: number): T[][] {
+  if (parts <= 1 || items.length <= 1) return [items.slice()];
+  const share = workOf(items) / Math.min(parts, items.length);
+  const runs: T[][] = [[]];
   let done = 0;
-  for (const text of texts) {
+  for (const item of items) {
     const current = runs[runs.length - 1]!;
     // Start a new run once the runs so far hold their shares.
     if (current.length > 0 && done >= share * runs.length && runs.length < parts) runs.push([]);
-    runs[runs.length - 1]!.push(text);
-    done += text.length + TEXT_WORK;
+    runs[runs.length - 1]!.push(item);
+    done += item.text.length + TEXT_WORK;
   }
   return runs;
 }
@@ -121,16 +130,17 @@ export async function loadThreadedClassifier(options: ThreadedClassifierOptions)
   const threads = started.map((result) => (result as PromiseFulfilledResult<Awaited<ReturnType<typeof startThread>>>).value);
   const { version, heads } = threads[0]!;
   let nextId = 0;
-  const send = (thread: Thread, texts: readonly string[]): Promise<ClassifierScores[]> => {
+  const send = (thread: Thread, items: readonly QueuedText[]): Promise<Array<ClassifierScores | null>> => {
     const id = nextId++;
-    const work = workOf(texts);
+    const work = workOf(items);
     return new Promise((resolve, reject) => {
       thread.calls.set(id, { work, resolve, reject });
       thread.pendingWork += work;
-      thread.worker.postMessage({ type: 'classify', id, texts } satisfies ThreadRequest);
+      const request: ThreadRequest = { type: 'classify', id, texts: items.map((item) => item.text), deadlines: items.map((item) => item.deadline) };
+      thread.worker.postMessage(request);
     });
   };
-  const dispatch = async (texts: readonly string[]): Promise<ClassifierScores[]> => {
+  const dispatch = async (texts: readonly QueuedText[]): Promise<Array<ClassifierScores | null>> => {
     if (texts.length === 0) return [];
     const alive = threads.map((started) => started.thread).filter((thread) => !thread.dead);
     if (alive.length === 0) throw new ClassifierThreadError('no classifier thread is running');
@@ -141,11 +151,17 @@ export async function loadThreadedClassifier(options: ThreadedClassifierOptions)
   };
   // Calls made in one turn of the event loop (the input and output checks of many requests under
   // load) go as one message: a message each way costs more than short texts do.
-  const batcher = new MicroBatcher<string, ClassifierScores>({ run: dispatch, maxBatch: 64, maxWaitMs: 0 });
+  const batcher = new MicroBatcher<QueuedText, ClassifierScores | null>({ run: dispatch, maxBatch: 64, maxWaitMs: 0 });
   return {
     version,
     heads,
-    classify: (texts) => batcher.submit(texts),
+    async classify(texts, options = {}) {
+      const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+      const results = await batcher.submit(texts.map((text) => ({ text, deadline })));
+      // A text skipped past its deadline: the whole call has run out of time (its caller has stopped waiting).
+      if (results.some((result) => result === null)) throw new ClassifierDeadlineError();
+      return results as ClassifierScores[];
+    },
     async close() {
       await Promise.all(
         threads.filter(({ thread }) => !thread.dead).map(({ thread }) => new Promise<void>((resolve) => {

@@ -3,7 +3,9 @@
 // so a long text or a 2,048-input batch never blocks the proxy's event loop.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { deadlineClock } from '../classifier/deadline.ts';
 import { ModelLoadError } from '../classifier/errors.ts';
+import type { ClassifierScores } from '../classifier/types.ts';
 import { loadOnnxClassifier } from './onnx-classifier.ts';
 import type { ThreadReply, ThreadRequest, ThreadSetup } from './classifier-thread.ts';
 
@@ -18,8 +20,16 @@ try {
       void classifier.close().finally(() => process.exit(0));
       return;
     }
-    classifier.classify(request.texts).then(
-      (results) => reply({ type: 'result', id: request.id, results }),
+    // Texts whose callers have stopped waiting (their budget ran out while this thread was busy) are
+    // skipped, so an overloaded thread catches up instead of scoring for nobody.
+    const now = deadlineClock();
+    const live = request.texts.flatMap((text, i) => (request.deadlines[i]! > now ? [i] : []));
+    classifier.classify(live.map((i) => request.texts[i]!)).then(
+      (scored) => {
+        const results: Array<ClassifierScores | null> = request.texts.map(() => null);
+        live.forEach((at, k) => (results[at] = scored[k]!));
+        reply({ type: 'result', id: request.id, results });
+      },
       (error: unknown) => reply({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) }),
     );
   });

@@ -2,6 +2,7 @@
 // the same ModelLoadError for a missing model, calls spread over the pool, and close() ends it.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClassifierDeadlineError, deadlineClock } from '../../src/classifier/deadline.ts';
 import { ModelLoadError } from '../../src/classifier/errors.ts';
 import type { Classifier } from '../../src/classifier/types.ts';
 import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from '../../src/node/classifier.ts';
@@ -53,6 +54,16 @@ describe('loadThreadedClassifier', () => {
     });
   });
 
+  it('skips a call whose deadline has passed before its turn, and scores one still in time', async () => {
+    await expect(threaded.classify(TEXTS, { deadline: deadlineClock() - 1 })).rejects.toBeInstanceOf(ClassifierDeadlineError);
+    expect(await threaded.classify(TEXTS, { deadline: deadlineClock() + 60_000 })).toEqual(await inline.classify(TEXTS));
+    // Behind a long batch, a call with a 1 ms budget has run out by the time the thread reaches it.
+    const long = Array.from({ length: 8 }, (_, k) => Array.from({ length: 1_500 }, (_, i) => `word${(i * 7 + k) % 300}`).join(' '));
+    const [busy, late] = await Promise.allSettled([threaded.classify(long), new Promise((r) => setImmediate(r)).then(() => threaded.classify(TEXTS, { deadline: deadlineClock() + 1 }))]);
+    expect(busy.status).toBe('fulfilled');
+    expect(late.status === 'rejected' && late.reason instanceof ClassifierDeadlineError).toBe(true);
+  });
+
   it('fails to load a missing model with the same ModelLoadError as on the calling thread', async () => {
     const missing = '/nonexistent/moderation-classifier.onnx';
     const threadError = await loadThreadedClassifier({ modelPath: missing }).catch((error: unknown) => error);
@@ -70,7 +81,7 @@ describe('loadThreadedClassifier', () => {
 
 describe('splitByWork', () => {
   it('cuts texts into ordered runs of about equal work, none empty', () => {
-    const texts = ['a'.repeat(10_000), 'b'.repeat(10_000), 'c', 'd'.repeat(9_000)];
+    const texts = ['a'.repeat(10_000), 'b'.repeat(10_000), 'c', 'd'.repeat(9_000)].map((text) => ({ text, deadline: Infinity }));
     const runs = splitByWork(texts, 2);
     expect(runs.flat()).toEqual(texts);
     expect(runs).toHaveLength(2);
@@ -80,6 +91,6 @@ describe('splitByWork', () => {
     expect(many.length).toBeLessThanOrEqual(4);
     expect(many.every((run) => run.length > 0)).toBe(true);
     expect(splitByWork(texts, 1)).toEqual([texts]);
-    expect(splitByWork(['x'], 3)).toEqual([['x']]);
+    expect(splitByWork(texts.slice(2, 3), 3)).toEqual([texts.slice(2, 3)]);
   });
 });

@@ -3,6 +3,7 @@
 // budget; band crossings become detections.
 
 import { hasClassifiableContent } from '../../classifier/content.ts';
+import { deadlineClock } from '../../classifier/deadline.ts';
 import type { Classifier, ClassifierScores } from '../../classifier/types.ts';
 import type { ResolvedDirection } from '../../policy/profiles/types.ts';
 import { classifyThroughCache, type ClassifierCache } from '../cache.ts';
@@ -36,10 +37,10 @@ export interface ClassifierStageRunner {
  */
 export const CLASSIFIER_CHUNK_CHARS = 16_384;
 
-async function classifyInChunks(classifier: Classifier, texts: readonly string[], signal: AbortSignal): Promise<ClassifierScores[]> {
+async function classifyInChunks(classifier: Classifier, texts: readonly string[], signal: AbortSignal, deadline: number): Promise<ClassifierScores[]> {
   let total = 0;
   for (const text of texts) total += text.length;
-  if (total <= CLASSIFIER_CHUNK_CHARS) return classifier.classify(texts);
+  if (total <= CLASSIFIER_CHUNK_CHARS) return classifier.classify(texts, { deadline });
   const results: ClassifierScores[] = [];
   let start = 0;
   while (start < texts.length) {
@@ -47,7 +48,7 @@ async function classifyInChunks(classifier: Classifier, texts: readonly string[]
     let chars = 0;
     while (end < texts.length && (end === start || chars + texts[end]!.length <= CLASSIFIER_CHUNK_CHARS)) chars += texts[end++]!.length;
     if (signal.aborted) throw signal.reason;
-    results.push(...(await classifier.classify(texts.slice(start, end))));
+    results.push(...(await classifier.classify(texts.slice(start, end), { deadline })));
     start = end;
   }
   return results;
@@ -58,7 +59,7 @@ export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStag
   const policy = direction.classifier;
   const classify = (texts: readonly string[]) => {
     const controller = new AbortController();
-    return withTimeout(classifyInChunks(classifier, texts, controller.signal), { ms: policy.timeoutMs, stage: 'classifier', controller });
+    return withTimeout(classifyInChunks(classifier, texts, controller.signal, deadlineClock() + policy.timeoutMs), { ms: policy.timeoutMs, stage: 'classifier', controller });
   };
   return {
     async run(states, options = {}) {
