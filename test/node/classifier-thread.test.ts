@@ -57,9 +57,12 @@ describe('loadThreadedClassifier', () => {
   it('skips a call whose deadline has passed before its turn, and scores one still in time', async () => {
     await expect(threaded.classify(TEXTS, { deadline: deadlineClock() - 1 })).rejects.toBeInstanceOf(ClassifierDeadlineError);
     expect(await threaded.classify(TEXTS, { deadline: deadlineClock() + 60_000 })).toEqual(await inline.classify(TEXTS));
-    // Behind a long batch, a call with a 1 ms budget has run out by the time the thread reaches it.
-    const long = Array.from({ length: 8 }, (_, k) => Array.from({ length: 1_500 }, (_, i) => `word${(i * 7 + k) % 300}`).join(' '));
-    const [busy, late] = await Promise.allSettled([threaded.classify(long), new Promise((r) => setImmediate(r)).then(() => threaded.classify(TEXTS, { deadline: deadlineClock() + 1 }))]);
+    // Behind a long batch (24 long texts: 12 per thread), a call with a 1 ms budget sent once both
+    // threads are inside their runs has run out by the time a thread reads it.
+    const long = Array.from({ length: 24 }, (_, k) => Array.from({ length: 1_500 }, (_, i) => `word${(i * 7 + k) % 300}`).join(' '));
+    const busyCall = threaded.classify(long);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const [busy, late] = await Promise.allSettled([busyCall, threaded.classify(TEXTS, { deadline: deadlineClock() + 1 })]);
     expect(busy.status).toBe('fulfilled');
     expect(late.status === 'rejected' && late.reason instanceof ClassifierDeadlineError).toBe(true);
   });
