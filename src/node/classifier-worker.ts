@@ -23,7 +23,7 @@ try {
     // Texts whose callers have stopped waiting (their budget ran out while this thread was busy) are
     // skipped, so an overloaded thread catches up instead of scoring for nobody.
     const now = deadlineClock();
-    const live = request.texts.flatMap((text, i) => (request.deadlines[i]! > now ? [i] : []));
+    const live = request.deadlines.flatMap((deadline, i) => (deadline > now ? [i] : []));
     classifier.classify(live.map((i) => request.texts[i]!)).then(
       (scored) => {
         const results: Array<ClassifierScores | null> = request.texts.map(() => null);
