@@ -11,6 +11,7 @@ import type { DatasetStats } from './dataset.ts';
 import type { Calibration, ModelShape } from './model.ts';
 import type { TrainOptions } from './options.ts';
 import type { HeadReport, SourceAuprc } from './report.ts';
+import { ONNX_INPUT_IDS, ONNX_INPUT_PARTS, ONNX_INPUT_SCALE, ONNX_INPUT_WEIGHTS } from './onnx-export.ts';
 
 export const MODEL_BASENAME = 'moderation-classifier';
 
@@ -37,6 +38,11 @@ export interface MetadataInput {
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const rounded = (x: number) => (Number.isNaN(x) ? null : Number(x.toFixed(4)));
 
+/** The graph's input names: the 'blocks' window layout adds each window's parts and scale (onnx-export). */
+export function modelInputs(settings: FeaturizerSettings): TrainedModelMetadata['inputs'] {
+  return settings.windowLayout === 'blocks' ? { ids: ONNX_INPUT_IDS, weights: ONNX_INPUT_WEIGHTS, parts: ONNX_INPUT_PARTS, scale: ONNX_INPUT_SCALE } : { ids: ONNX_INPUT_IDS, weights: ONNX_INPUT_WEIGHTS };
+}
+
 /** The metadata of a trained model, keys in the order the file has always had them. */
 export function buildModelMetadata(input: MetadataInput): TrainedModelMetadata {
   const { options, reports, withinSource } = input;
@@ -48,7 +54,7 @@ export function buildModelMetadata(input: MetadataInput): TrainedModelMetadata {
     version: `${MODEL_BASENAME}@${input.onnxSha256.slice(0, 12)}`,
     onnxFile: `${MODEL_BASENAME}.onnx`,
     onnxSha256: input.onnxSha256,
-    inputs: { ids: 'ids', weights: 'weights' },
+    inputs: modelInputs(input.settings),
     output: 'probabilities',
     heads: [...CLASSIFIER_HEADS],
     thresholds: input.thresholds,

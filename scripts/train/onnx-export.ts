@@ -24,7 +24,13 @@ import type { DecodedTensor } from './onnx-proto.ts';
 
 export const ONNX_INPUT_IDS = 'ids';
 export const ONNX_INPUT_WEIGHTS = 'weights';
+/** The 'blocks' layout's inputs: each window's block rows [windows, parts] (-1 = none), and 1/n per window [windows]. */
+export const ONNX_INPUT_PARTS = 'parts';
+export const ONNX_INPUT_SCALE = 'scale';
 export const ONNX_OUTPUT = 'probabilities';
+
+/** Whether the graph can sum block rows per window: the first layer's input is then linear in the rows' ids (mean pooling, one weight for every word). */
+export const canSumBlocks = (model: ModelParams): boolean => model.pooling === 'mean' && !model.wordWeights;
 
 function floatTensor(name: string, dims: number[], data: Float32Array) {
   return { name, dims, dataType: TENSOR_FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
@@ -81,10 +87,23 @@ export type EmbeddingStorage = 'float32' | 'float16' | 'int8' | 'int4';
 /** Largest stored magnitude of a quantised table (int8 127, int4 7); null for float storage. */
 export const quantizationLevels = (storage: EmbeddingStorage): number | null => (storage === 'int8' ? 127 : storage === 'int4' ? INT4_LEVELS : null);
 
+export interface ExportOptions {
+  readonly embedding?: EmbeddingStorage;
+  /**
+   * The 'blocks' window layout (FeaturizerSettings.windowLayout): rows are a text's blocks with
+   * each id's count as its weight, and the graph sums each window's rows after the first layer's
+   * product (linear in them), × 1/n, before the bias: a block is pooled once, not once per window.
+   * Needs canSumBlocks(model).
+   */
+  readonly blocks?: boolean;
+}
+
 /** Serialise a (calibration-folded) model to ONNX bytes. */
-export function exportOnnx(model: ModelParams, docString: string, options: { embedding?: EmbeddingStorage } = {}): Uint8Array {
+export function exportOnnx(model: ModelParams, docString: string, options: ExportOptions = {}): Uint8Array {
   const storage = options.embedding ?? 'float32';
-  if (storage === 'int4' || model.wordWeights || model.pooling === 'mean+attention') return encodeModel(docString, groupedGraph(model, storage));
+  const blocks = options.blocks ?? false;
+  if (blocks && !canSumBlocks(model)) throw new Error('the blocks layout needs mean pooling and one word weight');
+  if (storage === 'int4' || model.wordWeights || model.pooling === 'mean+attention') return encodeModel(docString, groupedGraph(model, storage, blocks));
   const { rows, dim, hidden, heads } = model;
   // The window mean is a batched MatMul of the weights as a row ([B, 1, L]) with the gathered rows
   // ([B, L, dim]): one pass over the gathered tensor, where Mul + ReduceSum made two and wrote a
@@ -132,6 +151,7 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
           })();
   const graph = graphWithHead(
     model,
+    blocks,
     [...lookup, ...pooling, node('MatMul', ['pooled', 'w1'], ['hidden_mm'])],
     [
       ...table,
@@ -143,22 +163,47 @@ export function exportOnnx(model: ModelParams, docString: string, options: { emb
   return encodeModel(docString, graph);
 }
 
-/** The graph from the first layer's product `hidden_mm` on: + b1 → Relu → MatMul+Add → Sigmoid, and its inputs and output. */
-function graphWithHead(model: ModelParams, nodes: object[], initializer: object[]): object {
+/**
+ * The graph from the first layer's product `hidden_mm` on: + b1 → Relu → MatMul+Add → Sigmoid, and
+ * its inputs and output. With `blocks`, `hidden_mm` holds one row per block: each window's rows
+ * (`parts`, -1 = the zero row appended here) are gathered and summed and × `scale` (1/n) first.
+ */
+function graphWithHead(model: ModelParams, blocks: boolean, nodes: object[], initializer: object[]): object {
   const { hidden, heads } = model;
+  const windows = blocks
+    ? [
+        node('Concat', ['hidden_mm', 'zero_hidden'], ['hidden_mm_rows'], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]),
+        node('Gather', ['hidden_mm_rows', ONNX_INPUT_PARTS], ['hidden_parts'], [{ name: 'axis', i: 0, type: ATTRIBUTE_INT }]),
+        node('ReduceSum', ['hidden_parts', 'axis_tokens'], ['hidden_sum'], [{ name: 'keepdims', i: 0, type: ATTRIBUTE_INT }]),
+        node('Unsqueeze', [ONNX_INPUT_SCALE, 'axis_tokens'], ['scale_column']),
+        node('Mul', ['hidden_sum', 'scale_column'], ['hidden_window']),
+      ]
+    : [];
+  const rows = blocks ? 'windows' : 'batch';
   return {
     name: 'moderation_classifier',
     node: [
       ...nodes,
-      node('Add', ['hidden_mm', 'b1'], ['hidden_pre']),
+      ...windows,
+      node('Add', [blocks ? 'hidden_window' : 'hidden_mm', 'b1'], ['hidden_pre']),
       node('Relu', ['hidden_pre'], ['hidden']),
       node('MatMul', ['hidden', 'w2'], ['logits_mm']),
       node('Add', ['logits_mm', 'b2'], ['logits']),
       node('Sigmoid', ['logits'], [ONNX_OUTPUT]),
     ],
-    initializer: [...initializer, floatTensor('b1', [hidden], model.b1), floatTensor('w2', [hidden, heads], model.w2), floatTensor('b2', [heads], model.b2)],
-    input: [valueInfo(ONNX_INPUT_IDS, TENSOR_INT64, ['batch', 'length']), valueInfo(ONNX_INPUT_WEIGHTS, TENSOR_FLOAT, ['batch', 'length'])],
-    output: [valueInfo(ONNX_OUTPUT, TENSOR_FLOAT, ['batch', heads])],
+    initializer: [
+      ...initializer,
+      ...(blocks ? [floatTensor('zero_hidden', [1, hidden], new Float32Array(hidden))] : []),
+      floatTensor('b1', [hidden], model.b1),
+      floatTensor('w2', [hidden, heads], model.w2),
+      floatTensor('b2', [heads], model.b2),
+    ],
+    input: [
+      valueInfo(ONNX_INPUT_IDS, TENSOR_INT64, ['batch', 'length']),
+      valueInfo(ONNX_INPUT_WEIGHTS, TENSOR_FLOAT, ['batch', 'length']),
+      ...(blocks ? [valueInfo(ONNX_INPUT_PARTS, TENSOR_INT64, ['windows', 'parts']), valueInfo(ONNX_INPUT_SCALE, TENSOR_FLOAT, ['windows'])] : []),
+    ],
+    output: [valueInfo(ONNX_OUTPUT, TENSOR_FLOAT, [rows, heads])],
   };
 }
 
@@ -199,7 +244,7 @@ function replicaGroups(model: ModelParams): Array<{ from: number; to: number; wo
  *   Relu → MatMul+Add → Sigmoid.
  * The inputs and output are the other graph's, so serving does not change.
  */
-function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
+function groupedGraph(model: ModelParams, storage: EmbeddingStorage, sumBlocks: boolean): object {
   if (model.pooling === 'mean+max') throw new Error('word weights and int4 tables need mean or mean+attention pooling');
   const withAttention = model.pooling === 'mean+attention';
   if (withAttention && !model.attentionTable) throw new Error('mean+attention export needs model.attentionTable (attentionTableOf)');
@@ -373,7 +418,7 @@ function groupedGraph(model: ModelParams, storage: EmbeddingStorage): object {
     node('Transpose', ['hidden_by_block'], ['hidden_blocks'], [{ name: 'perm', ints: [1, 0, 2], type: ATTRIBUTE_INTS }]),
     node('Reshape', ['hidden_blocks', 'hidden_shape'], ['hidden_mm']),
   );
-  return graphWithHead(model, nodes, initializer);
+  return graphWithHead(model, sumBlocks, nodes, initializer);
 }
 
 /** Rebuild trainer parameters from an exported file (used by the ORT-equivalence test). */

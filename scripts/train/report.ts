@@ -26,9 +26,8 @@ export const log = (line: string) => process.stderr.write(line.startsWith('\n') 
 /** Max-over-windows logits of an item, exactly as the serving classifier scores long texts. */
 export function scoreItem(model: ModelParams, featurizer: Featurizer, item: Item, act = createActivations(model)): Float32Array {
   const best = new Float32Array(model.heads).fill(-Infinity);
-  const window = featurizer.settings.windowTokens;
-  for (const start of featurizer.windowStarts(item.tokens.length)) {
-    forwardLogits(model, featurizer.idsFor(item.tokens, start, Math.min(item.tokens.length, start + window)), act);
+  for (const window of featurizer.windowsOf(item.tokens, item.text.length)) {
+    forwardLogits(model, window.ids, act);
     for (let k = 0; k < model.heads; k++) best[k] = Math.max(best[k]!, act.logits[k]!);
   }
   return best;

@@ -289,6 +289,8 @@ function prepare(options: TrainOptions): Prepared {
     ...(options.wordWeight !== 1 ? { wordWeight: options.wordWeight } : {}),
     windowTokens: options.window,
     windowStride: Math.max(1, options.window >> 1),
+    // Serving pools each half-window block once when the graph can sum blocks (onnx-export canSumBlocks).
+    ...(options.pooling === 'mean' && !options.wordWeights && options.window % 2 === 0 ? { windowLayout: 'blocks' as const } : {}),
   };
   return {
     items,
@@ -355,6 +357,7 @@ async function main(): Promise<void> {
   const folded = foldCalibration(model, calibration);
   const onnx = exportOnnx(folded, 'Guardrail-proxy moderation classifier: fastText-style bag of GloVe words and hashed n-grams, MLP, calibrated sigmoid heads.', {
     embedding: options.embedding,
+    blocks: settings.windowLayout === 'blocks',
   });
   const onnxSha256 = createHash('sha256').update(onnx).digest('hex');
   writeFileSync(join(options.out, `${MODEL_BASENAME}.onnx`), onnx);

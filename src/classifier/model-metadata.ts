@@ -13,7 +13,8 @@ export const modelMetadataSchema = z.object({
   version: z.string().min(1),
   onnxFile: z.string().min(1),
   onnxSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  inputs: z.object({ ids: z.string(), weights: z.string() }),
+  /** `parts` and `scale`: the 'blocks' layout's graph, which sums each window's block rows (featurizer.windowLayout). */
+  inputs: z.object({ ids: z.string(), weights: z.string(), parts: z.string().optional(), scale: z.string().optional() }),
   output: z.string(),
   heads: z.array(headSchema).min(1),
   thresholds: z.record(z.string(), z.number().min(0).max(1)),
@@ -26,6 +27,7 @@ export const modelMetadataSchema = z.object({
     wordWeight: z.number().int().min(1).max(16).optional(),
     windowTokens: z.number().int().positive(),
     windowStride: z.number().int().positive(),
+    windowLayout: z.enum(['sliding', 'blocks']).optional(),
   }),
 });
 

@@ -1,5 +1,5 @@
 // The ONNX classifier's serving logic, runtime-free: model metadata checked by its schema, texts
-// featurized into sliding windows, packed into padded batches and run through an injected session,
+// featurized into windows (sliding, or runs of blocks), packed into padded batches and run through an injected session,
 // then reduced to a per-head max over each text's windows with the worst window's span. Concurrent
 // calls are micro-batched into one run. Node (onnxruntime-node) and Workers (onnxruntime-web)
 // supply only the session.
@@ -11,7 +11,7 @@ import { MicroBatcher } from './micro-batcher.ts';
 import { defaultThresholds, modelMetadataSchema, type ModelMetadata } from './model-metadata.ts';
 import { hasClassifiableContent } from './content.ts';
 import type { Classifier, ClassifierScores } from './types.ts';
-import { featurizeAll, packBatches, reduceWindows, type PackedBatch, type WindowRef } from './window-batch.ts';
+import { featurizeAll, featurizeAllBlocks, packBatches, packBlockBatches, reduceWindows, type PackedBatch, type ScoredRef } from './window-batch.ts';
 
 /** One loaded model in some ONNX runtime. */
 export interface OnnxSession {
@@ -30,14 +30,22 @@ export interface OrtInferenceSession<Tensor> {
 export type OrtTensorFactory<Tensor> = (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: number[]) => Tensor;
 
 /**
- * An OnnxSession over an ORT InferenceSession: the packed batch as the model's two inputs (ids
- * and weights, named in its metadata), the probabilities read from its output.
+ * An OnnxSession over an ORT InferenceSession: the packed batch as the model's inputs (ids and
+ * weights; for the 'blocks' layout also each window's parts and scale; named in its metadata),
+ * the probabilities read from its output.
  */
 export function ortOnnxSession<Tensor>(session: OrtInferenceSession<Tensor>, tensor: OrtTensorFactory<Tensor>, metadata: ModelMetadata): OnnxSession {
   return {
     async run(batch) {
-      const dims = [batch.batch, batch.length];
-      const output = await session.run({ [metadata.inputs.ids]: tensor('int64', batch.ids, dims), [metadata.inputs.weights]: tensor('float32', batch.weights, dims) });
+      const dims = [batch.rows, batch.length];
+      const feeds: Record<string, Tensor> = { [metadata.inputs.ids]: tensor('int64', batch.ids, dims), [metadata.inputs.weights]: tensor('float32', batch.weights, dims) };
+      const { parts, scale } = metadata.inputs;
+      if (parts && scale) {
+        if (!batch.parts || !batch.scale || !batch.partsPerWindow) throw new Error('this model sums blocks per window: the batch has no parts');
+        feeds[parts] = tensor('int64', batch.parts, [batch.batch, batch.partsPerWindow]);
+        feeds[scale] = tensor('float32', batch.scale, [batch.batch]);
+      }
+      const output = await session.run(feeds);
       const probabilities = output[metadata.output];
       if (!probabilities) throw new Error(`ONNX output ${metadata.output} missing`);
       return probabilities.data as Float32Array;
@@ -87,6 +95,10 @@ export function parseModelMetadata(text: string, path: string): ModelMetadata {
     const issue = parsed.error.issues[0];
     throw new ModelLoadError(path, `metadata field ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
+  const { featurizer, inputs } = parsed.data;
+  const blocks = featurizer.windowLayout === 'blocks';
+  if (blocks !== Boolean(inputs.parts && inputs.scale)) throw new ModelLoadError(path, "metadata field inputs: the 'blocks' window layout and the parts and scale inputs go together");
+  if (blocks && featurizer.windowTokens % featurizer.windowStride !== 0) throw new ModelLoadError(path, "metadata field featurizer.windowStride: the 'blocks' window layout needs windowTokens to be a multiple of it");
   return parsed.data;
 }
 
@@ -97,9 +109,12 @@ export function createOnnxClassifier(metadata: ModelMetadata, session: OnnxSessi
 
   async function score(texts: readonly string[]): Promise<ClassifierScores[]> {
     // Text with no word token gets no window, hence no run and no score (reduceWindows: unscored).
-    const refs = featurizeAll(featurizer, texts.map((text) => (hasClassifiableContent(text) ? text : null)));
-    const results: Array<{ refs: readonly WindowRef[]; probabilities: Float32Array }> = [];
-    for (const batch of packBatches(refs, { maxBatch: 1024, maxCells })) {
+    const scorable = texts.map((text) => (hasClassifiableContent(text) ? text : null));
+    const packed = featurizer.blockLayout
+      ? packBlockBatches(featurizeAllBlocks(featurizer, scorable), { maxBatch: 1024, maxCells, partsPerWindow: featurizer.blocksPerWindow })
+      : packBatches(featurizeAll(featurizer, scorable), { maxBatch: 1024, maxCells });
+    const results: Array<{ refs: readonly ScoredRef[]; probabilities: Float32Array }> = [];
+    for (const batch of packed) {
       const probabilities = await session.run(batch);
       options.onRun?.(batch.batch);
       results.push({ refs: batch.refs, probabilities });

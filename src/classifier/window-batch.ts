@@ -1,10 +1,13 @@
-// Runtime-independent batching for the ONNX classifier: texts → sliding windows → padded
-// [batch, length] id/weight tensors (grouped by length so short and long texts do not pad each
-// other), and back: per-text max over its windows, with the worst window's span. Shared by the
-// Node (onnxruntime-node) and, later, the Workers (onnxruntime-web) implementations.
+// Runtime-independent batching for the ONNX classifier: texts → windows → padded [rows, length]
+// id/weight tensors (grouped by length so short and long texts do not pad each other), and back:
+// per-text max over its windows, with the worst window's span. Two layouts (the model's
+// featurizer.windowLayout): 'sliding', one row per window; 'blocks', one row per block of a text
+// and each window named by its blocks' rows (`parts`), which the graph sums: a long text's rows
+// are pooled once instead of once per window holding them. Shared by Node (onnxruntime-node)
+// and Workers (onnxruntime-web).
 
 import type { ClassifierHead } from '../categories.ts';
-import type { FeatureWindow, Featurizer } from '../text/featurize.ts';
+import type { FeatureBlocks, FeatureWindow, Featurizer } from '../text/featurize.ts';
 import type { Span } from '../text/normalize.ts';
 import type { ClassifierScores } from './types.ts';
 
@@ -13,14 +16,33 @@ export interface WindowRef {
   readonly window: FeatureWindow;
 }
 
+/** The text and original-text range of one output row (one window). */
+export interface ScoredRef {
+  readonly text: number;
+  readonly span: Span;
+}
+
 export interface PackedBatch {
-  readonly refs: readonly WindowRef[];
+  /** One per output row (window), in order. */
+  readonly refs: readonly ScoredRef[];
+  /** Output rows: windows. */
   readonly batch: number;
+  /** Id rows: `batch` for 'sliding'; blocks for 'blocks'. */
+  readonly rows: number;
   readonly length: number;
-  /** int64 ids, row-major [batch, length], padded with 0. */
+  /** int64 ids, row-major [rows, length], padded with 0. */
   readonly ids: BigInt64Array;
-  /** count/n for each distinct id of a window's n ids, 0 for padding: the graph's weighted sum then yields the mean. */
+  /**
+   * 'sliding': count/n for each distinct id of a window's n ids, 0 for padding, so the graph's
+   * weighted sum is the window mean. 'blocks': each distinct id's count in its block (the graph
+   * sums a window's blocks and multiplies by `scale`).
+   */
   readonly weights: Float32Array;
+  /** 'blocks' only: each window's block rows, row-major [batch, partsPerWindow]; -1 (the graph's zero row) pads a window with fewer blocks. */
+  readonly parts?: BigInt64Array;
+  readonly partsPerWindow?: number;
+  /** 'blocks' only: 1/n for each window of n ids. */
+  readonly scale?: Float32Array;
 }
 
 export interface PackOptions {
@@ -61,7 +83,11 @@ export interface FoldedWindow {
 let counters = new Uint32Array(1 << 16);
 
 export function fold(ref: WindowRef): FoldedWindow {
-  const all = ref.window.ids;
+  return { ref, ...foldIds(ref.window.ids, ref.window.ids.length) };
+}
+
+/** Distinct ids of `all` in order of first occurrence, each weighted by its count / `divisor`. */
+function foldIds(all: Int32Array, divisor: number): { ids: Int32Array; weights: Float32Array } {
   const order = new Int32Array(all.length);
   let distinct = 0;
   for (let i = 0; i < all.length; i++) {
@@ -80,10 +106,10 @@ export function fold(ref: WindowRef): FoldedWindow {
   const weights = new Float32Array(distinct);
   for (let i = 0; i < distinct; i++) {
     const id = ids[i]!;
-    weights[i] = counters[id]! / all.length;
+    weights[i] = counters[id]! / divisor;
     counters[id] = 0;
   }
-  return { ref, ids, weights };
+  return { ids, weights };
 }
 
 /** Fold each window's repeats, sort windows by length and cut them into runs that respect the batch and cell limits. */
@@ -101,22 +127,135 @@ export function packBatches(refs: readonly WindowRef[], options: PackOptions): P
 }
 
 function pack(windows: readonly FoldedWindow[]): PackedBatch {
-  const length = Math.max(...windows.map((w) => w.ids.length));
-  const ids = new BigInt64Array(windows.length * length);
+  const { length, ids, weights } = padRows(windows);
+  return { refs: windows.map((w) => ({ text: w.ref.text, span: w.ref.window.span })), batch: windows.length, rows: windows.length, length, ids, weights };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Folded rows as zero-padded [rows, length] tensors. */
+function padRows(rows: ReadonlyArray<{ readonly ids: Int32Array; readonly weights: Float32Array }>): { length: number; ids: BigInt64Array; weights: Float32Array } {
+  let length = 1;
+  for (const row of rows) length = Math.max(length, row.ids.length);
+  const ids = new BigInt64Array(rows.length * length);
   // Write the non-negative ids through a 32-bit view (low word first on little-endian hosts, which
   // is every ONNX runtime target); creating a BigInt per id would dominate short-text latency.
   const words = new Int32Array(ids.buffer);
-  const littleEndian = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-  const weights = new Float32Array(windows.length * length);
-  windows.forEach((window, row) => {
-    const base = row * length;
-    for (let i = 0; i < window.ids.length; i++) {
-      if (littleEndian) words[(base + i) * 2] = window.ids[i]!;
-      else ids[base + i] = BigInt(window.ids[i]!);
+  const weights = new Float32Array(rows.length * length);
+  rows.forEach((row, r) => {
+    const base = r * length;
+    for (let i = 0; i < row.ids.length; i++) {
+      if (LITTLE_ENDIAN) words[(base + i) * 2] = row.ids[i]!;
+      else ids[base + i] = BigInt(row.ids[i]!);
     }
-    weights.set(window.weights, base);
+    weights.set(row.weights, base);
   });
-  return { refs: windows.map((w) => w.ref), batch: windows.length, length, ids, weights };
+  return { length, ids, weights };
+}
+
+/** One text's blocks ('blocks' layout), as featurizeBlocks gives them. */
+export interface BlockText {
+  readonly text: number;
+  readonly features: FeatureBlocks;
+}
+
+/** Every text's blocks; a null text (no classifiable content) gets none. */
+export function featurizeAllBlocks(featurizer: Featurizer, texts: ReadonlyArray<string | null>): BlockText[] {
+  const out: BlockText[] = [];
+  texts.forEach((text, i) => {
+    if (text !== null) out.push({ text: i, features: featurizer.featurizeBlocks(text) });
+  });
+  return out;
+}
+
+/** Consecutive blocks of one text and the windows that lie wholly inside them: what one run must hold together. */
+interface BlockUnit {
+  readonly rows: Array<{ ids: Int32Array; weights: Float32Array }>;
+  /** Each window's rows within the unit, its id count and its output ref. */
+  readonly windows: Array<{ parts: number[]; n: number; ref: ScoredRef }>;
+  /** Longest folded row. */
+  length: number;
+}
+
+/**
+ * Cut each text into units (a long text: runs of consecutive blocks whose padded cells fit the
+ * cell limit, neighbouring units sharing the blocks of the window they split between), sort units
+ * by length and pack them into runs that respect the batch and cell limits.
+ */
+export function packBlockBatches(texts: readonly BlockText[], options: PackOptions & { readonly partsPerWindow: number }): PackedBatch[] {
+  const units: BlockUnit[] = [];
+  for (const { text, features } of texts) {
+    const folded = features.blocks.map((block) => foldIds(block, 1));
+    let unit: BlockUnit | null = null;
+    let firstBlock = 0;
+    for (const window of features.windows) {
+      const last = window.first + window.count;
+      if (unit) {
+        const rows = last - firstBlock;
+        let length = unit.length;
+        for (let b = firstBlock + unit.rows.length; b < last; b++) length = Math.max(length, folded[b]!.ids.length);
+        if (rows * length > options.maxCells || unit.windows.length >= options.maxBatch) unit = null;
+      }
+      if (!unit) {
+        unit = { rows: [], windows: [], length: 1 };
+        firstBlock = window.first;
+        units.push(unit);
+      }
+      for (let b = firstBlock + unit.rows.length; b < last; b++) {
+        unit.rows.push(folded[b]!);
+        unit.length = Math.max(unit.length, folded[b]!.ids.length);
+      }
+      let n = 0;
+      const parts: number[] = [];
+      for (let b = window.first; b < last; b++) {
+        n += features.blocks[b]!.length;
+        parts.push(b - firstBlock);
+      }
+      unit.windows.push({ parts, n, ref: { text, span: window.span } });
+    }
+  }
+  units.sort((a, b) => a.length - b.length);
+  const batches: PackedBatch[] = [];
+  let run: BlockUnit[] = [];
+  let rows = 0;
+  let windows = 0;
+  for (const unit of units) {
+    // Units are sorted by length, so this unit's is the run's longest row.
+    const length = unit.length;
+    if (run.length > 0 && ((rows + unit.rows.length) * length > options.maxCells || windows + unit.windows.length > options.maxBatch)) {
+      batches.push(packBlocks(run, options.partsPerWindow));
+      run = [];
+      rows = 0;
+      windows = 0;
+    }
+    run.push(unit);
+    rows += unit.rows.length;
+    windows += unit.windows.length;
+  }
+  if (run.length > 0) batches.push(packBlocks(run, options.partsPerWindow));
+  return batches;
+}
+
+function packBlocks(units: readonly BlockUnit[], partsPerWindow: number): PackedBatch {
+  const allRows = units.flatMap((u) => u.rows);
+  const allWindows = units.flatMap((u) => u.windows);
+  const { length, ids, weights } = padRows(allRows);
+  const parts = new BigInt64Array(allWindows.length * partsPerWindow).fill(-1n);
+  const scale = new Float32Array(allWindows.length);
+  let base = 0;
+  let w = 0;
+  for (const unit of units) {
+    for (const window of unit.windows) {
+      if (window.parts.length > partsPerWindow) throw new Error(`a window of ${window.parts.length} blocks, more than the model's ${partsPerWindow}`);
+      window.parts.forEach((part, k) => {
+        parts[w * partsPerWindow + k] = BigInt(base + part);
+      });
+      scale[w] = 1 / window.n;
+      w++;
+    }
+    base += unit.rows.length;
+  }
+  return { refs: allWindows.map((x) => x.ref), batch: allWindows.length, rows: allRows.length, length, ids, weights, parts, partsPerWindow, scale };
 }
 
 /**
@@ -126,7 +265,7 @@ function pack(windows: readonly FoldedWindow[]): PackedBatch {
 export function reduceWindows(options: {
   textCount: number;
   heads: readonly ClassifierHead[];
-  batches: ReadonlyArray<{ refs: readonly WindowRef[]; probabilities: Float32Array }>;
+  batches: ReadonlyArray<{ refs: readonly ScoredRef[]; probabilities: Float32Array }>;
 }): ClassifierScores[] {
   const { textCount, heads, batches } = options;
   const best = Array.from({ length: textCount }, () => new Float32Array(heads.length).fill(-1));
@@ -142,9 +281,9 @@ export function reduceWindows(options: {
       }
       const w = worst[ref.text]!;
       w.windows++;
-      if (windowMax > w.score || (windowMax === w.score && w.span && ref.window.span.start < w.span.start)) {
+      if (windowMax > w.score || (windowMax === w.score && w.span && ref.span.start < w.span.start)) {
         w.score = windowMax;
-        w.span = ref.window.span;
+        w.span = ref.span;
       }
     });
   }

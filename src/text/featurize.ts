@@ -1,5 +1,5 @@
 // The classifier's featurizer, shared by training (scripts/train) and serving (src/classifier):
-// text → normalised word tokens (with original offsets) → sliding windows → embedding-row ids
+// text → normalised word tokens (with original offsets) → windows (sliding, or runs of blocks) → embedding-row ids
 // (vocabulary words, hashed word bigrams, hashed character n-grams). Pure TypeScript with no Node
 // APIs, so the same code runs on Workers with onnxruntime-web.
 
@@ -24,6 +24,20 @@ export interface FeaturizerSettings {
   /** Tokens per sliding window, and the step between windows for longer texts. */
   readonly windowTokens: number;
   readonly windowStride: number;
+  /**
+   * How a long text is cut into windows (a text of at most windowTokens tokens is one window in
+   * both):
+   * - 'sliding' (the default): a window every windowStride tokens, the last one flush with the
+   *   text's end; a window holds the bigram of each of its tokens but its last.
+   * - 'blocks': the same windows, cut into blocks of windowStride tokens (windowTokens must be a
+   *   multiple of it): each window but the last is windowTokens / windowStride consecutive
+   *   blocks, and the last one (flush with the text's end) is its own row unless it starts on a
+   *   block. A block holds the bigram of each of its tokens that has a next token in the text (so
+   *   a window also holds the bigram of its last token with the next one), and a window's ids are
+   *   exactly its blocks' ids: the model pools each block once (featurizeBlocks; the ONNX graph
+   *   sums block rows per window), half the gathered rows of 'sliding' at half-window strides.
+   */
+  readonly windowLayout?: 'sliding' | 'blocks';
 }
 
 export interface Token {
@@ -39,6 +53,14 @@ export interface FeatureWindow {
   readonly ids: Int32Array;
   /** Original-text range covered by the window's tokens. */
   readonly span: Span;
+}
+
+/** A text cut into blocks (windowLayout 'blocks'), and its windows as runs of blocks. */
+export interface FeatureBlocks {
+  /** Each block's embedding-row ids; never empty (a text without tokens is one padding block). */
+  readonly blocks: readonly Int32Array[];
+  /** Each window: its first block, how many blocks it holds, and the original-text range they cover. */
+  readonly windows: ReadonlyArray<{ readonly first: number; readonly count: number; readonly span: Span }>;
 }
 
 export const PADDING_ID = 0;
@@ -123,6 +145,7 @@ export class Featurizer {
   readonly bucketBase: number;
 
   constructor(settings: FeaturizerSettings) {
+    if (settings.windowLayout === 'blocks' && settings.windowTokens % settings.windowStride !== 0) throw new Error('the blocks window layout needs windowTokens to be a multiple of windowStride');
     this.settings = settings;
     this.wordIds = new Map(settings.vocabulary.map((word, i) => [word, i + 1]));
     this.bucketBase = settings.vocabulary.length + 1;
@@ -177,13 +200,66 @@ export class Featurizer {
    * n-grams are hashed over code units without building substrings.
    */
   featurize(text: string): FeatureWindow[] {
-    const tokens = tokenize(text);
-    if (tokens.length === 0) return [{ ids: Int32Array.of(PADDING_ID), span: { start: 0, end: text.length } }];
+    return this.windowsOf(tokenize(text), text.length);
+  }
+
+  /** featurize over tokens already made (the trainer keeps each text's tokens); `textLength` spans a text without tokens. */
+  windowsOf(tokens: readonly Token[], textLength: number): FeatureWindow[] {
+    if (this.blockLayout) {
+      const { blocks, windows } = this.blocksOf(tokens, textLength);
+      return windows.map(({ first, count, span }) => ({ ids: concatenate(blocks.slice(first, first + count)), span }));
+    }
+    if (tokens.length === 0) return [{ ids: Int32Array.of(PADDING_ID), span: { start: 0, end: textLength } }];
     const features = this.tokenFeatures(tokens);
     return this.windowStarts(tokens.length).map((start) => {
       const end = Math.min(tokens.length, start + this.settings.windowTokens);
-      return { ids: windowIds(features, start, end), span: { start: tokens[start]!.start, end: tokens[end - 1]!.end } };
+      return { ids: windowIds(features, start, end, end), span: { start: tokens[start]!.start, end: tokens[end - 1]!.end } };
     });
+  }
+
+  /** Whether windows are runs of blocks (windowLayout 'blocks'). */
+  get blockLayout(): boolean {
+    return this.settings.windowLayout === 'blocks';
+  }
+
+  /** Blocks per window in the 'blocks' layout. */
+  get blocksPerWindow(): number {
+    return Math.max(1, Math.round(this.settings.windowTokens / this.settings.windowStride));
+  }
+
+  /**
+   * The 'blocks' layout (see FeaturizerSettings.windowLayout): a text's blocks of windowStride
+   * tokens and its windows over them. Featurize's windows are these windows' blocks joined.
+   */
+  featurizeBlocks(text: string): FeatureBlocks {
+    return this.blocksOf(tokenize(text), text.length);
+  }
+
+  private blocksOf(tokens: readonly Token[], textLength: number): FeatureBlocks {
+    if (tokens.length === 0) return { blocks: [Int32Array.of(PADDING_ID)], windows: [{ first: 0, count: 1, span: { start: 0, end: textLength } }] };
+    const features = this.tokenFeatures(tokens);
+    const total = tokens.length;
+    const span = (start: number, end: number): Span => ({ start: tokens[start]!.start, end: tokens[end - 1]!.end });
+    // A short text is one window: one row.
+    if (total <= this.settings.windowTokens) return { blocks: [windowIds(features, 0, total, total)], windows: [{ first: 0, count: 1, span: span(0, total) }] };
+    const size = this.settings.windowStride;
+    const perWindow = this.blocksPerWindow;
+    const blocks: Int32Array[] = [];
+    const windows: Array<{ first: number; count: number; span: Span }> = [];
+    // The sliding layout's windows: every one but the last starts on a block; the last ends with
+    // the text and is its own row unless it starts on a block too.
+    for (const start of this.windowStarts(total)) {
+      const end = start + this.settings.windowTokens;
+      if (start % size === 0) {
+        const first = start / size;
+        while (blocks.length < first + perWindow) blocks.push(windowIds(features, blocks.length * size, (blocks.length + 1) * size, total));
+        windows.push({ first, count: perWindow, span: span(start, end) });
+      } else {
+        blocks.push(windowIds(features, start, end, total));
+        windows.push({ first: blocks.length - 1, count: 1, span: span(start, end) });
+      }
+    }
+    return { blocks, windows };
   }
 
   private tokenFeatures(tokens: readonly Token[]): TokenFeatures[] {
@@ -221,12 +297,27 @@ export class Featurizer {
   }
 }
 
-/** tokens[start, end)'s rows: each token's word rows, its bigram while the next token is inside, its n-grams. */
-function windowIds(features: readonly TokenFeatures[], start: number, end: number): Int32Array {
+/** The ids of consecutive blocks, in order. */
+function concatenate(parts: readonly Int32Array[]): Int32Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * tokens[start, end)'s rows: each token's word rows, its bigram while the next token is before
+ * `bigramEnd` (the window's end for 'sliding', the text's for a block), its n-grams.
+ */
+function windowIds(features: readonly TokenFeatures[], start: number, end: number, bigramEnd: number): Int32Array {
   let length = 0;
   for (let t = start; t < end; t++) {
     const f = features[t]!;
-    length += f.own.length + (f.bigram >= 0 && t + 1 < end ? 1 : 0);
+    length += f.own.length + (f.bigram >= 0 && t + 1 < bigramEnd ? 1 : 0);
   }
   if (length === 0) return Int32Array.of(PADDING_ID);
   const ids = new Int32Array(length);
@@ -235,7 +326,7 @@ function windowIds(features: readonly TokenFeatures[], start: number, end: numbe
     const f = features[t]!;
     ids.set(f.own.subarray(0, f.wordRows), k);
     k += f.wordRows;
-    if (f.bigram >= 0 && t + 1 < end) ids[k++] = f.bigram;
+    if (f.bigram >= 0 && t + 1 < bigramEnd) ids[k++] = f.bigram;
     ids.set(f.own.subarray(f.wordRows), k);
     k += f.own.length - f.wordRows;
   }

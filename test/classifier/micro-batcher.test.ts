@@ -75,7 +75,7 @@ describe('window batching', () => {
     const out = reduceWindows({
       textCount: 2,
       heads: ['hate', 'violence'],
-      batches: [{ refs: [r0, r1, r2], probabilities: Float32Array.of(0.2, 0.1, 0.05, 0.9, 0.3, 0.4) }],
+      batches: [{ refs: [r0, r1, r2].map((r) => ({ text: r.text, span: r.window.span })), probabilities: Float32Array.of(0.2, 0.1, 0.05, 0.9, 0.3, 0.4) }],
     });
     expect(out[0]!.scores.hate).toBeCloseTo(0.2);
     expect(out[0]!.scores.violence).toBeCloseTo(0.9);

@@ -43,6 +43,28 @@ describe('ONNX model vs trainer forward pass', () => {
     });
   });
 
+  it("scores long texts as the max over their windows of the trainer's forward pass, within 1e-5, however runs are cut", async () => {
+    const params = importOnnx(readFileSync(MODEL));
+    const featurizer = new Featurizer(classifier.metadata.featurizer);
+    // Long texts from the fixture's sentences: many windows, several runs at the default cell limit.
+    const texts = [0, 1, 2].map((k) => Array.from({ length: 40 + 37 * k }, (_, i) => fixture.texts[(i * 7 + k) % fixture.texts.length]).join(' '));
+    const small = await loadOnnxClassifier({ modelPath: MODEL, maxCellsPerRun: 700 });
+    try {
+      for (const c of [classifier, small]) {
+        const results = await c.classify(texts);
+        texts.forEach((text, i) => {
+          const windows = featurizer.featurize(text);
+          expect(windows.length).toBeGreaterThan(3);
+          const expected = new Float32Array(classifier.heads.length).fill(-1);
+          for (const window of windows) forwardProbabilities(params, window.ids).forEach((p, k) => (expected[k] = Math.max(expected[k]!, p)));
+          classifier.heads.forEach((head, k) => expect(Math.abs(results[i]!.scores[head]! - expected[k]!), head).toBeLessThanOrEqual(1e-5));
+        });
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
   it('keeps the committed model file within the 25 MB budget', () => {
     expect(readFileSync(MODEL).byteLength).toBeLessThanOrEqual(25_000_000);
   });

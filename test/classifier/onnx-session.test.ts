@@ -48,6 +48,16 @@ describe('parseModelMetadata', () => {
     const broken = JSON.stringify({ ...metadata, onnxSha256: 'abc' });
     expect(() => parseModelMetadata(broken, 'm.json')).toThrow(/metadata field onnxSha256/);
   });
+
+  it("refuses the 'blocks' layout without the parts and scale inputs, and those inputs without it", () => {
+    expect(metadata.featurizer.windowLayout).toBe('blocks');
+    const noParts = JSON.stringify({ ...metadata, inputs: { ids: 'ids', weights: 'weights' } });
+    expect(() => parseModelMetadata(noParts, 'm.json')).toThrow(/metadata field inputs/);
+    const sliding = JSON.stringify({ ...metadata, featurizer: { ...metadata.featurizer, windowLayout: 'sliding' } });
+    expect(() => parseModelMetadata(sliding, 'm.json')).toThrow(/metadata field inputs/);
+    const uneven = JSON.stringify({ ...metadata, featurizer: { ...metadata.featurizer, windowStride: 30 } });
+    expect(() => parseModelMetadata(uneven, 'm.json')).toThrow(/windowStride/);
+  });
 });
 
 describe('createOnnxClassifier', () => {

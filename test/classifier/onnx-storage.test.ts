@@ -8,7 +8,7 @@ import { roundToFloat16 } from '../../scripts/train/float16.ts';
 import { dequantizeRowsInt8, INT4_LEVELS, quantizeRowsInt8, roundToInt8Rows } from '../../scripts/train/int8.ts';
 import { attentionTableOf, createActivations, createRng, ensembleOf, forwardLogits, forwardProbabilities, initModel } from '../../scripts/train/model.ts';
 import type { ModelParams, Pooling } from '../../scripts/train/model.ts';
-import { exportOnnx, importOnnx, quantizationLevels } from '../../scripts/train/onnx-export.ts';
+import { canSumBlocks, exportOnnx, importOnnx, quantizationLevels } from '../../scripts/train/onnx-export.ts';
 import type { EmbeddingStorage } from '../../scripts/train/onnx-export.ts';
 import { readInitializers } from '../../scripts/train/onnx-proto.ts';
 
@@ -183,5 +183,55 @@ describe('mean+attention pooling (round 7)', () => {
   it('refuses to export without the stored score table', () => {
     const model = ensembleOf(attentionReplicas(2));
     expect(() => exportOnnx(model, 'test', { embedding: 'int4' })).toThrow(/attentionTable/);
+  });
+});
+
+describe("the 'blocks' layout's graph (rows summed per window)", () => {
+  // Three block rows; windows name them by index (-1: the graph's zero row), in any order.
+  const blocks = [Int32Array.from([1, 2, 2, 3]), Int32Array.from([4, 49, 7]), Int32Array.from([2, 25])];
+  const parts = [[0, 1], [1, 2], [2, -1], [0, 2]];
+
+  async function runBlocks(bytes: Uint8Array): Promise<Float32Array[]> {
+    const session = await ort.InferenceSession.create(bytes);
+    const length = Math.max(...blocks.map((b) => b.length));
+    const ids = new BigInt64Array(blocks.length * length);
+    const weights = new Float32Array(blocks.length * length);
+    // Each row's raw ids with weight 1 each (serving folds repeats into counts; the sum is the same).
+    blocks.forEach((b, r) => b.forEach((id, i) => {
+      ids[r * length + i] = BigInt(id);
+      weights[r * length + i] = 1;
+    }));
+    const n = parts.map((p) => p.reduce((sum, r) => sum + (r < 0 ? 0 : blocks[r]!.length), 0));
+    const out = await session.run({
+      ids: new ort.Tensor('int64', ids, [blocks.length, length]),
+      weights: new ort.Tensor('float32', weights, [blocks.length, length]),
+      parts: new ort.Tensor('int64', BigInt64Array.from(parts.flat().map(BigInt)), [parts.length, 2]),
+      scale: new ort.Tensor('float32', Float32Array.from(n.map((x) => 1 / x)), [parts.length]),
+    });
+    await session.release();
+    const data = out.probabilities!.data as Float32Array;
+    return parts.map((_, w) => data.slice(w * shape.heads, (w + 1) * shape.heads));
+  }
+
+  for (const storage of ['float32', 'int8', 'int4'] as const) {
+    it(`gives each window of a ${storage} table the trainer's forward pass on its blocks' ids joined`, async () => {
+      const model = roundedModel('float32', 'mean');
+      const levels = quantizationLevels(storage);
+      if (levels) roundToInt8Rows(model.embedding, model.rows, model.dim, levels);
+      const got = await runBlocks(exportOnnx(model, 'test', { embedding: storage, blocks: true }));
+      parts.forEach((p, w) => {
+        const joined = Int32Array.from(p.flatMap((r) => (r < 0 ? [] : Array.from(blocks[r]!))));
+        const expected = forwardProbabilities(model, joined);
+        for (let k = 0; k < shape.heads; k++) expect(Math.abs(got[w]![k]! - expected[k]!)).toBeLessThanOrEqual(1e-6);
+      });
+    });
+  }
+
+  it('is refused where the first layer is not linear in the rows (max pooling, word weights)', () => {
+    const withMax = roundedModel('float32', 'mean+max');
+    expect(canSumBlocks(withMax)).toBe(false);
+    expect(() => exportOnnx(withMax, 'test', { blocks: true })).toThrow(/blocks layout/);
+    const weighted = ensembleOf([1, 2].map((seed) => initModel(shape, createRng(seed))), { wordWeights: [1, 4], wordIdLimit: 20 });
+    expect(() => exportOnnx(weighted, 'test', { blocks: true })).toThrow(/blocks layout/);
   });
 });

@@ -46,12 +46,13 @@ describe('ONNX classifier serving', () => {
     // The worst window overlaps the threat, in the caller's (UTF-16) offsets.
     expect(span.start).toBeLessThan(prefix.length + threat.length);
     expect(span.end).toBeGreaterThan(prefix.length);
-    // Max over windows: re-scoring the worst window's text alone reproduces the text's top score.
+    // Max over windows: re-scoring the worst window's text alone reproduces the text's top score
+    // (nearly: in the 'blocks' layout a window also holds the bigram of its last word with the next).
     const [window] = await classifier.classify([text.slice(span.start, span.end)]);
     expect(window!.worstSpan).toBeUndefined();
     const top = (scores: Partial<Record<string, number>>) => Math.max(...Object.values(scores).map((v) => v ?? 0));
-    expect(top(long!.scores)).toBeCloseTo(top(window!.scores), 5);
-    for (const head of classifier.heads) expect(long!.scores[head]!).toBeGreaterThanOrEqual(window!.scores[head]! - 1e-6);
+    expect(Math.abs(top(long!.scores) - top(window!.scores))).toBeLessThan(0.01);
+    for (const head of classifier.heads) expect(long!.scores[head]!).toBeGreaterThanOrEqual(window!.scores[head]! - 0.01);
     // ...and a long benign context does not hide the harmful part.
     const [benign] = await classifier.classify([filler.repeat(80)]);
     expect(long!.scores.harassment!).toBeGreaterThan(benign!.scores.harassment!);

@@ -33,7 +33,7 @@ function input(overrides: Partial<MetadataInput> = {}): MetadataInput {
     onnxSha256: 'ab'.repeat(32),
     thresholds: Object.fromEntries(heads.map((h) => [h, 0.5])),
     calibration: { a: new Float32Array(heads.length).fill(1), b: new Float32Array(heads.length) },
-    settings: { vocabulary: ['the', 'to'], buckets: 10, charNgramMin: 3, charNgramMax: 5, wordNgrams: 2, windowTokens: 64, windowStride: 32 },
+    settings: { vocabulary: ['the', 'to'], buckets: 10, charNgramMin: 3, charNgramMax: 5, wordNgrams: 2, windowTokens: 64, windowStride: 32, windowLayout: 'blocks' },
     model: { dim: 100, rows: 13 },
     gloveRows: 2,
     examples: { unique: 100, validation: 10, test: 15 },

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fold, packBatches, type WindowRef } from '../../src/classifier/window-batch.ts';
+import { featurizeAllBlocks, fold, packBatches, packBlockBatches, type WindowRef } from '../../src/classifier/window-batch.ts';
 import { Featurizer, tokenize, type FeatureWindow } from '../../src/text/featurize.ts';
 
 const shipped = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'models', 'moderation-classifier.json'), 'utf8')) as { featurizer: Featurizer['settings'] };
@@ -47,7 +47,8 @@ function randomText(next: () => number): string {
 
 describe('featurize fast path', () => {
   const featurizers = [
-    new Featurizer(shipped.featurizer),
+    // The sliding layout's fast path against its reference; the shipped model's blocks layout is tested below.
+    new Featurizer({ ...shipped.featurizer, windowLayout: 'sliding' }),
     new Featurizer({ vocabulary: ['kill', 'you', 'idiot', 'the'], buckets: 5000, charNgramMin: 2, charNgramMax: 4, wordNgrams: 2, wordWeight: 3, windowTokens: 8, windowStride: 3 }),
     new Featurizer({ vocabulary: ['you'], buckets: 97, charNgramMin: 3, charNgramMax: 3, wordNgrams: 1, windowTokens: 5, windowStride: 5 }),
   ];
@@ -78,15 +79,20 @@ describe('featurize fast path', () => {
         expect(Array.from(folded.weights)).toEqual(expected.weights);
       }
       // Packing: each row holds its window's folded ids and weights, zero-padded.
+      let seen = 0;
       for (const batch of packBatches(refs, { maxBatch: 16, maxCells: 8192 })) {
         batch.refs.forEach((ref, row) => {
-          const expected = referenceFold(ref.window.ids);
+          // Windows are sorted by folded length; spans tell them apart here.
+          const source = refs.find((r) => r.window.span.start === ref.span.start && r.window.span.end === ref.span.end)!;
+          seen++;
+          const expected = referenceFold(source.window.ids);
           const ids = Array.from(batch.ids.subarray(row * batch.length, (row + 1) * batch.length), Number);
           const weights = Array.from(batch.weights.subarray(row * batch.length, (row + 1) * batch.length));
           expect(ids).toEqual([...expected.ids, ...new Array(batch.length - expected.ids.length).fill(0)]);
           expect(weights).toEqual([...expected.weights, ...new Array(batch.length - expected.ids.length).fill(0)]);
         });
       }
+      expect(seen).toBe(refs.length);
     }
   });
 
@@ -95,5 +101,53 @@ describe('featurize fast path', () => {
     const folded = fold({ text: 0, window: { ids, span: { start: 0, end: 1 } } });
     expect(Array.from(folded.ids)).toEqual([5, 200_000, 70_000]);
     expect(Array.from(folded.weights)).toEqual([2 / 6, 3 / 6, 1 / 6].map(Math.fround));
+  });
+});
+
+describe('blocks layout packing', () => {
+  const blocky = new Featurizer(shipped.featurizer);
+
+  /** A window's ids as counts per id. */
+  const counts = (ids: Iterable<number>) => {
+    const out = new Map<number, number>();
+    for (const id of ids) out.set(id, (out.get(id) ?? 0) + 1);
+    return out;
+  };
+
+  it('gives every window, once, rows whose counts sum to its ids and a scale of 1/n, within the cell limit', () => {
+    expect(blocky.blockLayout).toBe(true);
+    const next = random(23);
+    const texts = Array.from({ length: 12 }, () => randomText(next));
+    texts.push(Array.from({ length: 30 }, () => randomText(next)).join(' '));
+    const blockTexts = featurizeAllBlocks(blocky, [...texts, null]);
+    const windowsOf = texts.map((text) => blocky.featurize(text));
+    expect(blockTexts).toHaveLength(texts.length);
+    for (const maxCells of [1_000, 4_096, 1 << 20]) {
+      const seen = new Map<string, number>();
+      for (const batch of packBlockBatches(blockTexts, { maxBatch: 64, maxCells, partsPerWindow: 2 })) {
+        expect(batch.rows * batch.length <= maxCells || batch.rows <= 2).toBe(true);
+        expect(batch.batch).toBeLessThanOrEqual(64);
+        batch.refs.forEach((ref, w) => {
+          const summed = new Map<number, number>();
+          for (let k = 0; k < 2; k++) {
+            const row = Number(batch.parts![w * 2 + k]);
+            if (row === -1) continue;
+            expect(row).toBeLessThan(batch.rows);
+            for (let i = 0; i < batch.length; i++) {
+              const weight = batch.weights[row * batch.length + i]!;
+              if (weight > 0) summed.set(Number(batch.ids[row * batch.length + i]), (summed.get(Number(batch.ids[row * batch.length + i])) ?? 0) + weight);
+            }
+          }
+          const window = windowsOf[ref.text]!.find((x) => x.span.start === ref.span.start && x.span.end === ref.span.end)!;
+          expect(summed).toEqual(counts(window.ids));
+          expect(batch.scale![w]).toBeCloseTo(1 / window.ids.length, 7);
+          const key = `${ref.text}:${ref.span.start}:${ref.span.end}`;
+          seen.set(key, (seen.get(key) ?? 0) + 1);
+        });
+      }
+      const expected = windowsOf.reduce((n, windows) => n + windows.length, 0);
+      expect(seen.size).toBe(expected);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    }
   });
 });

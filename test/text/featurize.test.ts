@@ -82,3 +82,55 @@ describe('Featurizer', () => {
     expect(Array.from(featurizer.featurize('!!! ...')[0]!.ids)).toEqual([0]);
   });
 });
+
+describe("Featurizer, 'blocks' window layout", () => {
+  const blocky = new Featurizer({ ...featurizer.settings, windowTokens: 4, windowStride: 2, windowLayout: 'blocks' });
+  const sliding = new Featurizer({ ...featurizer.settings, windowTokens: 4, windowStride: 2 });
+
+  /** Token t's rows with its bigram when a next token exists in the text (idsFor over t, t+1 less t+1's own). */
+  const tokenIds = (tokens: ReturnType<typeof tokenize>, t: number): number[] => {
+    if (t + 1 >= tokens.length) return Array.from(sliding.idsFor(tokens, t, t + 1));
+    const pair = Array.from(sliding.idsFor(tokens, t, t + 2));
+    return pair.slice(0, pair.length - sliding.idsFor(tokens, t + 1, t + 2).length);
+  };
+
+  it("keeps the sliding layout's windows: runs of two blocks, and the last one flush with the end as its own row", () => {
+    const text = 'one two three four five six seven';
+    const { blocks, windows } = blocky.featurizeBlocks(text);
+    expect(blocks).toHaveLength(4);
+    expect(windows.map((w) => [w.first, w.count])).toEqual([[0, 2], [1, 2], [3, 1]]);
+    expect(windows.map((w) => w.span)).toEqual(sliding.featurize(text).map((w) => w.span));
+    expect(windows.map((w) => text.slice(w.span.start, w.span.end))).toEqual(['one two three four', 'three four five six', 'four five six seven']);
+    // A last window that starts on a block is two blocks too.
+    expect(blocky.featurizeBlocks('one two three four five six').windows.map((w) => [w.first, w.count])).toEqual([[0, 2], [1, 2]]);
+  });
+
+  it("gives each window its blocks' ids, which hold every token's bigram with the next token of the text", () => {
+    for (const text of ['one two three four five six seven', 'one two three four five six', 'kill zebra', 'a b c d e', 'x', 'a b c d e f g h i j k']) {
+      const tokens = tokenize(text);
+      const { blocks, windows } = blocky.featurizeBlocks(text);
+      const fromBlocks = blocky.featurize(text);
+      const spans = sliding.featurize(text).map((w) => w.span);
+      expect(fromBlocks.map((w) => w.span)).toEqual(spans);
+      windows.forEach((w, i) => {
+        const from = tokens.findIndex((t) => t.start === w.span.start);
+        const to = tokens.findIndex((t) => t.end === w.span.end) + 1;
+        const expected: number[] = [];
+        for (let t = from; t < to; t++) expected.push(...tokenIds(tokens, t));
+        expect(Array.from(fromBlocks[i]!.ids)).toEqual(expected);
+        expect(blocks.slice(w.first, w.first + w.count).flatMap((b) => Array.from(b))).toEqual(expected);
+      });
+    }
+  });
+
+  it('scores a text of at most windowTokens tokens as one window with the same ids as the sliding layout', () => {
+    for (const text of ['kill zebra', 'one two three four', 'you are an idiot']) {
+      expect(blocky.featurize(text).map((w) => Array.from(w.ids))).toEqual(sliding.featurize(text).map((w) => Array.from(w.ids)));
+    }
+    expect(Array.from(blocky.featurize('!!! ...')[0]!.ids)).toEqual([0]);
+  });
+
+  it('refuses a window that is not a whole number of strides', () => {
+    expect(() => new Featurizer({ ...featurizer.settings, windowTokens: 5, windowStride: 2, windowLayout: 'blocks' })).toThrow(/multiple of windowStride/);
+  });
+});
