@@ -25,22 +25,40 @@ const MAX_ANALYSED_CHARS = 200_000;
 const MIN_TOKENS_FOR_DIVERSITY = 256;
 const MIN_DISTINCT_TOKEN_RATIO = 0.05;
 
-/** Longest stretch that repeats itself with some period p ≤ MAX_CHAR_PERIOD (at least one whole period repeated). O(n · P). */
-function longestCharRepetition(text: string): Span {
-  let best: Span = { start: 0, end: 0 };
+/** Positions sampled per period: every periodic stretch of MIN_REPEATED_CHARS or more holds one (see longestCharRepetition). */
+const CHAR_SAMPLE_STRIDE = 64;
+
+/**
+ * Longest stretch that repeats itself with some period p ≤ MAX_CHAR_PERIOD (at least one whole
+ * period repeated), exact for stretches of at least `minLength` chars; shorter ones may be missed
+ * (they are never flagged). A stretch of length L with period p has L − p consecutive positions i
+ * where text[i] = text[i − p]; with L ≥ minLength that is at least minLength − MAX_CHAR_PERIOD ≥
+ * the sample stride, so testing every CHAR_SAMPLE_STRIDE-th position finds each such stretch,
+ * which is then extended both ways. On prose about n/64 tests per period instead of n.
+ */
+export function longestCharRepetition(text: string, minLength = MIN_REPEATED_CHARS): Span {
+  if (minLength - MAX_CHAR_PERIOD < CHAR_SAMPLE_STRIDE) throw new Error(`minLength must be at least ${CHAR_SAMPLE_STRIDE + MAX_CHAR_PERIOD}`);
+  let bestStart = 0;
+  let bestEnd = 0;
   const n = Math.min(text.length, MAX_ANALYSED_CHARS);
+  const same = (i: number, p: number) => text.charCodeAt(i) === text.charCodeAt(i - p);
   for (let p = 1; p <= MAX_CHAR_PERIOD; p++) {
-    let run = 0;
-    for (let i = p; i < n; i++) {
-      if (text.charCodeAt(i) === text.charCodeAt(i - p)) {
-        run++;
-        if (run >= p && run + p > best.end - best.start) best = { start: i - run - p + 1, end: i + 1 };
-      } else {
-        run = 0;
+    for (let k = p; k < n; k += CHAR_SAMPLE_STRIDE) {
+      if (!same(k, p)) continue;
+      let first = k;
+      while (first - 1 >= p && same(first - 1, p)) first--;
+      let last = k;
+      while (last + 1 < n && same(last + 1, p)) last++;
+      const run = last - first + 1;
+      if (run >= p && run + p > bestEnd - bestStart) {
+        bestStart = first - p;
+        bestEnd = last + 1;
       }
+      // Go on from the first sample after this run (the loop adds the stride).
+      k = p + Math.floor((last - p) / CHAR_SAMPLE_STRIDE) * CHAR_SAMPLE_STRIDE;
     }
   }
-  return best;
+  return { start: bestStart, end: bestEnd };
 }
 
 interface Tokens {

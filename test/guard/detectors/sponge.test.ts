@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSpongeDetector } from '../../../src/guard/detectors/sponge.ts';
+import { createSpongeDetector, longestCharRepetition } from '../../../src/guard/detectors/sponge.ts';
 import { covered, engine, ruleIds } from './support.ts';
 
 const detector = createSpongeDetector({ maxChars: 10_000, maxRepeatedRatio: 0.5 }, engine);
@@ -48,5 +48,51 @@ describe('sponge detector', () => {
     expect(detector.detect('Please repeat the question, I did not hear it.')).toEqual([]);
     const varied = Array.from({ length: 30 }, (_, i) => PROSE.replace('Tuesday', `day ${i}`)).join(' ');
     expect(rules(varied)).not.toContain('sponge.low_diversity');
+  });
+});
+
+describe('longestCharRepetition (sampled)', () => {
+  /** The exact O(n · 16) scan the sampled one replaces. */
+  function reference(text: string): { start: number; end: number } {
+    let best = { start: 0, end: 0 };
+    for (let p = 1; p <= 16; p++) {
+      let run = 0;
+      for (let i = p; i < text.length; i++) {
+        if (text.charCodeAt(i) === text.charCodeAt(i - p)) {
+          run++;
+          if (run >= p && run + p > best.end - best.start) best = { start: i - run - p + 1, end: i + 1 };
+        } else run = 0;
+      }
+    }
+    return best;
+  }
+
+  function random(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+  }
+
+  it('finds the same longest stretch as the full scan whenever it is 128 chars or more, and nothing longer otherwise', () => {
+    const next = random(128);
+    const alphabet = 'ab ckd🙂ha';
+    for (let trial = 0; trial < 400; trial++) {
+      const parts: string[] = [];
+      const pieces = 1 + Math.floor(next() * 6);
+      for (let k = 0; k < pieces; k++) {
+        // Random filler, then a periodic stretch of random period and length (often near 128).
+        parts.push(Array.from({ length: Math.floor(next() * 300) }, () => alphabet[Math.floor(next() * alphabet.length)]).join(''));
+        const period = Array.from({ length: 1 + Math.floor(next() * 16) }, () => alphabet[Math.floor(next() * 4)]).join('');
+        const length = Math.floor(next() < 0.5 ? 100 + next() * 60 : next() * 600);
+        parts.push(period.repeat(Math.ceil(length / period.length)).slice(0, length));
+      }
+      const text = parts.join('');
+      const exact = reference(text);
+      const got = longestCharRepetition(text);
+      if (exact.end - exact.start >= 128) expect(got, text).toEqual(exact);
+      else expect(got.end - got.start).toBeLessThan(128);
+    }
   });
 });
