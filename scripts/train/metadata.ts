@@ -73,6 +73,7 @@ export function buildModelMetadata(input: MetadataInput): TrainedModelMetadata {
       dropout: options.dropout,
       positiveWeightCap: options.positiveWeightCap,
       benignSourceWeight: options.benignSourceWeight,
+      ...(Object.keys(options.sourceWeights).length > 0 ? { sourceWeights: options.sourceWeights } : {}),
       averageFrom: options.averageFrom,
       pick: options.pick,
       replicas: options.replicas,

@@ -33,6 +33,8 @@ export interface TrainOptions {
   positiveWeightCap: number;
   /** Loss weight of examples from the large all-benign sources (gpteacher, clinc150). */
   benignSourceWeight: number;
+  /** Loss weight per source (`--source-weight catqa=4`, repeatable), × the example's own weight; 1 for a source not named. */
+  sourceWeights: Record<string, number>;
   /** Experiments only: train on this hashed fraction of the training split (validation, test and selection stay whole). */
   trainFraction: number;
   /** Average the weights (sampled every 1,000 steps) from the start of this epoch on; 0 = off. */
@@ -100,6 +102,7 @@ export function defaultTrainOptions(): TrainOptions {
     wordWeight: 1,
     wordWeights: null,
     window: 64,
+    sourceWeights: {},
     heldout: join(REPO_ROOT, '.cache', 'heldout-test.jsonl'),
     seeds: join(REPO_ROOT, 'training', 'seeds'),
     compare: [],
@@ -136,6 +139,11 @@ const flagSchemas = {
   dropout: numeric(finite().min(0, { error: 'must be at least 0' }).lt(1, { error: 'must be below 1' })),
   positiveWeightCap: numeric(finite().positive({ error: 'must be greater than 0' })),
   benignSourceWeight: numeric(finite().min(0, { error: 'must be at least 0' })),
+  sourceWeight: z
+    .string()
+    .regex(/^[a-z0-9_]+=[^=]+$/, { error: 'must be source=weight' })
+    .transform((s) => s.split('='))
+    .pipe(z.tuple([z.string(), numeric(finite().min(0, { error: 'must be at least 0' }))])),
   trainFraction: numeric(finite().gt(0, { error: 'must be above 0' }).max(1, { error: 'must be at most 1' })),
   averageFrom: numeric(integer(0)),
   replicas: numeric(integer(1)),
@@ -177,6 +185,7 @@ const FLAGS = {
   dropout: { type: 'string' },
   'positive-weight-cap': { type: 'string' },
   'benign-source-weight': { type: 'string' },
+  'source-weight': { type: 'string', multiple: true },
   'train-fraction': { type: 'string' },
   'average-from': { type: 'string' },
   replicas: { type: 'string' },
@@ -230,6 +239,11 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
       case 'dropout': options.dropout = flagValue('dropout', flag, value); break;
       case 'positive-weight-cap': options.positiveWeightCap = flagValue('positiveWeightCap', flag, value); break;
       case 'benign-source-weight': options.benignSourceWeight = flagValue('benignSourceWeight', flag, value); break;
+      case 'source-weight': {
+        const [source, weight] = flagValue('sourceWeight', flag, value);
+        options.sourceWeights[source] = weight;
+        break;
+      }
       case 'train-fraction': options.trainFraction = flagValue('trainFraction', flag, value); break;
       case 'average-from': options.averageFrom = flagValue('averageFrom', flag, value); break;
       case 'replicas':

@@ -112,7 +112,7 @@ function train(
   const fixedIds = trainItems.map((item) => (item.tokens.length <= featurizer.settings.windowTokens ? featurizer.idsFor(item.tokens) : null));
   const targets = trainItems.map((item) => Int8Array.from(item.labels, (y) => (y === 1 ? 1 : 0)));
   const weights = trainItems.map((item) => {
-    const scale = (BENIGN_SOURCES.has(item.source) ? options.benignSourceWeight : 1) * item.weight;
+    const scale = (BENIGN_SOURCES.has(item.source) ? options.benignSourceWeight : 1) * (options.sourceWeights[item.source] ?? 1) * item.weight;
     return Float32Array.from(item.labels, (y, k) => (y === UNKNOWN ? 0 : (y === 1 ? posWeight[k]! : 1) * scale));
   });
   const keep = options.dropout > 0 ? new Float32Array(model.dim) : undefined;

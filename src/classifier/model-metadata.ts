@@ -58,6 +58,8 @@ export const trainedModelMetadataSchema = modelMetadataSchema.extend({
     dropout: z.number().min(0).lt(1),
     positiveWeightCap: z.number().positive(),
     benignSourceWeight: z.number().nonnegative(),
+    /** Present only when some source's loss weight was set (`--source-weight`). */
+    sourceWeights: z.record(z.string(), z.number().nonnegative()).optional(),
     averageFrom: count,
     pick: z.enum(['last', 'best', 'average']),
     replicas: z.number().int().positive(),

@@ -26,6 +26,7 @@ describe('parseTrainOptions', () => {
       dropout: 0,
       positiveWeightCap: 5,
       benignSourceWeight: 1,
+      sourceWeights: {},
       trainFraction: 1,
       averageFrom: 2,
       pick: 'average',
@@ -76,6 +77,12 @@ describe('parseTrainOptions', () => {
     expect(parseTrainOptions(['--replicas', '4', '--word-weight', '2'])).toMatchObject({ wordWeights: null, wordWeight: 2, replicas: 4 });
   });
 
+  it('collects --source-weight per source, a repeated source taking its last weight', () => {
+    expect(parseTrainOptions([]).sourceWeights).toEqual({});
+    const options = parseTrainOptions(['--source-weight', 'catqa=4', '--source-weight=advbench=2.5', '--source-weight', 'catqa=3']);
+    expect(options.sourceWeights).toEqual({ catqa: 3, advbench: 2.5 });
+  });
+
   it('reads the internal --replica-worker list and refuses a replica past the last', () => {
     expect(parseTrainOptions(['--replicas', '8', '--replica-worker', '0,2,4']).worker).toEqual([0, 2, 4]);
     expect(() => parseTrainOptions(['--replicas', '2', '--replica-worker', '2'])).toThrow('--replica-worker: replica 2 is not below --replicas 2');
@@ -98,6 +105,9 @@ describe('parseTrainOptions', () => {
     [['--embedding', 'int2'], '--embedding "int2": must be float32, float16, int8 or int4'],
     [['--pooling', 'max'], '--pooling "max": must be mean, mean+max or mean+attention'],
     [['--pick', 'first'], '--pick "first": must be last, best or average'],
+    [['--source-weight', 'catqa'], '--source-weight "catqa": must be source=weight'],
+    [['--source-weight', 'catqa=x'], '--source-weight "catqa=x": entry 2: not a finite number'],
+    [['--source-weight', 'catqa=-1'], '--source-weight "catqa=-1": entry 2: must be at least 0'],
   ])('refuses %j, naming the flag', (argv, message) => {
     expect(() => parseTrainOptions(argv)).toThrow(message);
   });
