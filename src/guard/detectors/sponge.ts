@@ -30,14 +30,13 @@ const CHAR_SAMPLE_STRIDE = 64;
 
 /**
  * Longest stretch that repeats itself with some period p ≤ MAX_CHAR_PERIOD (at least one whole
- * period repeated), exact for stretches of at least `minLength` chars; shorter ones may be missed
- * (they are never flagged). A stretch of length L with period p has L − p consecutive positions i
- * where text[i] = text[i − p]; with L ≥ minLength that is at least minLength − MAX_CHAR_PERIOD ≥
- * the sample stride, so testing every CHAR_SAMPLE_STRIDE-th position finds each such stretch,
- * which is then extended both ways. On prose about n/64 tests per period instead of n.
+ * period repeated), exact for stretches of at least MIN_REPEATED_CHARS chars; shorter ones may be
+ * missed (they are never flagged). A stretch of length L with period p has L − p consecutive
+ * positions i where text[i] = text[i − p]; with L ≥ MIN_REPEATED_CHARS that is at least
+ * MIN_REPEATED_CHARS − MAX_CHAR_PERIOD = 112 ≥ CHAR_SAMPLE_STRIDE, so testing every 64th position
+ * finds each such stretch, which is then extended both ways: about n/64 tests per period, not n.
  */
-export function longestCharRepetition(text: string, minLength = MIN_REPEATED_CHARS): Span {
-  if (minLength - MAX_CHAR_PERIOD < CHAR_SAMPLE_STRIDE) throw new Error(`minLength must be at least ${CHAR_SAMPLE_STRIDE + MAX_CHAR_PERIOD}`);
+export function longestCharRepetition(text: string): Span {
   let bestStart = 0;
   let bestEnd = 0;
   const n = Math.min(text.length, MAX_ANALYSED_CHARS);
