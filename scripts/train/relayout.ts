@@ -38,7 +38,7 @@ for (const [name, tensor] of before) {
 }
 
 const sha = createHash('sha256').update(out).digest('hex');
-const settings = { ...meta.featurizer, windowLayout: 'blocks' as const };
+const featurizer = { ...raw.featurizer, windowLayout: 'blocks' as const };
 writeFileSync(onnxPath, out);
-writeModelMetadata(metaPath, { ...raw, version: `${MODEL_BASENAME}@${sha.slice(0, 12)}`, onnxSha256: sha, inputs: modelInputs(settings), featurizer: { ...raw.featurizer, windowLayout: 'blocks' } });
+writeModelMetadata(metaPath, { ...raw, version: `${MODEL_BASENAME}@${sha.slice(0, 12)}`, onnxSha256: sha, inputs: modelInputs(featurizer), featurizer });
 process.stdout.write(`${onnxPath}: ${meta.version} → ${MODEL_BASENAME}@${sha.slice(0, 12)} (${before.size} initializers unchanged, ${out.byteLength} bytes)\n`);

@@ -101,7 +101,8 @@ export interface QueuedText {
   readonly deadline: number;
 }
 
-const workOf = (items: readonly QueuedText[]) => items.reduce((sum, item) => sum + item.text.length + TEXT_WORK, 0);
+const workOfText = (item: QueuedText) => item.text.length + TEXT_WORK;
+const workOf = (items: readonly QueuedText[]) => items.reduce((sum, item) => sum + workOfText(item), 0);
 
 /** `items` cut into at most `parts` runs in order, of about equal work (no run empty). */
 export function splitByWork<T extends QueuedText>(items: readonly T[], parts: number): T[][] {
@@ -114,7 +115,7 @@ export function splitByWork<T extends QueuedText>(items: readonly T[], parts: nu
     // Start a new run once the runs so far hold their shares.
     if (current.length > 0 && done >= share * runs.length && runs.length < parts) runs.push([]);
     runs[runs.length - 1]!.push(item);
-    done += item.text.length + TEXT_WORK;
+    done += workOfText(item);
   }
   return runs;
 }

@@ -222,9 +222,9 @@ export class Featurizer {
     return this.settings.windowLayout === 'blocks';
   }
 
-  /** Blocks per window in the 'blocks' layout. */
+  /** Blocks per window in the 'blocks' layout (a whole number there: the constructor checks it). */
   get blocksPerWindow(): number {
-    return Math.max(1, Math.round(this.settings.windowTokens / this.settings.windowStride));
+    return this.settings.windowTokens / this.settings.windowStride;
   }
 
   /**
