@@ -22,6 +22,7 @@ import { createTopicStage } from './stages/topic.ts';
 import { traceCheck, type CheckTrace } from './tracing.ts';
 import { categoryScores, initialState, type TextState } from './stages/state.ts';
 import type { CheckOptions, Detection, Direction, Guard, GuardStage, Judge, JudgeOutcome, TextDetector, Verdict } from './types.ts';
+import { createSlicer } from '../slices.ts';
 
 export interface GuardDeps {
   readonly profile: ResolvedProfile;
@@ -53,30 +54,6 @@ function guardMetrics(metrics: Metrics) {
     }),
     degraded: metrics.counter('guardrail_guard_degraded_checks_total', { help: 'Checks that errored or ran out of time, by stage', labelNames: ['direction', 'stage', 'reason', 'outcome'] }),
     cache: metrics.counter('guardrail_classifier_cache_lookups_total', { help: 'Classifier scores served from the cache (hit) or computed (miss)', labelNames: ['result'] }),
-  };
-}
-
-/**
- * Synchronous work on many texts (2,048 inputs of one request) runs in slices of at most this many
- * milliseconds, each followed by a turn of the event loop, so other requests are not held up.
- */
-export const GUARD_SLICE_MS = 4;
-
-/** setImmediate where the runtime has one (after pending I/O: Node), else a 0 ms timer. */
-const nextTurn = (): Promise<void> => {
-  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
-};
-
-function createSlicer(now: () => number) {
-  let started = now();
-  return {
-    /** Yields to the event loop once the current slice has run GUARD_SLICE_MS. */
-    async yieldIfDue(): Promise<void> {
-      if (now() - started < GUARD_SLICE_MS) return;
-      await nextTurn();
-      started = now();
-    },
   };
 }
 

@@ -14,7 +14,7 @@ import { newDecisionId, type AuditSink } from '../ops/audit.ts';
 import { writeAudit } from '../guardrails/audit.ts';
 import { GUARD_DECISION_ID_HEADER } from '../guardrails/proxy-guardrails.ts';
 import { parseValid } from '../validation/issues.ts';
-import { assertModerationCounts, type RequestCountLimits } from '../validation/limits.ts';
+import { moderationCounts, type RequestCountLimits } from '../validation/limits.ts';
 import { DEFAULT_MODERATION_MODEL, moderationRequestSchema, type ModerationRequest } from '../validation/moderations.ts';
 import { estimateRequestTokens } from '../ratelimit/plan.ts';
 import type { AppContext, AppEnv } from './context.ts';
@@ -32,8 +32,7 @@ interface ModerationRouteDeps extends RateLimitDeps {
  * the profile's guard.
  */
 async function readModerationRequest(c: AppContext, deps: ModerationRouteDeps): Promise<{ input: ModerationRequest['input']; model: string; guard: Guard }> {
-  const body = await readJsonObjectBody(c.req.raw, deps.maxBodyBytes);
-  assertModerationCounts(body, deps.counts);
+  const body = await readJsonObjectBody(c.req.raw, deps.maxBodyBytes, moderationCounts(deps.counts));
   const request = parseValid(moderationRequestSchema, body);
   const model = request.model ?? DEFAULT_MODERATION_MODEL;
   c.set('model', model);

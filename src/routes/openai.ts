@@ -5,7 +5,7 @@
 import type { Hono } from 'hono';
 import type { z } from 'zod';
 import { HttpError } from '../errors.ts';
-import { readJsonObjectBody } from '../http/json-body.ts';
+import { readJsonObjectBody, type BodyCountCheck } from '../http/json-body.ts';
 import type { JsonObject } from '../http/json.ts';
 import { forwardModelCall, type ForwardDeps } from '../proxy/forward.ts';
 import type { GuardedEndpoint } from '../guardrails/seam.ts';
@@ -14,7 +14,7 @@ import { chatCompletionRequestSchema } from '../validation/chat.ts';
 import { completionRequestSchema } from '../validation/completions.ts';
 import { embeddingRequestSchema } from '../validation/embeddings.ts';
 import { assertValid } from '../validation/issues.ts';
-import { assertChatCounts, type RequestCountLimits } from '../validation/limits.ts';
+import { chatCounts, type RequestCountLimits } from '../validation/limits.ts';
 import { estimateRequestTokens, usageTokens } from '../ratelimit/plan.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { admitRequest, type RateLimitDeps } from './rate-limit.ts';
@@ -31,15 +31,15 @@ export interface ModelRoute {
   /** Fill a missing `model` from the deployment before validating (Enkrypt requests omit it). */
   modelOptional: boolean;
   flavor: 'openai' | 'enkrypt';
-  /** Per-request count limits checked before the schema (cheap, so a huge body fails fast). */
-  assertCounts?: (body: JsonObject, counts: RequestCountLimits) => void;
+  /** Per-request count limits, checked on the body's text before it is parsed (so a huge body fails fast). */
+  counts?: (limits: RequestCountLimits) => BodyCountCheck;
 }
 
 const routes: Record<string, ModelRoute> = {
-  '/v1/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: false, flavor: 'openai', assertCounts: assertChatCounts },
+  '/v1/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: false, flavor: 'openai', counts: chatCounts },
   '/v1/completions': { endpoint: 'completions', upstreamPath: '/completions', schema: completionRequestSchema, modelOptional: false, flavor: 'openai' },
   '/v1/embeddings': { endpoint: 'embeddings', upstreamPath: '/embeddings', schema: embeddingRequestSchema, modelOptional: false, flavor: 'openai' },
-  '/ai-proxy/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: true, flavor: 'enkrypt', assertCounts: assertChatCounts },
+  '/ai-proxy/chat/completions': { endpoint: 'chat.completions', upstreamPath: '/chat/completions', schema: chatCompletionRequestSchema, modelOptional: true, flavor: 'enkrypt', counts: chatCounts },
 };
 
 export function registerModelRoutes(app: Hono<AppEnv>, deps: ModelRouteDeps): void {
@@ -64,12 +64,11 @@ export function takeEnkryptContext(received: JsonObject): { body: JsonObject; co
 /** Validate, admit (rate limits), forward with both guardrails, and answer: one path for every model call. */
 export async function handleModelCall(c: AppContext, deps: ModelRouteDeps, route: ModelRoute): Promise<Response> {
   const deployment = c.get('deployment');
-  const { body: received, context: enkryptContext } = takeEnkryptContext(await readJsonObjectBody(c.req.raw, deps.maxBodyBytes));
+  const { body: received, context: enkryptContext } = takeEnkryptContext(await readJsonObjectBody(c.req.raw, deps.maxBodyBytes, route.counts?.(deps.counts)));
   let body: JsonObject = received;
   if (route.modelOptional && received['model'] === undefined) {
     body = { ...received, model: resolveRequestModel(deployment, undefined) };
   }
-  route.assertCounts?.(body, deps.counts);
   assertValid(route.schema, body);
   const model = resolveRequestModel(deployment, body['model'] as string);
   c.set('model', model);

@@ -8,7 +8,7 @@ import { HttpError } from '../errors.ts';
 import type { GuardCallContext } from '../guardrails/seam.ts';
 import { isJsonObject } from '../http/json.ts';
 import { callUpstream, readUpstreamJson } from '../proxy/upstream.ts';
-import { assertResponsesCounts, RESPONSE_ID, responseCreateRequestSchema } from '../validation/responses.ts';
+import { responsesCounts, RESPONSE_ID, responseCreateRequestSchema } from '../validation/responses.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { handleModelCall, type ModelRoute, type ModelRouteDeps } from './openai.ts';
 
@@ -19,7 +19,7 @@ const createRoute: ModelRoute = {
   schema: responseCreateRequestSchema,
   modelOptional: true,
   flavor: 'openai',
-  assertCounts: assertResponsesCounts,
+  counts: responsesCounts,
 };
 
 /** Query parameters the resource routes pass on (API reference); anything else stays here. */

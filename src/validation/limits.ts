@@ -1,10 +1,12 @@
-// Count limits checked before a body is validated or guarded: how many messages, content parts
-// and moderation inputs one request may carry. Each is a cheap length read, so a request with
-// 30,000 messages is refused before zod or a detector walks any of them. Where OpenAI has a limit
+// Count limits checked before a body is parsed, validated or guarded: how many messages, content
+// parts and moderation inputs one request may carry. They are read from the body's text
+// (http/json-shape.ts), so a request with 30,000 messages is refused before JSON.parse builds
+// them or zod or a detector walks any of them. Where OpenAI has a limit
 // we default to it (2,048 messages, 2,048 moderation inputs) and word the 400 the way it does.
 
 import { HttpError } from '../errors.ts';
-import type { JsonObject } from '../http/json.ts';
+import type { BodyCountCheck } from '../http/json-body.ts';
+import type { CountedArray } from '../http/json-shape.ts';
 
 export interface RequestCountLimits {
   /** `messages` entries of a chat completion (OpenAI: 2,048). */
@@ -17,34 +19,56 @@ export interface RequestCountLimits {
 
 export const DEFAULT_REQUEST_COUNT_LIMITS: RequestCountLimits = { maxMessages: 2048, maxContentParts: 2048, maxModerationInputs: 2048 };
 
-function arrayTooLong(param: string, max: number, length: number): HttpError {
+export function arrayTooLong(param: string, max: number, length: number): HttpError {
   return new HttpError(400, `Invalid '${param}': array too long. Expected an array with maximum length ${max}, but got an array with length ${length} instead.`, {
     param,
     code: 'array_above_max_length',
   });
 }
 
-/** A chat completion's `messages` and content parts within the limits (shapes are zod's to check). */
-export function assertChatCounts(body: JsonObject, limits: RequestCountLimits): void {
-  const messages = body['messages'];
-  if (!Array.isArray(messages)) return;
-  if (messages.length > limits.maxMessages) throw arrayTooLong('messages', limits.maxMessages, messages.length);
-  let parts = 0;
-  for (let i = 0; i < messages.length; i++) {
-    const content = (messages[i] as { content?: unknown } | null)?.content;
-    if (!Array.isArray(content)) continue;
-    parts += content.length;
-    if (parts > limits.maxContentParts) {
-      throw new HttpError(400, `Invalid 'messages[${i}].content': too many content parts. A request may carry at most ${limits.maxContentParts} content parts across its messages.`, {
-        param: `messages[${i}].content`,
-        code: 'array_above_max_length',
-      });
+/** Content parts across a counted array's elements over the limit: the index where the running total passed it, or -1. */
+export function partsOverLimit(arrays: readonly CountedArray[] | undefined, max: number): number {
+  for (const array of arrays ?? []) {
+    let parts = 0;
+    for (let i = 0; i < array.parts.length; i++) {
+      parts += array.parts[i]!;
+      if (parts > max) return i;
     }
   }
+  return -1;
+}
+
+/** The longest of a member's arrays (a duplicated key counts at its worst). */
+export function longest(arrays: readonly CountedArray[] | undefined): number {
+  return Math.max(0, ...(arrays ?? []).map((array) => array.length));
+}
+
+/** A chat completion's `messages` and their content parts within the limits (shapes are zod's to check). */
+export function chatCounts(limits: RequestCountLimits): BodyCountCheck {
+  return {
+    query: { members: ['messages'], nested: ['content'] },
+    check(shape) {
+      const messages = shape.arrays.get('messages');
+      const length = longest(messages);
+      if (length > limits.maxMessages) throw arrayTooLong('messages', limits.maxMessages, length);
+      const at = partsOverLimit(messages, limits.maxContentParts);
+      if (at >= 0) {
+        throw new HttpError(400, `Invalid 'messages[${at}].content': too many content parts. A request may carry at most ${limits.maxContentParts} content parts across its messages.`, {
+          param: `messages[${at}].content`,
+          code: 'array_above_max_length',
+        });
+      }
+    },
+  };
 }
 
 /** A moderation request's `input` array within the limit. */
-export function assertModerationCounts(body: JsonObject, limits: RequestCountLimits): void {
-  const input = body['input'];
-  if (Array.isArray(input) && input.length > limits.maxModerationInputs) throw arrayTooLong('input', limits.maxModerationInputs, input.length);
+export function moderationCounts(limits: RequestCountLimits): BodyCountCheck {
+  return {
+    query: { members: ['input'], nested: [] },
+    check(shape) {
+      const length = longest(shape.arrays.get('input'));
+      if (length > limits.maxModerationInputs) throw arrayTooLong('input', limits.maxModerationInputs, length);
+    },
+  };
 }

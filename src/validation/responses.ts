@@ -5,8 +5,8 @@
 
 import { z } from 'zod';
 import { HttpError } from '../errors.ts';
-import type { JsonObject } from '../http/json.ts';
-import type { RequestCountLimits } from './limits.ts';
+import type { BodyCountCheck } from '../http/json-body.ts';
+import { arrayTooLong, longest, partsOverLimit, type RequestCountLimits } from './limits.ts';
 import { modelField, streamField, temperatureField, topPField } from './common.ts';
 
 const functionName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 characters of a-z, A-Z, 0-9, "_" or "-"');
@@ -126,27 +126,21 @@ export const responseCreateRequestSchema = z
 /** A response id in a path (`resp_...`): what the API issues; anything else never names one. */
 export const RESPONSE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** `input` items and their content parts within the chat limits (MAX_MESSAGES, MAX_CONTENT_PARTS), before zod walks them. */
-export function assertResponsesCounts(body: JsonObject, limits: RequestCountLimits): void {
-  const input = body['input'];
-  if (!Array.isArray(input)) return;
-  if (input.length > limits.maxMessages) {
-    throw new HttpError(400, `Invalid 'input': array too long. Expected an array with maximum length ${limits.maxMessages}, but got an array with length ${input.length} instead.`, {
-      param: 'input',
-      code: 'array_above_max_length',
-    });
-  }
-  let parts = 0;
-  for (let i = 0; i < input.length; i++) {
-    const item = input[i] as { content?: unknown; output?: unknown } | null;
-    const content = Array.isArray(item?.content) ? item.content : Array.isArray(item?.output) ? item.output : null;
-    if (!content) continue;
-    parts += content.length;
-    if (parts > limits.maxContentParts) {
-      throw new HttpError(400, `Invalid 'input[${i}]': too many content parts. A request may carry at most ${limits.maxContentParts} content parts across its input items.`, {
-        param: `input[${i}]`,
-        code: 'array_above_max_length',
-      });
-    }
-  }
+/** A Responses request's `input` items and their content parts (`content`, or a tool call's `output`) within the limits. */
+export function responsesCounts(limits: RequestCountLimits): BodyCountCheck {
+  return {
+    query: { members: ['input'], nested: ['content', 'output'] },
+    check(shape) {
+      const input = shape.arrays.get('input');
+      const length = longest(input);
+      if (length > limits.maxMessages) throw arrayTooLong('input', limits.maxMessages, length);
+      const at = partsOverLimit(input, limits.maxContentParts);
+      if (at >= 0) {
+        throw new HttpError(400, `Invalid 'input[${at}]': too many content parts. A request may carry at most ${limits.maxContentParts} content parts across its input items.`, {
+          param: `input[${at}]`,
+          code: 'array_above_max_length',
+        });
+      }
+    },
+  };
 }

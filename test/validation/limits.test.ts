@@ -2,12 +2,15 @@
 // offending `param`, checked before anything goes upstream or reaches the classifier, and
 // configurable through the app's limits.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTestApp } from '../helpers/app.ts';
+import { ACME_KEY } from '../helpers/server.ts';
 
 const message = (i: number) => ({ role: 'user', content: `message ${i}` });
 
 describe('count limits', () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it('refuses more messages than OpenAI allows (2,048) with its envelope and param "messages"', async () => {
     const testApp = await createTestApp();
     const response = await testApp.post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: Array.from({ length: 30_000 }, (_, i) => message(i)) });
@@ -65,5 +68,42 @@ describe('count limits', () => {
     expect(await refused.json()).toMatchObject({ error: { param: 'input', message: expect.stringContaining('maximum length 3') } });
     const accepted = await small.post('/v1/moderations', { input: ['a', 'b', 'c'] });
     expect(accepted.status).toBe(200);
+  });
+
+  it('counts on the body text, before JSON.parse builds the body', async () => {
+    const testApp = await createTestApp();
+    const parse = vi.spyOn(JSON, 'parse');
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: Array.from({ length: 50_000 }, (_, i) => ({ type: 'text', text: `part ${i}` })) }] });
+    const response = await testApp.post('/v1/chat/completions', JSON.parse(body));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { param: 'messages[0].content', code: 'array_above_max_length' } });
+    // The one parse of the body text is the test's own, above; the app parsed no text that long.
+    expect(parse.mock.calls.filter(([text]) => typeof text === 'string' && text.length >= body.length)).toHaveLength(1);
+  });
+
+  it('reads an escaped key as JSON does: "mess\\u0061ges" is counted as messages', async () => {
+    const testApp = await createTestApp();
+    const messages = JSON.stringify(Array.from({ length: 3000 }, (_, i) => message(i)));
+    const response = await testApp.app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ACME_KEY}`, 'content-type': 'application/json' },
+      body: `{"model":"gpt-4o-mini","mess\\u0061ges":${messages}}`,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { param: 'messages', code: 'array_above_max_length' } });
+    expect(testApp.upstream.calls).toHaveLength(0);
+  });
+
+  it('refuses a duplicated key when any of its occurrences is over the limit', async () => {
+    const testApp = await createTestApp();
+    const messages = JSON.stringify(Array.from({ length: 3000 }, (_, i) => message(i)));
+    const response = await testApp.app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ACME_KEY}`, 'content-type': 'application/json' },
+      // JSON.parse keeps the last; an upstream's parser may keep the first.
+      body: `{"model":"gpt-4o-mini","messages":${messages},"messages":[{"role":"user","content":"hi"}]}`,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { param: 'messages', code: 'array_above_max_length' } });
   });
 });
