@@ -8,7 +8,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { startFakeUpstream } from '../fixtures/fake-upstream.ts';
 import { passThroughGuardrails } from '../src/guardrails/seam.ts';
-import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from '../src/node/classifier.ts';
+import { DEFAULT_CLASSIFIER_MODEL, defaultMaxClassifierThreads, loadClassifier } from '../src/node/classifier.ts';
 import { startProxyServer } from '../src/node/server.ts';
 
 export type BenchRole = { role: 'upstream' } | { role: 'proxy'; guards: boolean; upstreamUrl: string; proxyKey: string };
@@ -30,8 +30,11 @@ if (role.role === 'upstream') {
   const proxy = await startProxyServer({
     policyDir: 'bench/policies',
     shippedProfilesDir: 'policies/profiles',
-    // CLASSIFIER_THREADS as in npm start (default 1).
-    classifier: () => loadClassifier(DEFAULT_CLASSIFIER_MODEL, { threads: Number(process.env['CLASSIFIER_THREADS'] ?? 1) }),
+    // CLASSIFIER_THREADS and CLASSIFIER_MAX_THREADS as in npm start (defaults 1 and the cores).
+    classifier: () => {
+      const threads = Number(process.env['CLASSIFIER_THREADS'] ?? 1);
+      return loadClassifier(DEFAULT_CLASSIFIER_MODEL, { threads, maxThreads: Number(process.env['CLASSIFIER_MAX_THREADS'] ?? defaultMaxClassifierThreads(threads)) });
+    },
     env: { BENCH_PROXY_KEYS: role.proxyKey, UPSTREAM_BASE_URL: role.upstreamUrl },
     host: '127.0.0.1',
     port: 0,

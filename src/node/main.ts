@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { PolicyLoadError } from '../policy/errors.ts';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_REQUEST_COUNT_LIMITS } from '../validation/limits.ts';
-import { DEFAULT_CLASSIFIER_MODEL, loadClassifier } from './classifier.ts';
+import { DEFAULT_CLASSIFIER_MODEL, defaultMaxClassifierThreads, loadClassifier } from './classifier.ts';
 import { isClusterPrimary, runClusterPrimary } from './cluster.ts';
 import { createAuditSink } from './audit-sink.ts';
 import { DEFAULT_CONNECTION_LIMITS, InsecureListenError, startProxyServer } from './server.ts';
@@ -62,8 +62,12 @@ async function main(): Promise<void> {
   const classifierModel = process.env['CLASSIFIER_MODEL'] || DEFAULT_CLASSIFIER_MODEL;
   // Worker threads scoring off the event loop (0: on the event loop, as before).
   const classifierThreads = readInteger('CLASSIFIER_THREADS', 1, 0, 64);
+  // More threads start while texts wait behind busy ones (long texts), up to this, and stop after
+  // CLASSIFIER_IDLE_MS without work: by default the cores this process has to itself.
+  const maxClassifierThreads = readInteger('CLASSIFIER_MAX_THREADS', defaultMaxClassifierThreads(classifierThreads, workers), classifierThreads, 64);
+  const classifierIdleMs = readInteger('CLASSIFIER_IDLE_MS', 30_000, 100, 3_600_000);
   const classifier = () =>
-    loadClassifier(classifierModel, { threads: classifierThreads }).catch((cause: unknown) => {
+    loadClassifier(classifierModel, { threads: classifierThreads, maxThreads: maxClassifierThreads, idleMs: classifierIdleMs }).catch((cause: unknown) => {
       throw new ClassifierLoadError(`cannot load the moderation classifier (CLASSIFIER_MODEL=${classifierModel}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     });
   const adminApiKey = process.env['ADMIN_API_KEY']?.trim() || null;

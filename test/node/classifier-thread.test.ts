@@ -82,6 +82,55 @@ describe('loadThreadedClassifier', () => {
   });
 });
 
+describe('an elastic pool (threads: 1, maxThreads: 2)', () => {
+  const long = (seed: number) => Array.from({ length: 1_500 }, (_, i) => `word${(i * 7 + seed) % 300}`).join(' ');
+  const until = async (condition: () => boolean, ms = 10_000) => {
+    const started = Date.now();
+    while (!condition()) {
+      if (Date.now() - started > ms) throw new Error('condition not reached');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  it('starts one more thread while long texts wait, scores the same, and stops it after idleMs without work', async () => {
+    const [pool, inline] = await Promise.all([loadThreadedClassifier({ modelPath: DEFAULT_CLASSIFIER_MODEL, threads: 1, maxThreads: 2, idleMs: 300 }), loadClassifier(DEFAULT_CLASSIFIER_MODEL, { threads: 0 })]);
+    try {
+      expect(pool.stats()).toEqual({ threads: 1, starting: false, queuedTexts: 0 });
+      // Eight calls of two long texts: the first goes to the thread, the rest wait, so a second starts.
+      const texts = Array.from({ length: 16 }, (_, i) => long(i));
+      const calls = Array.from({ length: 8 }, (_, i) => pool.classify(texts.slice(2 * i, 2 * i + 2)));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(pool.stats().starting).toBe(true);
+      expect(pool.stats().queuedTexts).toBeGreaterThan(0);
+      const results = (await Promise.all(calls)).flat();
+      const expected = await inline.classify(texts);
+      results.forEach((result, i) => {
+        for (const [head, score] of Object.entries(expected[i]!.scores)) expect(result.scores[head as keyof typeof result.scores]).toBeCloseTo(score, 5);
+      });
+      await until(() => pool.stats().threads === 2);
+      // Idle: the thread above the minimum stops; the pool still answers with the one left.
+      await until(() => pool.stats().threads === 1);
+      expect(pool.stats()).toEqual({ threads: 1, starting: false, queuedTexts: 0 });
+      expect(await pool.classify(TEXTS)).toEqual(await inline.classify(TEXTS));
+    } finally {
+      await pool.close?.();
+      await inline.close?.();
+    }
+  });
+
+  it('never grows past maxThreads, nor above threads when both are 1', async () => {
+    const pool = await loadThreadedClassifier({ modelPath: DEFAULT_CLASSIFIER_MODEL, threads: 1 });
+    try {
+      const calls = Array.from({ length: 6 }, (_, i) => pool.classify([long(i)]));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(pool.stats()).toMatchObject({ threads: 1, starting: false });
+      await Promise.all(calls);
+    } finally {
+      await pool.close?.();
+    }
+  });
+});
+
 describe('splitByWork', () => {
   it('cuts texts into ordered runs of about equal work, none empty', () => {
     const texts = ['a'.repeat(10_000), 'b'.repeat(10_000), 'c', 'd'.repeat(9_000)].map((text) => ({ text, deadline: Infinity }));
