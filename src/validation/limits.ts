@@ -19,7 +19,7 @@ export interface RequestCountLimits {
 
 export const DEFAULT_REQUEST_COUNT_LIMITS: RequestCountLimits = { maxMessages: 2048, maxContentParts: 2048, maxModerationInputs: 2048 };
 
-export function arrayTooLong(param: string, max: number, length: number): HttpError {
+function arrayTooLong(param: string, max: number, length: number): HttpError {
   return new HttpError(400, `Invalid '${param}': array too long. Expected an array with maximum length ${max}, but got an array with length ${length} instead.`, {
     param,
     code: 'array_above_max_length',
@@ -27,7 +27,7 @@ export function arrayTooLong(param: string, max: number, length: number): HttpEr
 }
 
 /** Content parts across a counted array's elements over the limit: the index where the running total passed it, or -1. */
-export function partsOverLimit(arrays: readonly CountedArray[] | undefined, max: number): number {
+function partsOverLimit(arrays: readonly CountedArray[] | undefined, max: number): number {
   for (const array of arrays ?? []) {
     let parts = 0;
     for (let i = 0; i < array.parts.length; i++) {
@@ -39,27 +39,36 @@ export function partsOverLimit(arrays: readonly CountedArray[] | undefined, max:
 }
 
 /** The longest of a member's arrays (a duplicated key counts at its worst). */
-export function longest(arrays: readonly CountedArray[] | undefined): number {
+function longest(arrays: readonly CountedArray[] | undefined): number {
   return Math.max(0, ...(arrays ?? []).map((array) => array.length));
+}
+
+/**
+ * `member`'s entries within MAX_MESSAGES and the content parts across them within
+ * MAX_CONTENT_PARTS: `partsParam(i)` names the entry where the parts ran over, `entries` what the
+ * message calls them.
+ */
+export function entriesAndParts(limits: RequestCountLimits, member: string, nested: readonly string[], partsParam: (at: number) => string, entries: string): BodyCountCheck {
+  return {
+    query: { members: [member], nested },
+    check(shape) {
+      const arrays = shape.arrays.get(member);
+      const length = longest(arrays);
+      if (length > limits.maxMessages) throw arrayTooLong(member, limits.maxMessages, length);
+      const at = partsOverLimit(arrays, limits.maxContentParts);
+      if (at < 0) return;
+      const param = partsParam(at);
+      throw new HttpError(400, `Invalid '${param}': too many content parts. A request may carry at most ${limits.maxContentParts} content parts across its ${entries}.`, {
+        param,
+        code: 'array_above_max_length',
+      });
+    },
+  };
 }
 
 /** A chat completion's `messages` and their content parts within the limits (shapes are zod's to check). */
 export function chatCounts(limits: RequestCountLimits): BodyCountCheck {
-  return {
-    query: { members: ['messages'], nested: ['content'] },
-    check(shape) {
-      const messages = shape.arrays.get('messages');
-      const length = longest(messages);
-      if (length > limits.maxMessages) throw arrayTooLong('messages', limits.maxMessages, length);
-      const at = partsOverLimit(messages, limits.maxContentParts);
-      if (at >= 0) {
-        throw new HttpError(400, `Invalid 'messages[${at}].content': too many content parts. A request may carry at most ${limits.maxContentParts} content parts across its messages.`, {
-          param: `messages[${at}].content`,
-          code: 'array_above_max_length',
-        });
-      }
-    },
-  };
+  return entriesAndParts(limits, 'messages', ['content'], (at) => `messages[${at}].content`, 'messages');
 }
 
 /** A moderation request's `input` array within the limit. */

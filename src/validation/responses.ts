@@ -4,9 +4,8 @@
 // fields and item types pass through to the upstream (the guardrails refuse the ones they cannot read).
 
 import { z } from 'zod';
-import { HttpError } from '../errors.ts';
 import type { BodyCountCheck } from '../http/json-body.ts';
-import { arrayTooLong, longest, partsOverLimit, type RequestCountLimits } from './limits.ts';
+import { entriesAndParts, type RequestCountLimits } from './limits.ts';
 import { modelField, streamField, temperatureField, topPField } from './common.ts';
 
 const functionName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 characters of a-z, A-Z, 0-9, "_" or "-"');
@@ -128,19 +127,5 @@ export const RESPONSE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** A Responses request's `input` items and their content parts (`content`, or a tool call's `output`) within the limits. */
 export function responsesCounts(limits: RequestCountLimits): BodyCountCheck {
-  return {
-    query: { members: ['input'], nested: ['content', 'output'] },
-    check(shape) {
-      const input = shape.arrays.get('input');
-      const length = longest(input);
-      if (length > limits.maxMessages) throw arrayTooLong('input', limits.maxMessages, length);
-      const at = partsOverLimit(input, limits.maxContentParts);
-      if (at >= 0) {
-        throw new HttpError(400, `Invalid 'input[${at}]': too many content parts. A request may carry at most ${limits.maxContentParts} content parts across its input items.`, {
-          param: `input[${at}]`,
-          code: 'array_above_max_length',
-        });
-      }
-    },
-  };
+  return entriesAndParts(limits, 'input', ['content', 'output'], (at) => `input[${at}]`, 'input items');
 }
