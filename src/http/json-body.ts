@@ -14,7 +14,6 @@ export const MAX_JSON_DEPTH = 64;
 
 /** Bodies longer than this are scanned in slices that yield to the event loop (a 4 MB body's scan takes 10-25 ms). */
 const SLICED_SCAN_CHARS = 262_144;
-const NO_COUNTS: CountQuery = { members: [], nested: [] };
 
 /** Count limits a route checks on the body's shape, before it is parsed (validation/limits.ts). */
 export interface BodyCountCheck {
@@ -40,7 +39,7 @@ export async function readJsonObjectBody(request: Request, maxBytes: number, cou
   if (text.length > SLICED_SCAN_CHARS) {
     // Reading a 4 MB body (concatenating and decoding it) is a block of its own: yield after it.
     await slicer.yieldIfDue();
-    shape = await scanJsonShapeInSlices(text, counts?.query ?? NO_COUNTS, slicer.yieldIfDue);
+    shape = await scanJsonShapeInSlices(text, counts?.query, slicer.yieldIfDue);
   } else {
     shape = scanJsonShape(text, counts?.query);
   }

@@ -43,10 +43,10 @@ export function scanJsonShape(text: string, query: CountQuery = NOTHING): JsonSh
 
 /**
  * The same scan in slices: `pause()` is awaited between chunks and yields to the event loop when
- * its slice is spent (guard/slices.ts), so a 4 MB body never holds other requests up for the
+ * its slice is spent (src/slices.ts), so a 4 MB body never holds other requests up for the
  * whole of its scan.
  */
-export async function scanJsonShapeInSlices(text: string, query: CountQuery, pause: () => Promise<void>): Promise<JsonShape> {
+export async function scanJsonShapeInSlices(text: string, query: CountQuery = NOTHING, pause: () => Promise<void>): Promise<JsonShape> {
   const scanner = new ShapeScanner(text, query);
   for (let until = CHUNK_CHARS; !scanner.scan(until); until += CHUNK_CHARS) await pause();
   return scanner.shape();
@@ -172,7 +172,7 @@ function keyAt(text: string, open: number, close: number): string {
 }
 
 /** Index of the quote that closes a string whose contents start at `from` (text.length when unterminated). */
-export function closingQuote(text: string, from: number): number {
+function closingQuote(text: string, from: number): number {
   for (let at = text.indexOf('"', from); at !== -1; at = text.indexOf('"', at + 1)) {
     let backslashes = 0;
     while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;

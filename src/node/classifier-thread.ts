@@ -44,7 +44,7 @@ export interface ThreadedClassifierOptions {
   intraOpThreads?: number;
 }
 
-/** What the pool is doing now (for /readyz-style introspection and the tests). */
+/** What the pool is doing now (read by the tests and benches). */
 export interface ThreadPoolStats {
   /** Threads loaded and taking work. */
   readonly threads: number;
@@ -158,7 +158,7 @@ const PIPELINE_WORK = 4_096;
 /** Queued jobs merged into one message up to this much work (one message each way costs more than short texts do). */
 const MESSAGE_WORK = SPLIT_WORK;
 /** Work waiting here, with every thread full, that starts one more thread (about one 1,500-word text). */
-export const GROW_WORK = 8_192;
+const GROW_WORK = 8_192;
 
 /** Texts of one dispatch (a part of a split batch), waiting for a thread. */
 interface Job {
