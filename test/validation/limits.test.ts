@@ -3,10 +3,14 @@
 // configurable through the app's limits.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTestApp } from '../helpers/app.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { ACME_KEY } from '../helpers/server.ts';
 
 const message = (i: number) => ({ role: 'user', content: `message ${i}` });
+
+/** POSTs a chat body as written (escaped or duplicated keys JSON.stringify would not write). */
+const postText = (testApp: TestApp, body: string) =>
+  testApp.app.request('/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${ACME_KEY}`, 'content-type': 'application/json' }, body });
 
 describe('count limits', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -84,11 +88,7 @@ describe('count limits', () => {
   it('reads an escaped key as JSON does: "mess\\u0061ges" is counted as messages', async () => {
     const testApp = await createTestApp();
     const messages = JSON.stringify(Array.from({ length: 3000 }, (_, i) => message(i)));
-    const response = await testApp.app.request('/v1/chat/completions', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ACME_KEY}`, 'content-type': 'application/json' },
-      body: `{"model":"gpt-4o-mini","mess\\u0061ges":${messages}}`,
-    });
+    const response = await postText(testApp, `{"model":"gpt-4o-mini","mess\\u0061ges":${messages}}`);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { param: 'messages', code: 'array_above_max_length' } });
     expect(testApp.upstream.calls).toHaveLength(0);
@@ -97,12 +97,8 @@ describe('count limits', () => {
   it('refuses a duplicated key when any of its occurrences is over the limit', async () => {
     const testApp = await createTestApp();
     const messages = JSON.stringify(Array.from({ length: 3000 }, (_, i) => message(i)));
-    const response = await testApp.app.request('/v1/chat/completions', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ACME_KEY}`, 'content-type': 'application/json' },
-      // JSON.parse keeps the last; an upstream's parser may keep the first.
-      body: `{"model":"gpt-4o-mini","messages":${messages},"messages":[{"role":"user","content":"hi"}]}`,
-    });
+    // JSON.parse keeps the last; an upstream's parser may keep the first.
+    const response = await postText(testApp, `{"model":"gpt-4o-mini","messages":${messages},"messages":[{"role":"user","content":"hi"}]}`);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { param: 'messages', code: 'array_above_max_length' } });
   });
