@@ -102,7 +102,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       if (thrown instanceof Error) throw thrown;
       c.res = handleError(new NonErrorThrown(thrown), c);
     }
-    c.header('x-request-id', requestId);
+    // On the finished response in place, as the rate-limit headers are: `c.header` now would rebuild
+    // it, and @hono/node-server would materialise a full web Response and its stream to do so.
+    c.res.headers.set('x-request-id', requestId);
     const route = routePath(c, -1);
     const labels = {
       route: route === '*' || route.endsWith('/*') ? 'unmatched' : route,

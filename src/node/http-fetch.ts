@@ -107,7 +107,58 @@ function answer(res: IncomingMessage, body: Uint8Array | ReadableStream<Uint8Arr
   const status = res.statusCode ?? 0;
   // A null-body status (204, 304) cannot carry one, even an empty one.
   const empty = status === 204 || status === 205 || status === 304;
-  return new Response(empty ? null : body, { status, statusText: res.statusMessage ?? '', headers });
+  const init = { status, statusText: res.statusMessage ?? '', headers };
+  if (empty) return new Response(null, init);
+  return body instanceof Uint8Array ? bufferedResponse(body, init) : new Response(body, init);
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * A Response over an answer already in memory whose `text()`, `json()` and `arrayBuffer()` read the
+ * bytes directly. The Response that @hono/node-server puts in place of the global one otherwise
+ * builds undici's Response, and with it a ReadableStream made transferable, just to read them back
+ * (about 3% of a short chat's main thread). `body`, `blob()`, `formData()` and `clone()` are the
+ * standard ones; whichever way it goes, the body is read once.
+ */
+function bufferedResponse(bytes: Uint8Array, init: ResponseInit): Response {
+  const response = new Response(bytes, init);
+  const standard = Object.getPrototypeOf(response) as Response;
+  const used = () => new TypeError('Body is unusable: Body has already been read');
+  let read = false;
+  // Set once the standard Response is asked for its body: it keeps its own state from then on (and
+  // asking it anything builds it, so it is not asked before).
+  let handedOn = false;
+  const bodyUsed = () => read || (handedOn && (Reflect.get(standard, 'bodyUsed', response) as boolean));
+  const take = (): Promise<Uint8Array> => {
+    if (bodyUsed()) return Promise.reject(used());
+    read = true;
+    return Promise.resolve(bytes);
+  };
+  const handOn = <T>(name: 'blob' | 'formData' | 'clone') => (): T => {
+    if (read) throw used();
+    handedOn = true;
+    return (standard[name] as () => T).call(response);
+  };
+  // TextDecoder as Response.text(): malformed bytes become U+FFFD and a leading BOM is dropped.
+  const text = () => take().then((body) => utf8.decode(body));
+  Object.defineProperties(response, {
+    bodyUsed: { get: bodyUsed },
+    body: {
+      get: () => {
+        if (read) return null;
+        handedOn = true;
+        return Reflect.get(standard, 'body', response) as ReadableStream<Uint8Array> | null;
+      },
+    },
+    text: { value: text },
+    json: { value: () => text().then((body) => JSON.parse(body) as unknown) },
+    arrayBuffer: { value: () => take().then((body) => body.slice().buffer) },
+    blob: { value: handOn('blob') },
+    formData: { value: handOn('formData') },
+    clone: { value: handOn('clone') },
+  });
+  return response;
 }
 
 function headerRecord(headers: RequestInit['headers']): Record<string, string> {

@@ -1,11 +1,17 @@
 // The Node upstream fetch (src/node/http-fetch.ts) against a real node:http server on loopback:
 // what it sends, a JSON answer read whole, an event stream read as it comes, redirects returned
-// and never followed, aborts carrying their reason, a cut-off answer refused.
+// and never followed, aborts carrying their reason, a cut-off answer refused, and a JSON answer's
+// body read once whichever way it is read. The global Response is @hono/node-server's, as in the
+// server (installed by getRequestListener, for this file only: vitest isolates files).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeFetch } from '../../src/node/http-fetch.ts';
+
+const undiciResponse = Response;
+getRequestListener(() => new Response(null));
 
 interface Seen {
   method: string;
@@ -20,6 +26,7 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     res.setHeader('set-cookie', ['a=1', 'b=2']);
     res.writeHead(201, { 'content-type': 'application/json', 'x-upstream': 'yes' }).end('{"ok":true}');
   },
+  '/bom': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from('{"a":"'), 0xff, ...Buffer.from('"}')])),
   '/redirect': (_req, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end('moved'),
   '/empty': (_req, res) => res.writeHead(204).end(),
   '/events': (_req, res) => {
@@ -69,6 +76,39 @@ describe('createNodeFetch', () => {
     const request = seen.at(-1)!;
     expect(request).toMatchObject({ method: 'POST', url: '/json', body: '{"q":"é"}' });
     expect(request.headers).toMatchObject({ authorization: 'Bearer up', 'content-length': String(Buffer.byteLength('{"q":"é"}')), connection: 'keep-alive' });
+  });
+
+  it('runs under @hono/node-server\'s Response, as the server does', () => {
+    expect(Response).not.toBe(undiciResponse);
+  });
+
+  it('reads a JSON answer once, by text(), json() or arrayBuffer(), as a standard Response does', async () => {
+    const url = `${base}/json`;
+    const byText = await nodeFetch(url, { method: 'GET' });
+    expect(byText.bodyUsed).toBe(false);
+    expect(await byText.text()).toBe('{"ok":true}');
+    expect(byText.bodyUsed).toBe(true);
+    await expect(byText.text()).rejects.toThrow(TypeError);
+    await expect(byText.json()).rejects.toThrow(TypeError);
+    expect(() => byText.clone()).toThrow(TypeError);
+
+    expect(await (await nodeFetch(url, { method: 'GET' })).json()).toEqual({ ok: true });
+    expect(new TextDecoder().decode(await (await nodeFetch(url, { method: 'GET' })).arrayBuffer())).toBe('{"ok":true}');
+
+    // The standard body first: then the bytes are its, not read again.
+    const byStream = await nodeFetch(url, { method: 'GET' });
+    expect(new TextDecoder().decode((await byStream.body!.getReader().read()).value)).toBe('{"ok":true}');
+    await expect(byStream.text()).rejects.toThrow(TypeError);
+
+    const original = await nodeFetch(url, { method: 'GET' });
+    const copy = original.clone();
+    expect(await copy.text()).toBe('{"ok":true}');
+    expect(await original.json()).toEqual({ ok: true });
+  });
+
+  it('decodes as Response.text() does: a leading BOM dropped, malformed bytes as U+FFFD', async () => {
+    const response = await nodeFetch(`${base}/bom`, { method: 'GET' });
+    expect(await response.text()).toBe('{"a":"\ufffd"}');
   });
 
   it('keeps the connection for the next call', async () => {
