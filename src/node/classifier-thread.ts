@@ -14,10 +14,13 @@ import { ModelLoadError } from '../classifier/errors.ts';
 import { MicroBatcher } from '../classifier/micro-batcher.ts';
 import { ClassifierDeadlineError, deadlineClock } from '../classifier/deadline.ts';
 import type { Classifier, ClassifierScores } from '../classifier/types.ts';
+import { DEFAULT_IDLE_RELEASE_MS } from './idle-memory.ts';
 
 export interface ThreadSetup {
   modelPath: string;
   intraOpThreads: number;
+  /** The thread gives its heap back after this long without work (src/node/idle-memory.ts); 0: never. */
+  idleReleaseMs: number;
 }
 /** `deadlines[i]`: when text i's caller stops waiting (deadline.ts clock; Infinity: never). */
 export type ThreadRequest = { type: 'classify'; id: number; texts: readonly string[]; deadlines: readonly number[] } | { type: 'close' };
@@ -27,7 +30,9 @@ export type ThreadReply =
   | { type: 'load-failed'; path: string | null; message: string }
   /** null for a text skipped because its deadline had passed before its turn. */
   | { type: 'result'; id: number; results: Array<ClassifierScores | null> }
-  | { type: 'error'; id: number; message: string };
+  | { type: 'error'; id: number; message: string }
+  /** The thread gave its heap back after a quiet spell (idle-memory.ts). */
+  | { type: 'released'; ms: number };
 
 export interface ThreadedClassifierOptions {
   modelPath: string;
@@ -42,6 +47,8 @@ export interface ThreadedClassifierOptions {
   idleMs?: number;
   /** onnxruntime intra-op threads per session. Default 1. */
   intraOpThreads?: number;
+  /** A thread without work for this long gives its heap back (idle-memory.ts); 0: never. Default DEFAULT_IDLE_RELEASE_MS. */
+  idleReleaseMs?: number;
 }
 
 /** What the pool is doing now (read by the tests and benches). */
@@ -52,6 +59,8 @@ export interface ThreadPoolStats {
   readonly starting: boolean;
   /** Texts waiting in this thread for a classifier thread to take them. */
   readonly queuedTexts: number;
+  /** Times a thread gave its heap back after a quiet spell. */
+  readonly memoryReleases: number;
 }
 
 export interface ThreadedClassifier extends Classifier {
@@ -83,7 +92,7 @@ export class ClassifierThreadError extends Error {
  */
 export const CLASSIFIER_YOUNG_GENERATION_MB = 8;
 
-function startThread(setup: ThreadSetup): Promise<{ thread: Thread; version: string; heads: ClassifierHead[] }> {
+function startThread(setup: ThreadSetup, onReleased: () => void): Promise<{ thread: Thread; version: string; heads: ClassifierHead[] }> {
   const worker = new Worker(new URL('./classifier-worker.mjs', import.meta.url), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: CLASSIFIER_YOUNG_GENERATION_MB } });
   const thread: Thread = { worker, dead: false, pendingWork: 0, calls: new Map(), idleSince: deadlineClock() };
   const failAll = (error: Error) => {
@@ -95,6 +104,7 @@ function startThread(setup: ThreadSetup): Promise<{ thread: Thread; version: str
   return new Promise((resolve, reject) => {
     worker.on('message', (message: ThreadReply) => {
       if (message.type === 'ready') return resolve({ thread, version: message.version, heads: message.heads });
+      if (message.type === 'released') return onReleased();
       if (message.type === 'load-failed') {
         void worker.terminate();
         return reject(message.path === null ? new Error(message.message) : new ModelLoadError(message.path, message.message));
@@ -169,11 +179,15 @@ interface Job {
 }
 
 export async function loadThreadedClassifier(options: ThreadedClassifierOptions): Promise<ThreadedClassifier> {
-  const setup: ThreadSetup = { modelPath: options.modelPath, intraOpThreads: options.intraOpThreads ?? 1 };
+  const setup: ThreadSetup = { modelPath: options.modelPath, intraOpThreads: options.intraOpThreads ?? 1, idleReleaseMs: options.idleReleaseMs ?? DEFAULT_IDLE_RELEASE_MS };
   const minThreads = Math.max(1, options.threads ?? 1);
   const maxThreads = Math.max(minThreads, options.maxThreads ?? minThreads);
   const idleMs = options.idleMs ?? 30_000;
-  const started = await Promise.allSettled(Array.from({ length: minThreads }, () => startThread(setup)));
+  let memoryReleases = 0;
+  const onReleased = () => {
+    memoryReleases++;
+  };
+  const started = await Promise.allSettled(Array.from({ length: minThreads }, () => startThread(setup, onReleased)));
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
     for (const result of started) if (result.status === 'fulfilled') void result.value.thread.worker.terminate();
@@ -254,7 +268,7 @@ export async function loadThreadedClassifier(options: ThreadedClassifierOptions)
 
   const grow = () => {
     starting = true;
-    startThread(setup).then(
+    startThread(setup, onReleased).then(
       ({ thread }) => {
         starting = false;
         if (closed) return void thread.worker.postMessage({ type: 'close' } satisfies ThreadRequest);
@@ -333,7 +347,7 @@ export async function loadThreadedClassifier(options: ThreadedClassifierOptions)
       if (results.some((result) => result === null)) throw new ClassifierDeadlineError();
       return results as ClassifierScores[];
     },
-    stats: () => ({ threads: alive().length, starting, queuedTexts: queue.reduce((sum, job) => sum + job.items.length, 0) }),
+    stats: () => ({ threads: alive().length, starting, queuedTexts: queue.reduce((sum, job) => sum + job.items.length, 0), memoryReleases }),
     async close() {
       closed = true;
       if (retireTimer !== undefined) clearInterval(retireTimer);

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { deadlineClock } from '../classifier/deadline.ts';
 import { ModelLoadError } from '../classifier/errors.ts';
 import type { ClassifierScores } from '../classifier/types.ts';
+import { createIdleMemoryRelease } from './idle-memory.ts';
 import { loadOnnxClassifier } from './onnx-classifier.ts';
 import type { ThreadReply, ThreadRequest, ThreadSetup } from './classifier-thread.ts';
 
@@ -15,6 +16,8 @@ const reply = (message: ThreadReply) => port.postMessage(message);
 
 try {
   const classifier = await loadOnnxClassifier({ modelPath: setup.modelPath, intraOpThreads: setup.intraOpThreads });
+  // This thread's own heap (featurised long texts grow it), given back after a quiet spell.
+  const idleMemory = createIdleMemoryRelease({ idleMs: setup.idleReleaseMs, onRelease: (ms) => reply({ type: 'released', ms }) });
   port.on('message', (request: ThreadRequest) => {
     if (request.type === 'close') {
       void classifier.close().finally(() => process.exit(0));
@@ -24,7 +27,8 @@ try {
     // skipped, so an overloaded thread catches up instead of scoring for nobody.
     const now = deadlineClock();
     const live = request.deadlines.flatMap((deadline, i) => (deadline > now ? [i] : []));
-    classifier.classify(live.map((i) => request.texts[i]!)).then(
+    idleMemory.begin();
+    classifier.classify(live.map((i) => request.texts[i]!)).finally(idleMemory.end).then(
       (scored) => {
         const results: Array<ClassifierScores | null> = request.texts.map(() => null);
         live.forEach((at, k) => (results[at] = scored[k]!));

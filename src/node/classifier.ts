@@ -19,8 +19,8 @@ export function defaultMaxClassifierThreads(threads: number, workers = 1): numbe
  * (classifier-thread.ts), off the event loop, growing to `maxThreads` under load; `threads: 0`
  * runs it on the calling thread.
  */
-export async function loadClassifier(modelPath: string, options: { intraOpThreads?: number; threads?: number; maxThreads?: number; idleMs?: number } = {}): Promise<Classifier> {
+export async function loadClassifier(modelPath: string, options: { intraOpThreads?: number; threads?: number; maxThreads?: number; idleMs?: number; idleReleaseMs?: number } = {}): Promise<Classifier> {
   const threads = options.threads ?? 1;
   if (threads === 0) return loadOnnxClassifier({ modelPath, intraOpThreads: options.intraOpThreads });
-  return loadThreadedClassifier({ modelPath, threads, maxThreads: options.maxThreads, idleMs: options.idleMs, intraOpThreads: options.intraOpThreads });
+  return loadThreadedClassifier({ modelPath, threads, maxThreads: options.maxThreads, idleMs: options.idleMs, idleReleaseMs: options.idleReleaseMs, intraOpThreads: options.intraOpThreads });
 }

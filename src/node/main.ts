@@ -8,6 +8,7 @@ import { DEFAULT_REQUEST_COUNT_LIMITS } from '../validation/limits.ts';
 import { DEFAULT_CLASSIFIER_MODEL, defaultMaxClassifierThreads, loadClassifier } from './classifier.ts';
 import { isClusterPrimary, runClusterPrimary } from './cluster.ts';
 import { createAuditSink } from './audit-sink.ts';
+import { DEFAULT_IDLE_RELEASE_MS } from './idle-memory.ts';
 import { DEFAULT_CONNECTION_LIMITS, InsecureListenError, startProxyServer } from './server.ts';
 import { startTracing } from './tracing.ts';
 
@@ -66,8 +67,11 @@ async function main(): Promise<void> {
   // CLASSIFIER_IDLE_MS without work: by default the cores this process has to itself.
   const maxClassifierThreads = readInteger('CLASSIFIER_MAX_THREADS', defaultMaxClassifierThreads(classifierThreads, workers), classifierThreads, 64);
   const classifierIdleMs = readInteger('CLASSIFIER_IDLE_MS', 30_000, 100, 3_600_000);
+  // Quiet time after which the heap a burst grew is given back, in this process and in each
+  // classifier thread (0: never).
+  const idleMemoryReleaseMs = readInteger('IDLE_MEMORY_RELEASE_MS', DEFAULT_IDLE_RELEASE_MS, 0, 3_600_000);
   const classifier = () =>
-    loadClassifier(classifierModel, { threads: classifierThreads, maxThreads: maxClassifierThreads, idleMs: classifierIdleMs }).catch((cause: unknown) => {
+    loadClassifier(classifierModel, { threads: classifierThreads, maxThreads: maxClassifierThreads, idleMs: classifierIdleMs, idleReleaseMs: idleMemoryReleaseMs }).catch((cause: unknown) => {
       throw new ClassifierLoadError(`cannot load the moderation classifier (CLASSIFIER_MODEL=${classifierModel}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     });
   const adminApiKey = process.env['ADMIN_API_KEY']?.trim() || null;
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
     logger,
     limits,
     connections,
+    idleMemoryReleaseMs,
     classifier,
     adminApiKey,
     metricsPort,

@@ -3,13 +3,14 @@
 // assemble.ts, as on Workers), served by @hono/node-server. main.ts adds env parsing and signals.
 
 import { serve, type ServerType } from '@hono/node-server';
-import type { ServerOptions } from 'node:http';
+import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createOpsApp, type AppLimits } from '../app.ts';
 import { assembleProxy } from '../assemble.ts';
 import type { Classifier } from '../classifier/types.ts';
 import type { Guard, GuardedPolicyStore } from '../guard/types.ts';
 import { createNodeFetch } from './http-fetch.ts';
+import { createIdleMemoryRelease, DEFAULT_IDLE_RELEASE_MS } from './idle-memory.ts';
 import { createRe2Engine } from './re2-engine.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EnvMap } from '../policy/interpolate.ts';
@@ -51,6 +52,11 @@ export interface ProxyServerOptions {
   limits?: Partial<AppLimits>;
   /** Slow-client timeouts and the connection cap; defaults in DEFAULT_CONNECTION_LIMITS. */
   connections?: Partial<ConnectionLimits>;
+  /**
+   * After this long with no request in flight, the heap the last burst grew is given back (one
+   * memory-reducing collection, src/node/idle-memory.ts); 0: never. Default DEFAULT_IDLE_RELEASE_MS.
+   */
+  idleMemoryReleaseMs?: number;
   /** Replaces the guard cascade (tests of the seam itself). */
   guardrails?: ProxyGuardrails;
   fetch?: FetchLike;
@@ -183,6 +189,15 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       })
     : null;
   const { server, address } = await listen(app.fetch, options.host, options.port, connections);
+  const idleMemory = createIdleMemoryRelease({
+    idleMs: options.idleMemoryReleaseMs ?? DEFAULT_IDLE_RELEASE_MS,
+    onRelease: (ms) => options.logger.debug({ ms: Math.round(ms) }, 'idle: heap memory given back'),
+    onError: (error) => options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'idle memory release failed'),
+  });
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    idleMemory.begin();
+    response.once('close', idleMemory.end);
+  });
   const ops = options.metricsPort === undefined || options.metricsPort === null ? null : await listen(createOpsApp({ metrics, readiness }).fetch, options.metricsHost ?? '127.0.0.1', options.metricsPort, connections);
   return {
     url: originOf(address),
@@ -197,6 +212,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     reload: (reason) => reloader.reloadAll(reason),
     async close({ drainMs = 0 } = {}) {
       watcher?.close();
+      idleMemory.close();
       readiness.register('shutdown', () => ({ status: 'failing', reason: 'shutting down: draining in-flight requests' }));
       await Promise.all([closeServer(server, drainMs), ops ? closeServer(ops.server, drainMs) : null]);
       nodeFetch?.close();

@@ -52,7 +52,7 @@ export interface TestStackOptions {
   connections?: Partial<ConnectionLimits>;
   guardrails?: ProxyGuardrails;
   /** Operations options passed to startProxyServer as they are (admin key, watch, audit, metrics port...). */
-  ops?: Pick<ProxyServerOptions, 'adminApiKey' | 'watchPolicies' | 'watchDebounceMs' | 'refreshIntervalMs' | 'audit' | 'metricsPort' | 'metrics'>;
+  ops?: Pick<ProxyServerOptions, 'adminApiKey' | 'watchPolicies' | 'watchDebounceMs' | 'refreshIntervalMs' | 'audit' | 'metricsPort' | 'metrics' | 'idleMemoryReleaseMs'>;
 }
 
 /** A stack over a real model instead of the fake: loaded once the policies checked out, closed with the stack. */
