@@ -32,7 +32,7 @@ export type ThreadReply =
   | { type: 'result'; id: number; results: Array<ClassifierScores | null> }
   | { type: 'error'; id: number; message: string }
   /** The thread gave its heap back after a quiet spell (idle-memory.ts). */
-  | { type: 'released'; ms: number };
+  | { type: 'released' };
 
 export interface ThreadedClassifierOptions {
   modelPath: string;

@@ -17,7 +17,7 @@ const reply = (message: ThreadReply) => port.postMessage(message);
 try {
   const classifier = await loadOnnxClassifier({ modelPath: setup.modelPath, intraOpThreads: setup.intraOpThreads });
   // This thread's own heap (featurised long texts grow it), given back after a quiet spell.
-  const idleMemory = createIdleMemoryRelease({ idleMs: setup.idleReleaseMs, onRelease: (ms) => reply({ type: 'released', ms }) });
+  const idleMemory = createIdleMemoryRelease({ idleMs: setup.idleReleaseMs, onRelease: () => reply({ type: 'released' }) });
   port.on('message', (request: ThreadRequest) => {
     if (request.type === 'close') {
       void classifier.close().finally(() => process.exit(0));
