@@ -425,6 +425,17 @@ describe('big inputs do not hold the event loop', () => {
     expect(verdicts.every((v) => v.classifier.status === 'unavailable' && v.decision === 'block')).toBe(true);
     expect(calls).toHaveLength(1);
   });
+
+  it('sends no further chunk after a slow chunk that answered past the budget', async () => {
+    // The default profile's classifier budget is 250 ms; the first chunk answers at 350.
+    const { classifier, calls } = fakeClassifier(() => ({}), { delayMs: 350 });
+    const guard = createGuard({ profile: shipped.get('default')!, buildDetectors: () => [], classifier, policyVersion: 'v', now: () => 0 });
+    const texts = Array.from({ length: 12 }, (_, i) => `${i} ${'calm words '.repeat(450)}`);
+    const verdicts = await guard.check(texts, 'input');
+    expect(verdicts.every((v) => v.classifier.status === 'unavailable')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(calls).toHaveLength(1);
+  });
 });
 
 describe('one digest per text (the cache key and the audit record share it)', () => {

@@ -81,7 +81,7 @@ export function fakeBuildDetectors(fake: FakeDetectorOptions = {}) {
 }
 
 /** A classifier whose scores come from a function of the text; records every batch it receives. */
-export function fakeClassifier(score: (text: string) => Partial<Record<ClassifierHead, number>>, behaviour: { fail?: 'throw' | 'hang'; version?: string } = {}) {
+export function fakeClassifier(score: (text: string) => Partial<Record<ClassifierHead, number>>, behaviour: { fail?: 'throw' | 'hang'; version?: string; delayMs?: number } = {}) {
   const calls: string[][] = [];
   const classifier: Classifier = {
     version: behaviour.version ?? 'fake-1',
@@ -90,6 +90,7 @@ export function fakeClassifier(score: (text: string) => Partial<Record<Classifie
       calls.push([...texts]);
       if (behaviour.fail === 'throw') throw new Error('model crashed');
       if (behaviour.fail === 'hang') return new Promise<ClassifierScores[]>(() => {});
+      if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
       return texts.map((text) => ({ scores: score(text) }));
     },
   };

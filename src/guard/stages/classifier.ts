@@ -3,7 +3,7 @@
 // budget; band crossings become detections.
 
 import { hasClassifiableContent } from '../../classifier/content.ts';
-import { deadlineClock } from '../../classifier/deadline.ts';
+import { ClassifierDeadlineError, deadlineClock } from '../../classifier/deadline.ts';
 import type { Classifier, ClassifierScores } from '../../classifier/types.ts';
 import type { ResolvedDirection } from '../../policy/profiles/types.ts';
 import { classifyThroughCache, type ClassifierCache } from '../cache.ts';
@@ -37,7 +37,7 @@ export interface ClassifierStageRunner {
  */
 export const CLASSIFIER_CHUNK_CHARS = 16_384;
 
-async function classifyInChunks(classifier: Classifier, texts: readonly string[], signal: AbortSignal, deadline: number): Promise<ClassifierScores[]> {
+async function classifyInChunks(classifier: Classifier, texts: readonly string[], deadline: number): Promise<ClassifierScores[]> {
   let total = 0;
   for (const text of texts) total += text.length;
   if (total <= CLASSIFIER_CHUNK_CHARS) return classifier.classify(texts, { deadline });
@@ -47,7 +47,8 @@ async function classifyInChunks(classifier: Classifier, texts: readonly string[]
     let end = start;
     let chars = 0;
     while (end < texts.length && (end === start || chars + texts[end]!.length <= CLASSIFIER_CHUNK_CHARS)) chars += texts[end++]!.length;
-    if (signal.aborted) throw signal.reason;
+    // The budget is spent (the stage's timer has answered for it): send nothing more.
+    if (deadlineClock() >= deadline) throw new ClassifierDeadlineError();
     results.push(...(await classifier.classify(texts.slice(start, end), { deadline })));
     start = end;
   }
@@ -58,8 +59,7 @@ export function createClassifierStage(deps: ClassifierStageDeps): ClassifierStag
   const { direction, classifier, cache } = deps;
   const policy = direction.classifier;
   const classify = (texts: readonly string[]) => {
-    const controller = new AbortController();
-    return withTimeout(classifyInChunks(classifier, texts, controller.signal, deadlineClock() + policy.timeoutMs), { ms: policy.timeoutMs, stage: 'classifier', controller });
+    return withTimeout(classifyInChunks(classifier, texts, deadlineClock() + policy.timeoutMs), { ms: policy.timeoutMs, stage: 'classifier' });
   };
   return {
     async run(states, options = {}) {
