@@ -12,7 +12,7 @@ import type { Guard, GuardedPolicyStore } from '../guard/types.ts';
 import { createNodeFetch } from './http-fetch.ts';
 import { createIdleMemoryRelease, DEFAULT_IDLE_RELEASE_MS } from './idle-memory.ts';
 import { createRe2Engine } from './re2-engine.ts';
-import type { Logger } from '../logging/logger.ts';
+import { describeCause, type Logger } from '../logging/logger.ts';
 import type { EnvMap } from '../policy/interpolate.ts';
 import { loadPolicySnapshot } from '../policy/load.ts';
 import type { ProxyGuardrails } from '../guardrails/seam.ts';
@@ -192,7 +192,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const idleMemory = createIdleMemoryRelease({
     idleMs: options.idleMemoryReleaseMs ?? DEFAULT_IDLE_RELEASE_MS,
     onRelease: (ms) => options.logger.debug({ ms: Math.round(ms) }, 'idle: heap memory given back'),
-    onError: (error) => options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'idle memory release failed'),
+    onError: (error) => options.logger.warn(describeCause(error), 'idle memory release failed'),
   });
   server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
     idleMemory.begin();

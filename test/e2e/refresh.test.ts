@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ACME_KEY, GLOBEX_KEY, TWO_TENANTS_DIR, useTestStack, type TestStack } from '../helpers/server.ts';
+import { until } from '../helpers/until.ts';
 
 const ADMIN_KEY = 'admin-key-for-reload-tests';
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
@@ -30,13 +31,6 @@ const status = (stack: TestStack, key: string, deployment: string) =>
     .chat.completions.create(CHAT)
     .then(() => 200, (error: { status?: number }) => error.status);
 
-async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('the refresh header', () => {
   const policyDir = copyOfPolicies();
@@ -97,7 +91,7 @@ describe('watch, admin route and readiness', () => {
 
   it('reloads by itself when a policy file changes on disk', async () => {
     await addDeployment(policyDir, 'acme', 'watched');
-    await until(async () => (await status(stack, ACME_KEY, 'watched')) === 200);
+    await until(async () => (await status(stack, ACME_KEY, 'watched')) === 200, 5_000, 50);
   });
 
   it('reloads on POST /admin/reload with the admin key only', async () => {
@@ -113,7 +107,7 @@ describe('watch, admin route and readiness', () => {
     const original = await readFile(file, 'utf8');
     const version = stack.proxy.policies.current().version;
     await writeFile(file, `${original}  - name: broken\n    upstream: { base_url: "not a url" }\n`);
-    await until(async () => (await readyz()).body.status === 'degraded');
+    await until(async () => (await readyz()).body.status === 'degraded', 5_000, 50);
 
     const publicView = await readyz();
     expect(publicView.status).toBe(200);
@@ -131,7 +125,7 @@ describe('watch, admin route and readiness', () => {
     expect(await reload.json()).toMatchObject({ error: { code: 'policy_invalid' }, problems: expect.arrayContaining([expect.objectContaining({ file: 'tenants/globex.yaml' })]) });
 
     await writeFile(file, original);
-    await until(async () => (await readyz()).body.status === 'ok');
+    await until(async () => (await readyz()).body.status === 'ok', 5_000, 50);
   });
 
   it('reloads on the runtime’s signal entry point (RunningProxy.reload, what SIGHUP calls)', async () => {

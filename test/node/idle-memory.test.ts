@@ -8,16 +8,9 @@ import { DEFAULT_CLASSIFIER_MODEL } from '../../src/node/classifier.ts';
 import { loadThreadedClassifier } from '../../src/node/classifier-thread.ts';
 import { createIdleMemoryRelease, releaseHeapMemory } from '../../src/node/idle-memory.ts';
 import { startTestStack } from '../helpers/server.ts';
+import { until } from '../helpers/until.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 describe('createIdleMemoryRelease', () => {
   it('releases once after idleMs without work in flight, and again only after more work', async () => {
