@@ -8,8 +8,9 @@
 // combining marks removed, every decimal digit (\p{Nd}: Arabic-Indic, Devanagari, fullwidth,
 // mathematical...) mapped to its ASCII digit, space separators to ' ', dashes (\p{Pd}) to '-',
 // NFKC where it yields ASCII (fullwidth forms, U+FE6B/U+FF20 at-signs, ligatures), confusable
-// Cyrillic/Greek/IPA letters to the Latin letter they imitate (case kept), and JSON `\uXXXX` escapes
-// and URL `%XX` escapes decoded (tool arguments are JSON; a URL-encoded run hides an email).
+// Cyrillic/Greek/IPA letters to the Latin letter they imitate (case kept), and JSON `\uXXXX` escapes,
+// URL `%XX` escapes and HTML character references (`&#64;`, `&#x40;`, `&commat;`) decoded (tool
+// arguments are JSON; a URL-encoded run or an entity hides an email; retrieved pages are HTML).
 // Word view: the data view through normalizeForMatching (case folding, diacritics, leetspeak in
 // context, spaced letters), for keywords and folded tenant rules. Phrase view: the word view with
 // non-ASCII separators as spaces, for the built-in phrase rules (injection, sponge).
@@ -38,8 +39,8 @@ const MINUS_LIKE = new Set(['\u2212', '\u2043', '\u02D7', '\u2796']);
 const DOT_LIKE = new Set(['\u3002', '\uFF0E', '\uFF61']);
 const UTF8_ENCODER = new TextEncoder();
 
-/** Anything the data view could change: non-ASCII, or a JSON / URL escape. */
-const NEEDS_DATA_FOLDING = /[^\x00-\x7f]|\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2}/;
+/** Anything the data view could change: non-ASCII, or a JSON / URL escape, or an HTML character reference. */
+const NEEDS_DATA_FOLDING = /[^\x00-\x7f]|\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2}|&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});/;
 
 /**
  * Lookalikes NFKC leaves alone, folded to the Latin letter they imitate (lower-case keys; an upper-case
@@ -133,6 +134,30 @@ function percentRunAt(input: string, i: number): { cps: { cp: string; length: nu
   return { cps, length: j - i };
 }
 
+/**
+ * Named references that spell the characters data and phrase rules read (HTML's own names); any
+ * other name is left as written. Numeric references decode to any code point but a control character.
+ */
+const NAMED_REFERENCES: Readonly<Record<string, string>> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', commat: '@', period: '.', comma: ',', colon: ':',
+  lowbar: '_', hyphen: '-', dash: '-', plus: '+', num: '#', sol: '/', bsol: '\\', excl: '!', quest: '?', semi: ';',
+  lpar: '(', rpar: ')', lsqb: '[', rsqb: ']', equals: '=', percnt: '%', dollar: '$', ast: '*', shy: '\u00AD',
+};
+const CHARACTER_REFERENCE = /^&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z]{2,8}));/;
+
+/** An HTML character reference at `i` (`&#64;`, `&#x40;`, `&commat;`): the code point and the reference's length. */
+function characterReferenceAt(input: string, i: number): { cp: string; length: number } | null {
+  const m = CHARACTER_REFERENCE.exec(input.slice(i, i + 12));
+  if (!m) return null;
+  if (m[3] !== undefined) {
+    const cp = NAMED_REFERENCES[m[3]];
+    return cp === undefined ? null : { cp, length: m[0].length };
+  }
+  const code = m[1] !== undefined ? Number(m[1]) : parseInt(m[2]!, 16);
+  if (code < 0x20 || code === 0x7f || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return null;
+  return { cp: String.fromCodePoint(code), length: m[0].length };
+}
+
 class FoldedView implements TextView {
   constructor(
     readonly text: string,
@@ -181,6 +206,14 @@ export function foldForData(input: string): TextView {
         const cp = escape.cp;
         emit(cp.charCodeAt(0) < 0x80 ? cp : foldDataCodePoint(cp), i, i + escape.length);
         i += escape.length;
+        continue;
+      }
+    } else if (code === 0x26 /* & */) {
+      const reference = characterReferenceAt(input, i);
+      if (reference) {
+        const cp = reference.cp;
+        emit(cp.charCodeAt(0) < 0x80 ? cp : foldDataCodePoint(cp), i, i + reference.length);
+        i += reference.length;
         continue;
       }
     } else if (code === 0x25 /* % */) {

@@ -91,6 +91,8 @@ describe('input: folding tricks in a user message', () => {
     ['Cyrillic letters', 'zed.quimby@ex\u0430mple.c\u043Em'],
     ['small commercial at', 'zed.quimby\uFE6Bexample.com'],
     ['URL-encoded at', 'zed.quimby%40example.com'],
+    ['HTML character references', 'zed.quimby&#64;example&period;com'],
+    ['an at and a dot in brackets', 'zed.quimby [at] example [dot] com'],
     ['math-bold card digits', '𝟒𝟏𝟏𝟏 𝟏𝟏𝟏𝟏 𝟏𝟏𝟏𝟏 𝟏𝟏𝟏𝟏'],
     ['card with en dashes', '4111\u20131111\u20131111\u20131111'],
     ['base64', Buffer.from(`reach me at ${EMAIL}`).toString('base64')],

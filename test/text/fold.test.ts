@@ -42,6 +42,18 @@ describe('foldForData', () => {
     expect(foldForData('100%0A').text).toBe('100%0A');
   });
 
+  it('decodes HTML character references, numeric and the named ones data rules read, spans covering the reference', () => {
+    const html = 'Write to ana&#64;example&period;org or bo&#x40;ex.com &amp; jo&shy;hn&commat;ex.com';
+    const view = foldForData(html);
+    expect(view.text).toBe('Write to ana@example.org or bo@ex.com & john@ex.com');
+    expect(spanOf(html, view, 'ana@example.org')).toBe('ana&#64;example&period;org');
+    expect(spanOf(html, view, 'john@ex.com')).toBe('jo&shy;hn&commat;ex.com');
+    // Unknown names, controls, surrogates and out-of-range numbers stay as written.
+    for (const kept of ['&copy; 2026', 'a&#0;b', 'a&#x1b;b', '&#xD800;', '&#9999999;', 'AT&T;', 'a & b;']) {
+      expect(foldForData(kept).text, kept).toBe(kept);
+    }
+  });
+
   it('maps spans back across astral characters and removed characters', () => {
     const input = '😀 j\u200Bo\u2062hn@ex.com';
     const view = foldForData(input);

@@ -106,16 +106,43 @@ function validateUrl(text: string, start: number, end: number): Span | null {
   return { start, end: start + url.length };
 }
 
+/** `word` in either case, letter by letter (no inline `(?i:…)`: JavaScript's RegExp on Workers lacks it). */
+const anyCase = (word: string) => [...word].map((c) => `[${c}${c.toUpperCase()}]`).join('');
+
+/** `word` in brackets of any kind, any case: "[at]", "(AT)", "{ dot }", "<dot>". */
+function bracketed(word: string): string {
+  const letters = anyCase(word);
+  return `(?:\\[\\s*${letters}\\s*\\]|\\(\\s*${letters}\\s*\\)|\\{\\s*${letters}\\s*\\}|<\\s*${letters}\\s*>)`;
+}
+const COMMON_TLDS = `(?:${['com', 'org', 'net', 'edu', 'gov', 'mil', 'int', 'info', 'biz', 'app', 'dev', 'email', 'mail', 'online', 'site', 'tech', 'name', 'pro', 'mobi', 'xyz', 'cloud'].map(anyCase).join('|')})`;
+/**
+ * A domain whose dots may be written as `dot`: labels joined by it, then a country code or a common
+ * generic TLD (so "arrays [at] index [dot] product" is not an address).
+ */
+const EMAIL_DOMAIN = (dot: string) =>
+  `[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?(?:${dot}[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?)*${dot}(?:${COMMON_TLDS}|[A-Za-z]{2})`;
+/** A local part with something other than a capital in it: "ANA AT EXAMPLE DOT COM" is shouting, not an address. */
+const NOT_SHOUTED_LOCAL = '[A-Za-z0-9._%+\\-]*[a-z0-9._%+\\-][A-Za-z0-9._%+\\-]*';
+
+function validateEmail(text: string, start: number, end: number): Span | null {
+  // Leading dots are not part of a local part (RFC 5322 dot-atom).
+  let s = start;
+  while (text[s] === '.') s++;
+  return isAsciiWordChar(text[end]) || isAsciiWordChar(text[start - 1]) ? null : { start: s, end };
+}
+
 const PII_RULES: readonly PiiRule[] = [
   {
     type: 'email',
     pattern: "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]+@[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,62}[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}",
-    validate(text, start, end) {
-      // Leading dots are not part of a local part (RFC 5322 dot-atom).
-      let s = start;
-      while (text[s] === '.') s++;
-      return isAsciiWordChar(text[end]) ? null : { start: s, end };
-    },
+    validate: validateEmail,
+  },
+  {
+    // The same address written to dodge a scraper: "ana [at] example [dot] org", "ana(at)example.org",
+    // "ana AT example DOT org" (the bare-word form only in capitals: "look at this dot com" is prose).
+    type: 'email',
+    pattern: `(?:[A-Za-z0-9._%+\\-]+\\s*${bracketed('at')}\\s*${EMAIL_DOMAIN(`(?:\\s*${bracketed('dot')}\\s*|\\.)`)}|${NOT_SHOUTED_LOCAL}\\s+AT\\s+${EMAIL_DOMAIN('(?:\\s+DOT\\s+|\\.)')})`,
+    validate: validateEmail,
   },
   {
     type: 'url',

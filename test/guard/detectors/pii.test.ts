@@ -86,6 +86,18 @@ describe('PII detector', () => {
     ]);
   });
 
+  it('finds addresses written to dodge scrapers, and HTML character references, not prose', () => {
+    expect(find('Mail john.smith [at] example [dot] com or ana(at)mail.example.org.')).toEqual([
+      'pii.email: john.smith [at] example [dot] com',
+      'pii.email: ana(at)mail.example.org',
+    ]);
+    expect(find('ana AT example DOT org, bo { at } ex { dot } co { dot } uk')).toEqual(['pii.email: ana AT example DOT org', 'pii.email: bo { at } ex { dot } co { dot } uk']);
+    expect(find('write to ana&#64;example&period;org')).toEqual(['pii.email: ana&#64;example&period;org']);
+    for (const prose of ['look at this dot com bubble', 'LOOK AT THIS DOT COM', 'meet me (at) noon', 'arrays [at] index [dot] product', 'x [at] y']) {
+      expect(find(prose), prose).toEqual([]);
+    }
+  });
+
   it('builds only the enabled types', () => {
     const emailOnly = createPiiDetector({ types: ['email'] }, engine);
     expect(emailOnly.detect('a@b.io 4111 1111 1111 1111').map((f) => f.category)).toEqual(['pii/email']);
