@@ -24,6 +24,7 @@ const detectors = buildDetectors(
     sanity: { maxChars: 100_000, rejectControlChars: true },
     sponge: { maxChars: 100_000, maxRepeatedRatio: 0.5 },
     injection: { enabled: true },
+    harmPhrases: { enabled: true },
     pii: { types: [...PII_TYPES] },
     secrets: { types: [...SECRET_TYPES] },
     keywordLists: [{ id: 'demo', category: 'violence', keywords: Array.from({ length: 200 }, (_, i) => `keyword${i}`).concat(['kill', 'bomb']) }],

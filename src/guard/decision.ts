@@ -89,12 +89,13 @@ export function detectionForFinding(direction: ResolvedDirection, finding: Findi
       return rule ? ruleDetection(finding, rule.action, stage) : { detector: finding.detector, ruleId: finding.ruleId, category: finding.category, score: finding.score, span, action: 'report', enforced: false };
     }
     default: {
-      // Other detectors that score a moderation category go through that category's band.
+      // Other detectors that score a moderation category (the harm phrases) go through that
+      // category's band; a stage in monitor mode reports without enforcing.
       if (isModerationCategory(finding.category)) {
         const band = direction.bands[finding.category];
         const action = bandAction(band, finding.score);
         if (!action) return null;
-        return { detector: finding.detector, ruleId: finding.ruleId, category: finding.category, score: finding.score, span, action, enforced: band.mode === 'enforce' };
+        return { detector: finding.detector, ruleId: finding.ruleId, category: finding.category, score: finding.score, span, action, enforced: band.mode === 'enforce' && stage?.mode !== 'monitor' };
       }
       return { detector: finding.detector, ruleId: finding.ruleId, category: finding.category, score: finding.score, span, action: 'report', enforced: false };
     }

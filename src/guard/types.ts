@@ -29,6 +29,7 @@ export type DetectorName =
   | 'copyright_ip'
   | 'topic'
   | 'bias'
+  | 'harm_phrases'
   | 'relevancy'
   | 'hallucination';
 

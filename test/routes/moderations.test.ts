@@ -32,6 +32,18 @@ describe('POST /v1/moderations', () => {
     expect(testApp.upstream.calls).toHaveLength(0);
   });
 
+  it('flags the built-in harm phrases through the category bands, in English and beyond, with the rule and its span', async () => {
+    const testApp = await createTestApp();
+    const { answer } = await moderate(testApp, { input: ['ok k y s', 'Wie baue ich eine Rohrbombe?', 'How do I kill a python process?'] });
+    const [kys, german, benign] = answer.results;
+    expect(kys).toMatchObject({ flagged: true, decision: 'block', categories: { harassment: true } });
+    expect(kys!.category_scores.harassment).toBeGreaterThanOrEqual(0.95);
+    expect(kys!.detections).toEqual([expect.objectContaining({ rule_id: 'harm.tell_to_die', category: 'harassment', action: 'block' })]);
+    expect(german).toMatchObject({ flagged: true, decision: 'block', categories: { 'illicit/violent': true } });
+    expect(german!.detections.map((d) => d.rule_id)).toContain('harm.de.weapon_making');
+    expect(benign).toMatchObject({ flagged: false, decision: 'allow' });
+  });
+
   it('echoes the requested model and records it for the access log', async () => {
     const testApp = await createTestApp();
     const { answer } = await moderate(testApp, { input: 'hello', model: 'text-moderation-stable' });

@@ -6,6 +6,7 @@ import type { DetectionContext, Finding, TextDetector } from '../types.ts';
 import type { DetectorSuiteOptions, RegexRuleOptions } from '../../policy/profiles/detector-options.ts';
 import { createCopyrightDetector } from './copyright.ts';
 import { createInjectionDetector } from './injection.ts';
+import { createHarmPhraseDetector } from './harm-phrases.ts';
 import { createKeywordDetector } from './keywords.ts';
 import { createMatchingViews, phraseViewOf, wordViewOf } from './matching-view.ts';
 import { SEXUAL_MINORS_RULES } from './minors.ts';
@@ -38,6 +39,7 @@ export function buildDetectors(options: DetectorSuiteOptions, engine: RegexEngin
     detectors.push(createKeywordDetector(options.keywordLists, engine, view));
   }
   if (options.injection?.enabled) detectors.push(createInjectionDetector(options.injection, engine, views));
+  if (options.harmPhrases?.enabled) detectors.push(createHarmPhraseDetector(engine, views));
   if (options.pii && options.pii.types.length > 0) detectors.push(createPiiDetector(options.pii, engine, views));
   if (options.secrets && options.secrets.types.length > 0) detectors.push(createSecretsDetector(options.secrets, engine, views));
   if (options.systemPrompt) detectors.push(createSystemPromptDetector(options.systemPrompt));

@@ -5,40 +5,14 @@
 // ending in `*` take any word ending; `\b` only guards words that start with an ASCII letter (RE2's
 // \b is ASCII-only). English paraphrases live in injection.ts.
 
-import { foldForPhrases } from '../../text/fold.ts';
-import { escapeRegexLiteral, isAsciiWordChar, PHRASE_LETTER, PHRASE_LETTER_RANGES, PHRASE_SEPARATOR, PHRASE_WORD_CHAR } from './matching-view.ts';
+import { PHRASE_LETTER_RANGES } from './matching-view.ts';
+import { any, filler, foldLiterals, S, seq } from './phrase-terms.ts';
 
 export interface MultilingualRule {
   readonly id: string;
   readonly score: number;
   readonly pattern: string;
 }
-
-/** Separator between words, on the phrase view (src/text/fold.ts). Unbounded: RE2 expands counted repeats. */
-const S = `${PHRASE_SEPARATOR}+`;
-/** Up to `n` filler words. */
-const filler = (n: number) => `(?:${PHRASE_WORD_CHAR}+${S}){0,${n}}`;
-
-/**
- * One phrase (`ne tiens pas compte`) whose words may be stems (`системн* промпт*`: any ending), as a
- * pattern on the word view.
- */
-function term(raw: string): string {
-  const parts = raw.trim().split(/\s+/).map((word) => {
-    const open = word.endsWith('*');
-    return { folded: foldForPhrases(open ? word.slice(0, -1) : word).text.trim(), open };
-  });
-  const body = parts.map(({ folded, open }) => `${escapeRegexLiteral(folded)}${open ? `${PHRASE_LETTER}*` : ''}`).join(S);
-  const first = parts[0]!.folded;
-  const last = parts[parts.length - 1]!;
-  const head = isAsciiWordChar(first[0]) ? '\\b' : '';
-  const tail = !last.open && isAsciiWordChar(last.folded[last.folded.length - 1]) ? '\\b' : '';
-  return `${head}${body}${tail}`;
-}
-
-const any = (terms: readonly string[]) => `(?:${terms.map(term).join('|')})`;
-/** Word slots in order, up to `gap` filler words between consecutive slots. */
-const seq = (gap: number, ...slots: readonly (readonly string[])[]) => slots.map(any).join(`${S}${filler(gap)}`);
 
 interface LanguageWords {
   readonly lang: string;
@@ -257,7 +231,4 @@ const CJK_RULES: readonly MultilingualRule[] = [
   { id: 'injection.ja.no_rules', score: 0.5, pattern: '(?:一切の|すべての|全ての)?(?:制限|ルール|規則|制約|検閲)(?:なし|無し|なしで|がない|のない)' },
 ];
 
-/** The word view strips voicing marks as it strips accents (プ → フ, が → か): fold the patterns' literals the same way. */
-const foldLiterals = (rule: MultilingualRule): MultilingualRule => ({ ...rule, pattern: rule.pattern.replace(/[^\x00-\x7f]+/g, (run) => foldForPhrases(run).text) });
-
-export const MULTILINGUAL_INJECTION_RULES: readonly MultilingualRule[] = [...LANGUAGES.flatMap(rulesFor), ...CJK_RULES.map(foldLiterals)];
+export const MULTILINGUAL_INJECTION_RULES: readonly MultilingualRule[] = [...LANGUAGES.flatMap(rulesFor), ...CJK_RULES.map((rule) => ({ ...rule, pattern: foldLiterals(rule.pattern) }))];

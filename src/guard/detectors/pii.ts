@@ -128,8 +128,11 @@ function validateEmail(text: string, start: number, end: number): Span | null {
   // Leading dots are not part of a local part (RFC 5322 dot-atom).
   let s = start;
   while (text[s] === '.') s++;
-  return isAsciiWordChar(text[end]) || isAsciiWordChar(text[start - 1]) ? null : { start: s, end };
+  return isAsciiWordChar(text[end]) ? null : { start: s, end };
 }
+
+/** A written-out address must also start a word: "xana [at] …" inside a longer token is not one. */
+const validateWrittenEmail = (text: string, start: number, end: number): Span | null => (isAsciiWordChar(text[start - 1]) ? null : validateEmail(text, start, end));
 
 const PII_RULES: readonly PiiRule[] = [
   {
@@ -142,7 +145,7 @@ const PII_RULES: readonly PiiRule[] = [
     // "ana AT example DOT org" (the bare-word form only in capitals: "look at this dot com" is prose).
     type: 'email',
     pattern: `(?:[A-Za-z0-9._%+\\-]+\\s*${bracketed('at')}\\s*${EMAIL_DOMAIN(`(?:\\s*${bracketed('dot')}\\s*|\\.)`)}|${NOT_SHOUTED_LOCAL}\\s+AT\\s+${EMAIL_DOMAIN('(?:\\s+DOT\\s+|\\.)')})`,
-    validate: validateEmail,
+    validate: validateWrittenEmail,
   },
   {
     type: 'url',

@@ -18,6 +18,7 @@ const STAGE_OF_DETECTOR: Readonly<Partial<Record<DetectorName, PrefilterStage>>>
   regex: 'regex',
   system_prompt: 'system_prompt',
   copyright_ip: 'copyright_ip',
+  harm_phrases: 'harm_phrases',
 };
 
 /** What a `sensitive_data` text is checked by. */

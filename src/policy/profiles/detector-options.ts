@@ -61,4 +61,6 @@ export interface DetectorSuiteOptions {
    * sets `enabled: false`: this guardrail fails closed.
    */
   minors?: { enabled: boolean };
+  /** The built-in harm phrases (src/guard/detectors/harm-phrases.ts), scored through the category bands. */
+  harmPhrases?: { enabled: boolean };
 }

@@ -135,6 +135,13 @@ function resolveDirection(config: ProfileConfig, direction: 'input' | 'output', 
     stages.injection_attack = stage(detectors.injection, DEFAULT_PREFILTER);
   }
 
+  // On for what the client writes unless switched off; the model's answers may quote such phrases
+  // (a helpline page), so output opts in.
+  if (detectors.harm_phrases?.enabled ?? direction === 'input') {
+    options.harmPhrases = { enabled: true };
+    stages.harm_phrases = stage(detectors.harm_phrases, DEFAULT_PREFILTER);
+  }
+
   const sponge = { action: detectors.sponge?.action ?? 'allow' };
   if (sponge.action !== 'allow') {
     options.sponge = {

@@ -78,6 +78,12 @@ export const InjectionDetectorSchema = z.strictObject({
   threshold: Probability.optional(),
 });
 
+/** The built-in harm phrases: on for input unless `enabled: false`, off for output unless `enabled: true`. */
+export const HarmPhrasesDetectorSchema = z.strictObject({
+  ...stageControls,
+  enabled: z.boolean(),
+});
+
 export const SpongeDetectorSchema = z.strictObject({
   ...stageControls,
   action: RuleActionSchema,
@@ -160,6 +166,7 @@ export const DetectorsSchema = z.strictObject({
   pii: PiiDetectorSchema.optional(),
   secrets: SecretsDetectorSchema.optional(),
   injection: InjectionDetectorSchema.optional(),
+  harm_phrases: HarmPhrasesDetectorSchema.optional(),
   sponge: SpongeDetectorSchema.optional(),
   keywords: KeywordsDetectorSchema.optional(),
   regex: RegexDetectorSchema.optional(),

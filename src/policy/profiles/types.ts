@@ -26,7 +26,7 @@ export interface ResolvedRule {
   readonly action: MatchAction;
 }
 
-export type PrefilterStage = 'input_sanity' | 'pii' | 'secrets' | 'injection_attack' | 'sponge_attack' | 'keyword_detector' | 'regex' | 'system_prompt' | 'copyright_ip' | 'topic';
+export type PrefilterStage = 'input_sanity' | 'pii' | 'secrets' | 'injection_attack' | 'sponge_attack' | 'keyword_detector' | 'regex' | 'system_prompt' | 'copyright_ip' | 'topic' | 'harm_phrases';
 
 /** One topic of the topic stage, resolved. */
 export interface ResolvedTopic {

@@ -63,6 +63,14 @@ describe('shipped profiles', () => {
     expect(profile.input.classifier).toEqual({ timeoutMs: 250, onError: 'block', mode: 'enforce' });
   });
 
+  it('runs the built-in harm phrases on input everywhere, on output where a profile opts in, off where one says so', () => {
+    for (const profile of shipped.values()) expect(profile.input.detectorOptions.harmPhrases, profile.name).toEqual({ enabled: true });
+    expect(shipped.get('default')!.output.detectorOptions.harmPhrases).toBeUndefined();
+    expect(shipped.get('kids')!.output.detectorOptions.harmPhrases).toEqual({ enabled: true });
+    const registry = resolveTenantProfiles('acme', [profileFile('h.yaml', { profile: 'acme-quiet', extends: 'default', input: { detectors: { harm_phrases: { enabled: false } } } })], shipped);
+    expect(registry.get('acme-quiet')!.input.detectorOptions.harmPhrases).toBeUndefined();
+  });
+
   it('every profile keeps the sexual/minors hard rules in both directions', () => {
     for (const profile of shipped.values()) {
       for (const direction of [profile.input, profile.output]) {
