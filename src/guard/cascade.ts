@@ -146,7 +146,7 @@ export function createGuard(deps: GuardDeps): Guard {
       states.push(state);
       const started = now();
       pipeline.prefilters.run(state, options.context);
-      pipeline.language.run(state);
+      pipeline.language.run(state, options.reportLanguage ?? false);
       timings[i]!.prefilters = now() - started;
       recorded.stageSeconds.observe({ stage: 'prefilters', direction }, timings[i]!.prefilters / 1000);
       await slice.yieldIfDue();

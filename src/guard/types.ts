@@ -228,6 +228,12 @@ export interface CheckOptions {
    */
   readonly scoreBlocked?: boolean;
   /**
+   * The caller reports each text's language (/v1/moderations' `language`): identify it even where
+   * the profile does not act on it. Default false: under `unsupported_action: allow` nothing else
+   * reads the language, so a chat's texts skip the identification (~6% of a short chat's CPU).
+   */
+  readonly reportLanguage?: boolean;
+  /**
    * Namespace of the classifier cache entries this check reads and writes: the tenant, so that a
    * cache hit never tells one tenant what another sent. Default: one unnamed namespace.
    */

@@ -62,7 +62,7 @@ export async function moderateInputs(
 ): Promise<{ results: ModerationResult[]; headers: Record<string, string>; texts: string[]; verdicts: Verdict[] }> {
   const inputs = toInputs(input);
   // Rule evidence raises the classifier's scores, never replaces them (scoreBlocked).
-  const verdicts = await guard.check(inputs.map((item) => item.text), 'input', { scoreBlocked: true });
+  const verdicts = await guard.check(inputs.map((item) => item.text), 'input', { scoreBlocked: true, reportLanguage: true });
   const results = verdicts.map((verdict, i) => toModerationResult(verdict, { hasText: inputs[i]!.hasText, imageParts: inputs[i]!.imageParts }));
   const headers: Record<string, string> = { [GUARD_POLICY_VERSION_HEADER]: guard.policyVersion };
   const degraded = degradedHeaderValue({ input: verdicts });

@@ -59,4 +59,13 @@ describe('moderateInputs', () => {
     expect(results[0]!.category_applied_input_types.sexual).toEqual(['text']);
     expect(results[0]!.unclassified_inputs).toEqual([expect.objectContaining({ type: 'image_url', count: 1 })]);
   });
+
+  it('names each input\'s language, which a chat check under the default profile does not identify', async () => {
+    const { guard: g } = guard();
+    const french = 'Pourriez-vous résumer cet article sur la nouvelle bibliothèque ?';
+    const { results } = await moderateInputs(g, [french]);
+    expect(results[0]!.language).toBe('fr');
+    const [chat] = await g.check([french], 'input');
+    expect(chat!.language).toBeNull();
+  });
 });

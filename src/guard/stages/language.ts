@@ -1,6 +1,7 @@
 // The language pre-filter of one profile: identifies the language of every judged text with
-// letters in it (src/text/language.ts) and, when the profile says so, acts on a text reliably
-// identified as a language the classifier was not trained for (its scores there mean little).
+// letters in it (src/text/language.ts) when the profile acts on it or the caller reports it and,
+// when the profile says so, acts on a text reliably identified as a language the classifier was
+// not trained for (its scores there mean little).
 
 import type { ResolvedProfile } from '../../policy/profiles/types.ts';
 import { identifyLanguage } from '../../text/language.ts';
@@ -12,15 +13,17 @@ export const UNSUPPORTED_LANGUAGE_RULE = 'language.unsupported';
 export const JUDGED_LANGUAGE_RULE = 'language.unsupported.judge';
 
 export interface LanguageStageRunner {
-  run(state: TextState): void;
+  /** `report`: the caller shows the language, so identify it even when the profile would not act on it. */
+  run(state: TextState, report: boolean): void;
 }
 
 export function createLanguageStage(policy: ResolvedProfile['languages']): LanguageStageRunner {
   const supported = new Set(policy.classifier);
   const action = policy.unsupportedAction;
   return {
-    run(state) {
-      if (state.scope !== 'full' || !/\p{L}/u.test(state.text)) return;
+    run(state, report) {
+      // allow and not reported: nothing reads the language, so it is not identified.
+      if ((action === 'allow' && !report) || state.scope !== 'full' || !/\p{L}/u.test(state.text)) return;
       const guess = identifyLanguage(state.text);
       state.language = guess;
       // allow: the language is reported on the verdict, nothing more.

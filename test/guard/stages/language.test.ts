@@ -30,9 +30,9 @@ describe('identifyLanguage', () => {
 });
 
 describe('createLanguageStage', () => {
-  const run = (action: 'allow' | 'review' | 'judge' | 'block', text: string, scope: 'full' | 'sensitive_data' = 'full') => {
+  const run = (action: 'allow' | 'review' | 'judge' | 'block', text: string, scope: 'full' | 'sensitive_data' = 'full', report = true) => {
     const state = initialState(text, scope);
-    createLanguageStage({ classifier: ['en'], unsupportedAction: action }).run(state);
+    createLanguageStage({ classifier: ['en'], unsupportedAction: action }).run(state, report);
     return state;
   };
   const french = 'Pourriez-vous résumer cet article sur la nouvelle bibliothèque ?';
@@ -41,6 +41,13 @@ describe('createLanguageStage', () => {
     const state = run('allow', french);
     expect(state.language).toEqual({ code: 'fr', reliable: true });
     expect(state.detections).toEqual([]);
+  });
+
+  it('skips the identification under allow when the caller does not report it, never where the profile acts on it', () => {
+    expect(run('allow', french, 'full', false).language).toBeNull();
+    const acted = run('review', french, 'full', false);
+    expect(acted.language).toEqual({ code: 'fr', reliable: true });
+    expect(acted.detections).toHaveLength(1);
   });
 
   it.each([
