@@ -200,20 +200,13 @@ export function foldForData(input: string): TextView {
   let i = 0;
   while (i < input.length) {
     const code = input.charCodeAt(i);
-    if (code === 0x5c /* \ */) {
-      const escape = jsonEscapeAt(input, i);
+    if (code === 0x5c /* \ */ || code === 0x26 /* & */) {
+      // One code point written as an escape: a JSON `\uXXXX` or an HTML character reference.
+      const escape = code === 0x5c ? jsonEscapeAt(input, i) : characterReferenceAt(input, i);
       if (escape) {
         const cp = escape.cp;
         emit(cp.charCodeAt(0) < 0x80 ? cp : foldDataCodePoint(cp), i, i + escape.length);
         i += escape.length;
-        continue;
-      }
-    } else if (code === 0x26 /* & */) {
-      const reference = characterReferenceAt(input, i);
-      if (reference) {
-        const cp = reference.cp;
-        emit(cp.charCodeAt(0) < 0x80 ? cp : foldDataCodePoint(cp), i, i + reference.length);
-        i += reference.length;
         continue;
       }
     } else if (code === 0x25 /* % */) {
