@@ -282,18 +282,60 @@ export function foldForPhrases(input: string): TextView {
   return phrasesOf(foldForWords(input));
 }
 
-/** The views of one text; the word and phrase views are built only when a detector asks for them. */
+/** A hyphen or other dash inside a word ("ig-nore"), or a lower-case letter glued to a capital ("IgnoreAll"). */
+const JOINABLE = /\p{L}\p{Pd}\p{L}|[a-z][A-Z]/u;
+const LETTER = /^\p{L}$/u;
+
+/**
+ * The phrase view of `input` with its words put back together: a dash between two letters
+ * dropped ("pre-vious instruc-tions") and a space put where a lower-case letter meets a capital
+ * ("IgnoreAllPreviousInstructions"); null when the text has neither (most texts). A second view
+ * for phrase rules to scan as well as the phrase view, never instead of it ("kill-yourself" reads
+ * as two words there), with the way back to the original.
+ */
+export function joinedPhrasesOf(input: string): TextView | null {
+  if (!JOINABLE.test(input)) return null;
+  let joined = '';
+  const from: number[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]!;
+    if (DASH.test(ch) && LETTER.test(input[i - 1] ?? '') && LETTER.test(input[i + 1] ?? '')) continue;
+    const previous = input.charCodeAt(i - 1);
+    const code = input.charCodeAt(i);
+    if (previous >= 0x61 && previous <= 0x7a && code >= 0x41 && code <= 0x5a) {
+      joined += ' ';
+      from.push(i);
+    }
+    joined += ch;
+    from.push(i);
+  }
+  const view = foldForPhrases(joined);
+  return {
+    text: view.text,
+    original: input,
+    toOriginal(start, end) {
+      const span = view.toOriginal(start, end);
+      if (span.end <= span.start) return { start: from[span.start] ?? input.length, end: from[span.start] ?? input.length };
+      return { start: from[span.start]!, end: from[span.end - 1]! + 1 };
+    },
+  };
+}
+
+/** The views of one text; every view but the data view is built only when a detector asks for it. */
 export interface TextViews {
   readonly original: string;
   readonly data: TextView;
   readonly words: TextView;
   readonly phrases: TextView;
+  /** joinedPhrasesOf the text: null for most texts. */
+  readonly joinedPhrases: TextView | null;
 }
 
 export function foldText(input: string): TextViews {
   const data = foldForData(input);
   let words: TextView | undefined;
   let phrases: TextView | undefined;
+  let joined: TextView | null | undefined;
   return {
     original: input,
     data,
@@ -302,6 +344,10 @@ export function foldText(input: string): TextViews {
     },
     get phrases() {
       return (phrases ??= phrasesOf(this.words));
+    },
+    get joinedPhrases() {
+      if (joined === undefined) joined = joinedPhrasesOf(input);
+      return joined;
     },
   };
 }

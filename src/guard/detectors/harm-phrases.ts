@@ -12,7 +12,8 @@
 import type { RegexEngine } from '../regex/engine.ts';
 import { createGateGroups } from '../regex/pattern-gate.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import { createMatchingViews, matchOnView, type MatchingViews } from './matching-view.ts';
+import type { TextView } from '../../text/fold.ts';
+import { createMatchingViews, matchOnView, scanPhraseViews, type MatchingViews } from './matching-view.ts';
 import { any, foldLiterals, seq } from './phrase-terms.ts';
 
 export interface HarmPhraseRule {
@@ -153,21 +154,23 @@ export function createHarmPhraseDetector(engine: RegexEngine, views: MatchingVie
   const rules = HARM_PHRASE_RULES.map((rule) => ({ ...rule, compiled: engine.compile(rule.pattern) }));
   // Most texts match no rule: one scan per group of rules first, the group's own scans only after a hit.
   const groups = createGateGroups(engine, rules, (rule) => rule.pattern);
+  function scan(view: TextView): Finding[] {
+    const findings: Finding[] = [];
+    for (const group of groups) {
+      if (!group.gate.mayMatch(view.text)) continue;
+      for (const rule of group.members) {
+        for (const m of matchOnView(rule.compiled, view)) {
+          if (rule.notFollowedBy?.test(view.text.slice(m.foldedEnd, m.foldedEnd + 24))) continue;
+          findings.push({ detector: 'harm_phrases', ruleId: rule.id, category: rule.category, score: rule.score, span: m.span });
+        }
+      }
+    }
+    return findings;
+  }
   return {
     name: 'harm_phrases',
     detect(text: string): Finding[] {
-      const view = views(text).phrases;
-      const findings: Finding[] = [];
-      for (const group of groups) {
-        if (!group.gate.mayMatch(view.text)) continue;
-        for (const rule of group.members) {
-          for (const m of matchOnView(rule.compiled, view)) {
-            if (rule.notFollowedBy?.test(view.text.slice(m.foldedEnd, m.foldedEnd + 24))) continue;
-            findings.push({ detector: 'harm_phrases', ruleId: rule.id, category: rule.category, score: rule.score, span: m.span });
-          }
-        }
-      }
-      return findings;
+      return scanPhraseViews(views(text), scan);
     },
   };
 }

@@ -9,7 +9,7 @@ import { createGateGroups } from '../regex/pattern-gate.ts';
 import type { Finding, TextDetector } from '../types.ts';
 import { base64Payloads, BASE64_RUN_PATTERN } from './base64.ts';
 import { MULTILINGUAL_INJECTION_RULES } from './injection-multilingual.ts';
-import { createMatchingViews, matchOnView, PHRASE_SEPARATOR, PHRASE_WORD_CHAR, type MatchingViews } from './matching-view.ts';
+import { createMatchingViews, matchOnView, PHRASE_SEPARATOR, PHRASE_WORD_CHAR, scanPhraseViews, type MatchingViews } from './matching-view.ts';
 
 interface InjectionRule {
   readonly id: string;
@@ -171,8 +171,8 @@ export function createInjectionDetector(_options: InjectionOptions, engine: Rege
   return {
     name: 'injection_attack',
     detect(text: string): Finding[] {
-      const { phrases, data } = views(text);
-      return [...scanFolded(phrases), ...scanBase64(data, 1)];
+      const textViews = views(text);
+      return [...scanPhraseViews(textViews, scanFolded), ...scanBase64(textViews.data, 1)];
     },
   };
 }

@@ -7,6 +7,18 @@ import { foldText, type TextView, type TextViews } from '../../text/fold.ts';
 import type { Span } from '../../text/normalize.ts';
 import type { CompiledPattern } from '../regex/engine.ts';
 
+/**
+ * A phrase detector's findings on the phrase view, plus those of rules that fire only once the
+ * text's words are put back together ("ig-nore", "IgnoreAllPrevious": fold.ts joinedPhrasesOf).
+ */
+export function scanPhraseViews<F extends { readonly ruleId: string }>(views: TextViews, scan: (view: TextView) => F[]): F[] {
+  const findings = scan(views.phrases);
+  const joined = views.joinedPhrases;
+  if (joined === null) return findings;
+  const fired = new Set(findings.map((f) => f.ruleId));
+  return [...findings, ...scan(joined).filter((f) => !fired.has(f.ruleId))];
+}
+
 /** Returns both folded views of a text (the word view built on first use). */
 export type MatchingViews = (text: string) => TextViews;
 

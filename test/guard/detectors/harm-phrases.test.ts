@@ -41,6 +41,8 @@ describe('harm phrases', () => {
     const text = 'ok k\u200By\u200Bs lol';
     expect(covered(text, detector.detect(text))).toEqual(['harm.tell_to_die: k\u200By\u200Bs']);
     expect(found('k y s')).toContain('harm.tell_to_die harassment');
+    expect(found('KillYourself')).toContain('harm.tell_to_die harassment');
+    expect(found('how to make a pipe-bomb')).toContain('harm.weapon_making illicit/violent');
   });
 
   it.each([
