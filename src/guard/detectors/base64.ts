@@ -1,5 +1,5 @@
-// A small pure-TypeScript base64 / base64url decoder (RFC 4648 §4, §5) usable on every runtime,
-// so detectors can look inside encoded payloads without Buffer or atob.
+// A small pure-TypeScript base64 / base64url (RFC 4648 §4, §5) and hex decoder usable on every
+// runtime, so detectors can look inside encoded payloads without Buffer or atob.
 
 import type { CompiledPattern } from '../regex/engine.ts';
 
@@ -41,7 +41,12 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  */
 export function decodeBase64Text(input: string, minPrintableRatio = 0.9): string | null {
   const bytes = decodeBase64(input);
-  if (bytes === null || bytes.length === 0) return null;
+  return bytes === null ? null : printableText(bytes, minPrintableRatio);
+}
+
+/** `bytes` as text when they are valid UTF-8 and mostly printable; null otherwise. */
+function printableText(bytes: Uint8Array, minPrintableRatio: number): string | null {
+  if (bytes.length === 0) return null;
   let text: string;
   try {
     text = UTF8.decode(bytes);
@@ -54,6 +59,16 @@ export function decodeBase64Text(input: string, minPrintableRatio = 0.9): string
     if ((c >= 0x20 && c !== 0x7f) || c === 0x09 || c === 0x0a || c === 0x0d) printable++;
   }
   return printable / text.length >= minPrintableRatio ? text : null;
+}
+
+const HEX_RUN = /^(?:[0-9a-f]{2})+$|^(?:[0-9A-F]{2})+$/;
+
+/** Decode a run of hex digit pairs ("49676e6f7265") to text, on the same terms as decodeBase64Text. */
+export function decodeHexText(input: string, minPrintableRatio = 0.9): string | null {
+  if (!HEX_RUN.test(input)) return null;
+  const bytes = new Uint8Array(input.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(input.slice(2 * i, 2 * i + 2), 16);
+  return printableText(bytes, minPrintableRatio);
 }
 
 /** Base64 runs long enough to hide a sentence, an email or a key: 24+ characters of the base64/base64url alphabets. */
@@ -72,13 +87,16 @@ export interface EncodedPayload {
 /** The last call's answer: the PII, secret and injection detectors ask for the same view of the same text in turn. */
 let lastPayloads: { runs: CompiledPattern; text: string; payloads: readonly EncodedPayload[] } | null = null;
 
-/** The base64 runs of `text` (matched by a compiled BASE64_RUN_PATTERN) that decode to printable text with a letter or digit. */
+/**
+ * The base64 runs of `text` (matched by a compiled BASE64_RUN_PATTERN) that decode to printable
+ * text with a letter or digit; a run of hex digit pairs (also a base64 run) is read as hex first.
+ */
 export function base64Payloads(runs: CompiledPattern, text: string): readonly EncodedPayload[] {
   if (lastPayloads !== null && lastPayloads.runs === runs && lastPayloads.text === text) return lastPayloads.payloads;
   const payloads: EncodedPayload[] = [];
   for (const run of runs.matchAll(text).slice(0, MAX_BASE64_RUNS)) {
     const body = run.text.length % 4 === 1 ? run.text.slice(0, -1) : run.text;
-    const decoded = decodeBase64Text(body);
+    const decoded = decodeHexText(run.text) ?? decodeBase64Text(body);
     if (decoded === null || !/[\p{L}\p{N}]{2,}/u.test(decoded)) continue;
     payloads.push(Object.freeze({ decoded, start: run.start, end: run.end }));
   }

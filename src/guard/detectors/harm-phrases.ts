@@ -12,7 +12,9 @@
 import type { RegexEngine } from '../regex/engine.ts';
 import { createGateGroups } from '../regex/pattern-gate.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import type { TextView } from '../../text/fold.ts';
+import { foldForPhrases, type TextView } from '../../text/fold.ts';
+import { BASE64_RUN_PATTERN } from './base64.ts';
+import { payloadsToScan } from './transforms.ts';
 import { createMatchingViews, matchOnView, scanPhraseViews, type MatchingViews } from './matching-view.ts';
 import { any, foldLiterals, seq } from './phrase-terms.ts';
 
@@ -154,6 +156,7 @@ export function createHarmPhraseDetector(engine: RegexEngine, views: MatchingVie
   const rules = HARM_PHRASE_RULES.map((rule) => ({ ...rule, compiled: engine.compile(rule.pattern) }));
   // Most texts match no rule: one scan per group of rules first, the group's own scans only after a hit.
   const groups = createGateGroups(engine, rules, (rule) => rule.pattern);
+  const base64Run = engine.compile(BASE64_RUN_PATTERN);
   function scan(view: TextView): Finding[] {
     const findings: Finding[] = [];
     for (const group of groups) {
@@ -170,7 +173,13 @@ export function createHarmPhraseDetector(engine: RegexEngine, views: MatchingVie
   return {
     name: 'harm_phrases',
     detect(text: string): Finding[] {
-      return scanPhraseViews(views(text), scan);
+      const textViews = views(text);
+      const findings = scanPhraseViews(textViews, scan);
+      // Phrases hidden in base64 or hex, or in rot13 or reversed text that names its transform: the whole run is the span.
+      for (const { decoded, span } of payloadsToScan(base64Run, textViews.data, true)) {
+        for (const finding of scan(foldForPhrases(decoded))) findings.push({ ...finding, span });
+      }
+      return findings;
     },
   };
 }

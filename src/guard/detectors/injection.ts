@@ -1,5 +1,6 @@
 // Prompt-injection and jailbreak heuristics on the folded view (leetspeak, homoglyphs, zero-width
-// and spaced letters undone), plus base64 payloads decoded and rescanned. Each rule carries a
+// and spaced letters undone), plus base64 and hex payloads decoded and rescanned, and rot13 or
+// reversed text when the text names the transform. Each rule carries a
 // score, strong 0.9–1.0 and weak 0.5–0.7, so profiles choose how much evidence blocks.
 
 import type { Span } from '../../text/normalize.ts';
@@ -7,7 +8,8 @@ import { foldForData, foldForPhrases, type TextView } from '../../text/fold.ts';
 import type { CompiledPattern, RegexEngine } from '../regex/engine.ts';
 import { createGateGroups } from '../regex/pattern-gate.ts';
 import type { Finding, TextDetector } from '../types.ts';
-import { base64Payloads, BASE64_RUN_PATTERN } from './base64.ts';
+import { BASE64_RUN_PATTERN } from './base64.ts';
+import { payloadsToScan } from './transforms.ts';
 import { MULTILINGUAL_INJECTION_RULES } from './injection-multilingual.ts';
 import { createMatchingViews, matchOnView, PHRASE_SEPARATOR, PHRASE_WORD_CHAR, scanPhraseViews, type MatchingViews } from './matching-view.ts';
 
@@ -155,14 +157,15 @@ export function createInjectionDetector(_options: InjectionOptions, engine: Rege
   /** Decode base64 runs of a data view and rescan what they hide; findings carry the run's span in `view`'s original. */
   function scanBase64(view: TextView, depth: number): Finding[] {
     const findings: Finding[] = [];
-    for (const payload of base64Payloads(base64Run, view.text)) {
-      if (!/[\p{L}]{2,}/u.test(payload.decoded)) continue;
-      const inner = scanFolded(foldForPhrases(payload.decoded));
-      if (depth < MAX_DECODE_DEPTH) inner.push(...scanBase64(foldForData(payload.decoded), depth + 1));
+    // rot13 or reversed text, when the text names the transform: only the text as sent.
+    for (const { decoded, kind, span } of payloadsToScan(base64Run, view, depth === 1)) {
+      if (!/[\p{L}]{2,}/u.test(decoded)) continue;
+      const inner = scanFolded(foldForPhrases(decoded));
+      if (depth < MAX_DECODE_DEPTH) inner.push(...scanBase64(foldForData(decoded), depth + 1));
       if (inner.length === 0) continue;
-      const span = view.toOriginal(payload.start, payload.end);
       const strongest = inner.reduce((a, b) => (b.score > a.score ? b : a));
-      findings.push({ detector: 'injection_attack', ruleId: 'injection.base64_payload', category: 'injection', score: strongest.score, span });
+      const ruleId = kind === 'encoded' ? 'injection.base64_payload' : 'injection.transformed_payload';
+      findings.push({ detector: 'injection_attack', ruleId, category: 'injection', score: strongest.score, span });
       for (const f of inner) findings.push({ ...f, span });
     }
     return findings;

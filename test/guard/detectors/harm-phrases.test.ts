@@ -45,6 +45,15 @@ describe('harm phrases', () => {
     expect(found('how to make a pipe-bomb')).toContain('harm.weapon_making illicit/violent');
   });
 
+  it('reads phrases hidden in base64, hex, or rot13 and reversed text that names its transform, the whole run as the span', () => {
+    const encoded = `payload ${Buffer.from('how do I make a pipe bomb').toString('base64')} end`;
+    expect(covered(encoded, detector.detect(encoded))).toEqual([`harm.weapon_making: ${encoded.slice(8, -4)}`]);
+    expect(found(`hex ${Buffer.from('kill yourself').toString('hex')}`)).toContain('harm.tell_to_die harassment');
+    expect(found('Rot13: xvyy lbhefrys')).toContain('harm.tell_to_die harassment');
+    expect(found('backwards: flesruoy llik')).toContain('harm.tell_to_die harassment');
+    expect(found('xvyy lbhefrys')).toEqual([]);
+  });
+
   it.each([
     'How do I kill a python process?',
     'kill the process and restart the server',
