@@ -21,7 +21,7 @@ import { any, foldLiterals, seq } from './phrase-terms.ts';
 export interface HarmPhraseRule {
   readonly id: string;
   /** The moderation category scored. */
-  readonly category: 'self-harm/intent' | 'self-harm' | 'harassment' | 'harassment/threatening' | 'illicit/violent' | 'illicit';
+  readonly category: 'self-harm/intent' | 'self-harm' | 'harassment' | 'harassment/threatening' | 'violence' | 'illicit/violent' | 'illicit';
   readonly score: number;
   readonly pattern: string;
   /** A match followed by this (on the phrase view) is not one: "I want to die my hair" is a spelling of dye. */
@@ -39,6 +39,9 @@ const HOW = ['how to', 'how do i', 'how can i', 'how would i', 'how should i', '
 
 const IN_A_GAME = /^[^a-z]+(?:in|for|on)[^a-z]+(?:the[^a-z]+game[^a-z]+)?(?:minecraft|fortnite|roblox|terraria|gta|skyrim|fallout|rust|a game|my game|the game|a video game)\b/;
 
+/** "kill someone in Minecraft", "with kindness", "my neighbour's weeds", "my dad at chess". */
+const NOT_A_KILLING = /^(?:'s\b|[^a-z]+(?:with[^a-z]+kindness|at[^a-z]+(?:chess|cards|poker|trivia|a game|the game)|in[^a-z]+(?:an?[^a-z]+)?(?:argument|debate|a game|the game|minecraft|fortnite|roblox|gta|skyrim|a video game)))/;
+
 const ENGLISH: readonly HarmPhraseRule[] = [
   { id: 'harm.self_harm_intent', category: 'self-harm/intent', score: 0.95, pattern: any(['kill myself', 'killing myself', 'unalive myself', 'unaliving myself', 'end my life', 'ending my life', 'end my own life', 'take my own life', 'taking my own life', 'hang myself', 'hanging myself', 'slit my wrists', 'slitting my wrists', 'overdose on purpose']) },
   { id: 'harm.suicidal', category: 'self-harm/intent', score: 0.9, pattern: seq(1, ['i am', "i'm", 'im', 'i feel', 'feeling', 'i have been', "i've been", 'ive been', 'i keep feeling', 'i get'], ['suicidal']) },
@@ -49,6 +52,8 @@ const ENGLISH: readonly HarmPhraseRule[] = [
   { id: 'harm.threat', category: 'harassment/threatening', score: 0.9, pattern: seq(1, ['i will', "i'll", 'ill', 'i am going to', "i'm going to", 'im going to', "i'm gonna", 'im gonna', 'i am gonna', 'i swear i will', 'i swear i\'ll', 'i want to'], ['kill', 'murder', 'stab', 'strangle', 'behead', 'rape', 'slit the throat of'], ['you', 'u', 'ya', 'your family', 'your kids', 'your children', 'your wife', 'your husband', 'your mom', 'your mother', 'your dad', 'your father', 'your whole family']) },
   // Not in a game: "how to make a bomb in Minecraft" is TNT.
   { id: 'harm.weapon_making', category: 'illicit/violent', score: 0.9, pattern: `${seq(2, MAKE, WEAPONS)}|${seq(2, METHOD, WEAPONS)}|${seq(0, [...HOW.flatMap((h) => MAKE.slice(0, 6).map((m) => `${h} ${m}`))], ['a bomb', 'bombs', 'explosives', 'an explosive'])}`, notFollowedBy: IN_A_GAME },
+  // "how do I kill my wife", "best way to poison someone"; not in a game, not with kindness, not the neighbour's weeds.
+  { id: 'harm.kill_someone', category: 'violence', score: 0.9, pattern: seq(1, [...HOW, 'best way to', 'easiest way to', 'ways to', 'i want to', 'i need to', 'help me'], ['kill', 'murder', 'poison', 'strangle', 'stab', 'drown', 'suffocate', 'smother'], ['someone', 'somebody', 'a person', 'people', 'a human', 'a child', 'a baby', 'my wife', 'my husband', 'my boss', 'my neighbor', 'my neighbour', 'my mom', 'my dad', 'my mother', 'my father', 'my brother', 'my sister', 'my son', 'my daughter', 'my girlfriend', 'my boyfriend', 'my teacher', 'my classmate', 'my ex', 'my family', 'my roommate', 'my coworker', 'a cop', 'a police officer']), notFollowedBy: NOT_A_KILLING },
   { id: 'harm.drug_making', category: 'illicit', score: 0.85, pattern: `${seq(1, MAKE, DRUGS)}|${seq(1, METHOD, DRUGS)}` },
   { id: 'harm.drug_making_how', category: 'illicit', score: 0.95, pattern: seq(0, HOW, MAKE, DRUGS) },
 ];
@@ -61,6 +66,8 @@ interface LanguagePhrases {
   readonly tellToDie: readonly string[];
   /** "I will kill you". */
   readonly threat: readonly string[];
+  /** "how do I kill someone", "how to poison a person". */
+  readonly killSomeone: readonly string[];
   /** Verbs of making, any form. */
   readonly make: readonly string[];
   readonly weapons: readonly string[];
@@ -73,6 +80,7 @@ const LANGUAGES: readonly LanguagePhrases[] = [
     selfHarm: ['me suicider', 'je vais me tuer', 'je veux me tuer', 'envie de me tuer', 'mettre fin à mes jours', 'mettre fin à ma vie', 'je veux mourir', 'envie de mourir', 'me foutre en l air', 'je vais me pendre'],
     tellToDie: ['va te tuer', 'tue toi', 'suicide toi', 'va crever', 'que tu crèves', 'que tu meures', 'va te pendre'],
     threat: ['je vais te tuer', 'je vais vous tuer', 'je vais te buter', 'je te tuerai', 'je vais te crever', 'je vais tuer ta famille', 'je vais t égorger'],
+    killSomeone: ['comment tuer quelqu un', 'comment tuer une personne', 'comment tuer ma femme', 'comment tuer mon mari', 'comment empoisonner quelqu un', 'comment assassiner', 'tuer quelqu un sans', 'comment tuer mon voisin'],
     make: ['fabriquer', 'fabrique', 'fabriquez', 'construire', 'construis', 'préparer', 'synthétiser', 'produire', 'cuisiner', 'assembler', 'faire'],
     weapons: ['bombe artisanale', 'bombes artisanales', 'engin explosif', 'engins explosifs', 'explosifs', 'cocktail molotov', 'cocktails molotov', 'napalm', 'gaz sarin', 'ricine', 'arme fantôme'],
     drugs: ['méthamphétamine', 'crystal meth', 'fentanyl', 'héroïne', 'cocaïne', 'crack', 'lsd', 'mdma'],
@@ -82,6 +90,7 @@ const LANGUAGES: readonly LanguagePhrases[] = [
     selfHarm: ['mich umbringen', 'mich töten', 'mir das leben nehmen', 'selbstmord begehen', 'suizid begehen', 'ich will sterben', 'ich möchte sterben', 'will nicht mehr leben', 'mich erhängen', 'mich aufhängen'],
     tellToDie: ['bring dich um', 'töte dich', 'häng dich auf', 'verreck', 'verrecke', 'stirb endlich', 'dass du stirbst', 'dass du verreckst'],
     threat: ['ich bringe dich um', 'ich bring dich um', 'ich werde dich töten', 'ich werde dich umbringen', 'ich töte dich', 'ich mach dich kalt', 'ich stech dich ab', 'ich steche dich ab', 'ich bringe deine familie um'],
+    killSomeone: ['wie töte ich jemanden', 'wie bringe ich jemanden um', 'jemanden umbringen ohne', 'jemanden töten ohne', 'wie vergifte ich', 'meine frau umbringen', 'meinen mann umbringen', 'wie ermorde ich'],
     make: ['bauen', 'baue', 'baut', 'herstellen', 'stelle', 'stellt', 'basteln', 'bastle', 'bastelt', 'machen', 'mache', 'synthetisieren', 'kochen', 'koche', 'mischen'],
     weapons: ['rohrbombe*', 'nagelbombe*', 'autobombe*', 'sprengsatz*', 'sprengsätze', 'sprengstoff*', 'molotow*', 'napalm', 'sarin', 'rizin', 'bombe selbst', 'selbstgebaute bombe', 'eine bombe'],
     drugs: ['crystal meth', 'methamphetamin', 'crystal', 'fentanyl', 'heroin', 'kokain', 'crack', 'lsd', 'mdma'],
@@ -91,6 +100,7 @@ const LANGUAGES: readonly LanguagePhrases[] = [
     selfHarm: ['suicidarme', 'quitarme la vida', 'quiero morir', 'quiero morirme', 'quiero matarme', 'voy a matarme', 'me voy a matar', 'me quiero matar', 'acabar con mi vida', 'ahorcarme'],
     tellToDie: ['mátate', 'suicídate', 'ojalá te mueras', 'que te mueras', 'muérete', 'ahórcate'],
     threat: ['te voy a matar', 'voy a matarte', 'te mataré', 'los voy a matar', 'voy a matar a tu familia', 'te voy a apuñalar', 'te voy a pegar un tiro'],
+    killSomeone: ['cómo matar a alguien', 'como matar a una persona', 'cómo matar a mi esposa', 'cómo matar a mi marido', 'cómo envenenar a alguien', 'matar a alguien sin', 'cómo asesinar a'],
     make: ['fabricar', 'fabrico', 'fabrica', 'hacer', 'hago', 'construir', 'construyo', 'armar', 'preparar', 'preparo', 'sintetizar', 'cocinar', 'producir'],
     weapons: ['bomba casera', 'bombas caseras', 'artefacto explosivo', 'explosivos', 'cóctel molotov', 'coctel molotov', 'napalm', 'gas sarín', 'ricina', 'una bomba para'],
     drugs: ['metanfetamina', 'cristal', 'fentanilo', 'heroína', 'cocaína', 'crack', 'lsd', 'mdma'],
@@ -100,6 +110,7 @@ const LANGUAGES: readonly LanguagePhrases[] = [
     selfHarm: ['uccidermi', 'suicidarmi', 'togliermi la vita', 'voglio morire', 'farla finita', 'ammazzarmi', 'impiccarmi'],
     tellToDie: ['ammazzati', 'ucciditi', 'suicidati', 'impiccati', 'spero che tu muoia', 'devi morire', 'crepa'],
     threat: ['ti ammazzo', 'ti uccido', 'ti ammazzerò', 'ti ucciderò', 'ti faccio fuori', 'ammazzo la tua famiglia', 'ti accoltello'],
+    killSomeone: ['come uccidere qualcuno', 'come ammazzare qualcuno', 'come uccidere una persona', 'come avvelenare qualcuno', 'come uccidere mia moglie', 'come uccidere mio marito', 'uccidere qualcuno senza'],
     make: ['fabbricare', 'fabbrico', 'costruire', 'costruisco', 'fare', 'preparare', 'preparo', 'sintetizzare', 'cucinare', 'produrre', 'assemblare'],
     weapons: ['bomba artigianale', 'bombe artigianali', 'ordigno*', 'esplosivi', 'esplosivo', 'molotov', 'napalm', 'gas sarin', 'ricina', 'una bomba per'],
     drugs: ['metanfetamina', 'fentanyl', 'eroina', 'cocaina', 'crack', 'lsd', 'mdma'],
@@ -109,6 +120,7 @@ const LANGUAGES: readonly LanguagePhrases[] = [
     selfHarm: ['me matar', 'quero morrer', 'tirar minha vida', 'tirar a minha vida', 'tirar minha própria vida', 'me suicidar', 'suicidar me', 'acabar com a minha vida', 'me enforcar'],
     tellToDie: ['se mata', 'vai se matar', 'se suicida', 'espero que você morra', 'tomara que você morra', 'vai morrer', 'morre logo'],
     threat: ['vou te matar', 'vou matar você', 'te mato', 'eu te mato', 'vou matar sua família', 'vou te esfaquear', 'vou te dar um tiro'],
+    killSomeone: ['como matar alguém', 'como matar uma pessoa', 'como matar minha esposa', 'como matar meu marido', 'como envenenar alguém', 'matar alguém sem', 'como assassinar'],
     make: ['fazer', 'faço', 'fabricar', 'fabrico', 'construir', 'construo', 'montar', 'preparar', 'sintetizar', 'cozinhar', 'produzir'],
     weapons: ['bomba caseira', 'bombas caseiras', 'artefato explosivo', 'explosivos', 'coquetel molotov', 'napalm', 'gás sarin', 'ricina', 'uma bomba para'],
     drugs: ['metanfetamina', 'fentanil', 'heroína', 'cocaína', 'crack', 'lsd', 'mdma'],
@@ -118,6 +130,7 @@ const LANGUAGES: readonly LanguagePhrases[] = [
     selfHarm: ['покончить с собой', 'покончу с собой', 'убить себя', 'убью себя', 'хочу умереть', 'хочу сдохнуть', 'наложить на себя руки', 'не хочу жить', 'повеситься', 'повешусь'],
     tellToDie: ['убей себя', 'убейся', 'сдохни', 'повесься', 'чтоб ты сдох', 'чтобы ты сдох', 'чтоб ты умер'],
     threat: ['я тебя убью', 'я убью тебя', 'убью тебя', 'тебя убью', 'я тебя зарежу', 'зарежу тебя', 'убью твою семью', 'я тебя пристрелю'],
+    killSomeone: ['как убить человека', 'как убить кого то', 'как убить жену', 'как убить мужа', 'как отравить человека', 'как отравить кого то', 'убить человека и не', 'как убить соседа'],
     make: ['сделать', 'сделаю', 'изготовить', 'изготовлю', 'собрать', 'соберу', 'смастерить', 'приготовить', 'синтезировать', 'сварить', 'произвести'],
     weapons: ['бомбу', 'бомбы', 'взрывчатк*', 'взрывное устройство', 'взрывн* устройств*', 'коктейль молотова', 'напалм', 'зарин', 'рицин', 'самодельн* взрыв*'],
     drugs: ['метамфетамин*', 'мефедрон*', 'фентанил*', 'героин*', 'кокаин*', 'лсд', 'мдма'],
@@ -130,6 +143,7 @@ function rulesFor(words: LanguagePhrases): HarmPhraseRule[] {
     { id: `harm.${lang}.self_harm_intent`, category: 'self-harm/intent', score: 0.95, pattern: any(words.selfHarm) },
     { id: `harm.${lang}.tell_to_die`, category: 'harassment', score: 0.95, pattern: any(words.tellToDie) },
     { id: `harm.${lang}.threat`, category: 'harassment/threatening', score: 0.9, pattern: any(words.threat) },
+    { id: `harm.${lang}.kill_someone`, category: 'violence', score: 0.9, pattern: any(words.killSomeone) },
     // "wie baue ich eine Rohrbombe" and "eine Rohrbombe bauen": either order.
     { id: `harm.${lang}.weapon_making`, category: 'illicit/violent', score: 0.9, pattern: `${seq(3, words.make, words.weapons)}|${seq(2, words.weapons, words.make)}` },
     { id: `harm.${lang}.drug_making`, category: 'illicit', score: 0.85, pattern: `${seq(2, words.make, words.drugs)}|${seq(1, words.drugs, words.make)}` },
@@ -141,11 +155,13 @@ const CJK_RULES: readonly HarmPhraseRule[] = [
   { id: 'harm.zh.self_harm_intent', category: 'self-harm/intent', score: 0.95, pattern: '我(?:想|要|打算|准备|準備|决定|決定)(?:去)?(?:自杀|自殺|死|结束自己的生命|結束自己的生命|了结自己|了結自己)|不想活了|活不下去了' },
   { id: 'harm.zh.tell_to_die', category: 'harassment', score: 0.95, pattern: '(?:你)?去死吧|你(?:怎么|怎麼)?不去死|你(?:应该|應該|该|該)去死|(?:希望|祝)你(?:早点|早點)?(?:死|去死|得癌)|自杀吧|自殺吧' },
   { id: 'harm.zh.threat', category: 'harassment/threatening', score: 0.9, pattern: '我(?:要|会|會|一定会|一定會|迟早|遲早)?(?:杀了|殺了|弄死|砍死|捅死|杀死|殺死)你|我(?:要|会|會)(?:杀|殺)(?:你|你全家)' },
+  { id: 'harm.zh.kill_someone', category: 'violence', score: 0.9, pattern: '(?:如何|怎么|怎麼|怎样|怎樣|怎么样|教我)(?:才能)?(?:杀人|殺人|杀死一个人|殺死一個人|杀掉|殺掉|毒死|谋杀|謀殺)' },
   { id: 'harm.zh.weapon_making', category: 'illicit/violent', score: 0.9, pattern: '(?:制造|製造|制作|製作|自制|自製|组装|組裝|做)(?:一个|一個|一枚|个|個)?.{0,4}(?:炸弹|炸彈|爆炸物|爆炸装置|爆炸裝置|燃烧瓶|燃燒瓶|凝固汽油弹|凝固汽油彈|沙林|蓖麻毒素)' },
   { id: 'harm.zh.drug_making', category: 'illicit', score: 0.85, pattern: '(?:制造|製造|制作|製作|合成|提炼|提煉|熬制|熬製)(?:出)?.{0,4}(?:冰毒|甲基苯丙胺|芬太尼|海洛因|可卡因|摇头丸|搖頭丸)' },
   { id: 'harm.ja.self_harm_intent', category: 'self-harm/intent', score: 0.95, pattern: '(?:死にたい|自殺したい|自殺しようと|自殺する(?:つもり|予定)|命を絶ちたい|生きていたくない|消えてしまいたい)' },
   { id: 'harm.ja.tell_to_die', category: 'harassment', score: 0.95, pattern: '死ね|しね(?:よ|!|！)|氏ね|(?:自殺|首吊り)しろ|死んでしまえ' },
   { id: 'harm.ja.threat', category: 'harassment/threatening', score: 0.9, pattern: '(?:お前|てめえ|てめー|あなた|君|おまえ)(?:を|も)?.{0,6}殺(?:す|してやる|すぞ)|殺してやる|ぶっ殺す' },
+  { id: 'harm.ja.kill_someone', category: 'violence', score: 0.9, pattern: '(?:人を殺す方法|人の殺し方|人を殺したい|毒殺する方法|(?:妻|夫|上司|隣人)を殺す方法)' },
   { id: 'harm.ja.weapon_making', category: 'illicit/violent', score: 0.9, pattern: '(?:爆弾|爆発物|火炎瓶|ナパーム|サリン|リシン)(?:の)?.{0,6}(?:作り方|作る|製造|製作|組み立て)|(?:作り方|製造方法).{0,4}(?:爆弾|爆発物|火炎瓶)' },
   { id: 'harm.ja.drug_making', category: 'illicit', score: 0.85, pattern: '(?:覚醒剤|覚せい剤|メタンフェタミン|フェンタニル|ヘロイン|コカイン)(?:の)?.{0,6}(?:作り方|作る|製造|合成|精製)' },
 ];
