@@ -26,6 +26,8 @@ export interface HarmPhraseRule {
   readonly pattern: string;
   /** A match followed by this (on the phrase view) is not one: "I want to die my hair" is a spelling of dye. */
   readonly notFollowedBy?: RegExp;
+  /** A match whose own folded text holds this is not one: "hack into my own account". */
+  readonly notContaining?: RegExp;
 }
 
 /** Verbs of making, for weapons and drugs (English). */
@@ -42,6 +44,9 @@ const IN_A_GAME = /^[^a-z]+(?:in|for|on)[^a-z]+(?:the[^a-z]+game[^a-z]+)?(?:mine
 /** "kill someone in Minecraft", "with kindness", "my neighbour's weeds", "my dad at chess". */
 const NOT_A_KILLING = /^(?:'s\b|[^a-z]+(?:with[^a-z]+kindness|at[^a-z]+(?:chess|cards|poker|trivia|a game|the game)|in[^a-z]+(?:an?[^a-z]+)?(?:argument|debate|a game|the game|minecraft|fortnite|roblox|gta|skyrim|a video game)))/;
 
+/** Whose account or device: someone else's ("hack Facebook" the company, or one's own, is not an intrusion). */
+const SOMEONE_ELSES = ["someone's", 'someones', 'someone elses', "someone else's", "somebody's", 'his', 'her', 'their', 'your', "other people's", 'other peoples', 'my ex', "my ex's", 'my exs', "my ex girlfriend's", "my ex boyfriend's", 'my ex girlfriends', 'my ex boyfriends', "my wife's", "my husband's", "my girlfriend's", "my boyfriend's", "my partner's", "my boss's", "my coworker's", "a coworker's", "a colleague's", "my neighbor's", "my neighbour's", "my teacher's", "my school's", "a stranger's"];
+
 const ENGLISH: readonly HarmPhraseRule[] = [
   { id: 'harm.self_harm_intent', category: 'self-harm/intent', score: 0.95, pattern: any(['kill myself', 'killing myself', 'unalive myself', 'unaliving myself', 'end my life', 'ending my life', 'end my own life', 'take my own life', 'taking my own life', 'hang myself', 'hanging myself', 'slit my wrists', 'slitting my wrists', 'overdose on purpose']) },
   { id: 'harm.suicidal', category: 'self-harm/intent', score: 0.9, pattern: seq(1, ['i am', "i'm", 'im', 'i feel', 'feeling', 'i have been', "i've been", 'ive been', 'i keep feeling', 'i get'], ['suicidal']) },
@@ -54,6 +59,11 @@ const ENGLISH: readonly HarmPhraseRule[] = [
   { id: 'harm.weapon_making', category: 'illicit/violent', score: 0.9, pattern: `${seq(2, MAKE, WEAPONS)}|${seq(2, METHOD, WEAPONS)}|${seq(0, [...HOW.flatMap((h) => MAKE.slice(0, 6).map((m) => `${h} ${m}`))], ['a bomb', 'bombs', 'explosives', 'an explosive'])}`, notFollowedBy: IN_A_GAME },
   // "how do I kill my wife", "best way to poison someone"; not in a game, not with kindness, not the neighbour's weeds.
   { id: 'harm.kill_someone', category: 'violence', score: 0.9, pattern: seq(1, [...HOW, 'best way to', 'easiest way to', 'ways to', 'i want to', 'i need to', 'help me'], ['kill', 'murder', 'poison', 'strangle', 'stab', 'drown', 'suffocate', 'smother'], ['someone', 'somebody', 'a person', 'people', 'a human', 'a child', 'a baby', 'my wife', 'my husband', 'my boss', 'my neighbor', 'my neighbour', 'my mom', 'my dad', 'my mother', 'my father', 'my brother', 'my sister', 'my son', 'my daughter', 'my girlfriend', 'my boyfriend', 'my teacher', 'my classmate', 'my ex', 'my family', 'my roommate', 'my coworker', 'a cop', 'a police officer']), notFollowedBy: NOT_A_KILLING },
+  // Someone else's accounts and devices: "hack into my ex's instagram", "install a keylogger on her laptop", "get his password".
+  { id: 'harm.account_intrusion', category: 'illicit', score: 0.9, pattern: seq(1, ['hack', 'hack into', 'hacking into', 'break into', 'breaking into', 'hijack', 'hijacking', 'crack', 'illegally access', 'secretly access', 'gain unauthorized access to', 'get unauthorized access to', 'unauthorized access to'], SOMEONE_ELSES, ['account', 'accounts', 'instagram', 'facebook', 'snapchat', 'whatsapp', 'tiktok', 'twitter', 'social media', 'email', 'emails', 'gmail', 'icloud', 'cloud storage', 'phone', 'iphone', 'laptop', 'computer', 'webcam', 'bank account', 'wifi', 'router']) },
+  { id: 'harm.spyware', category: 'illicit', score: 0.9, pattern: seq(1, ['install', 'installing', 'hide', 'plant', 'sneak', 'secretly install'], ['keylogger', 'keyloggers', 'spyware', 'stalkerware', 'spy app', 'spy software', 'a rat']) },
+  { id: 'harm.steal_credentials', category: 'illicit', score: 0.9, pattern: seq(1, ['steal', 'stealing', 'phish', 'phishing', 'crack', 'find out', 'get', 'guess'], SOMEONE_ELSES, ['password', 'passwords', 'login', 'logins', 'credentials', '2fa code', 'bank details', 'credit card details']), notFollowedBy: /^[^a-z]+(?:reset|resets|changed|manager|back|policy)\b/ },
+  { id: 'harm.spy_on_partner', category: 'illicit', score: 0.85, pattern: seq(1, ['spy on', 'spying on', 'secretly track', 'secretly read', 'secretly monitor', 'hack'], ["my wife's", "my husband's", "my girlfriend's", "my boyfriend's", "my partner's", "my ex's", 'my wife', 'my husband', 'my girlfriend', 'my boyfriend', 'my partner', 'my ex'], ['phone', 'texts', 'messages', 'location', 'whatsapp', 'emails', 'chats', 'calls']) },
   { id: 'harm.drug_making', category: 'illicit', score: 0.85, pattern: `${seq(1, MAKE, DRUGS)}|${seq(1, METHOD, DRUGS)}` },
   { id: 'harm.drug_making_how', category: 'illicit', score: 0.95, pattern: seq(0, HOW, MAKE, DRUGS) },
 ];
@@ -179,7 +189,7 @@ export function createHarmPhraseDetector(engine: RegexEngine, views: MatchingVie
       if (!group.gate.mayMatch(view.text)) continue;
       for (const rule of group.members) {
         for (const m of matchOnView(rule.compiled, view)) {
-          if (rule.notFollowedBy?.test(view.text.slice(m.foldedEnd, m.foldedEnd + 24))) continue;
+          if (rule.notFollowedBy?.test(view.text.slice(m.foldedEnd, m.foldedEnd + 24)) || rule.notContaining?.test(m.folded)) continue;
           findings.push({ detector: 'harm_phrases', ruleId: rule.id, category: rule.category, score: rule.score, span: m.span });
         }
       }
