@@ -15,7 +15,7 @@ import type { Finding, TextDetector } from '../types.ts';
 import { foldForPhrases, type TextView } from '../../text/fold.ts';
 import { BASE64_RUN_PATTERN } from './base64.ts';
 import { payloadsToScan } from './transforms.ts';
-import { createMatchingViews, matchOnView, scanPhraseViews, type MatchingViews } from './matching-view.ts';
+import { createMatchingViews, matchGatedRules, scanPhraseViews, type MatchingViews } from './matching-view.ts';
 import { any, foldLiterals, seq } from './phrase-terms.ts';
 
 export interface HarmPhraseRule {
@@ -56,7 +56,7 @@ const ENGLISH: readonly HarmPhraseRule[] = [
   { id: 'harm.wish_harm', category: 'harassment', score: 0.95, pattern: seq(0, ['i hope you', 'hope you', 'i hope u', 'hope u', 'i wish you would', 'may you'], ['die', 'get cancer', 'get cancer and die', 'get raped', 'get killed', 'get murdered', 'burn in hell', 'rot in hell', 'drop dead', 'choke and die', 'die slowly', 'die alone']) },
   { id: 'harm.threat', category: 'harassment/threatening', score: 0.9, pattern: seq(1, ['i will', "i'll", 'ill', 'i am going to', "i'm going to", 'im going to', "i'm gonna", 'im gonna', 'i am gonna', 'i swear i will', 'i swear i\'ll', 'i want to'], ['kill', 'murder', 'stab', 'strangle', 'behead', 'rape', 'slit the throat of'], ['you', 'u', 'ya', 'your family', 'your kids', 'your children', 'your wife', 'your husband', 'your mom', 'your mother', 'your dad', 'your father', 'your whole family']) },
   // Not in a game: "how to make a bomb in Minecraft" is TNT.
-  { id: 'harm.weapon_making', category: 'illicit/violent', score: 0.9, pattern: `${seq(2, MAKE, WEAPONS)}|${seq(2, METHOD, WEAPONS)}|${seq(0, [...HOW.flatMap((h) => MAKE.slice(0, 6).map((m) => `${h} ${m}`))], ['a bomb', 'bombs', 'explosives', 'an explosive'])}`, notFollowedBy: IN_A_GAME },
+  { id: 'harm.weapon_making', category: 'illicit/violent', score: 0.9, pattern: `${seq(2, MAKE, WEAPONS)}|${seq(2, METHOD, WEAPONS)}|${seq(0, HOW, MAKE.slice(0, 6), ['a bomb', 'bombs', 'explosives', 'an explosive'])}`, notFollowedBy: IN_A_GAME },
   // "how do I kill my wife", "best way to poison someone"; not in a game, not with kindness, not the neighbour's weeds.
   { id: 'harm.kill_someone', category: 'violence', score: 0.9, pattern: seq(1, [...HOW, 'best way to', 'easiest way to', 'ways to', 'i want to', 'i need to', 'help me'], ['kill', 'murder', 'poison', 'strangle', 'stab', 'drown', 'suffocate', 'smother'], ['someone', 'somebody', 'a person', 'people', 'a human', 'a child', 'a baby', 'my wife', 'my husband', 'my boss', 'my neighbor', 'my neighbour', 'my mom', 'my dad', 'my mother', 'my father', 'my brother', 'my sister', 'my son', 'my daughter', 'my girlfriend', 'my boyfriend', 'my teacher', 'my classmate', 'my ex', 'my family', 'my roommate', 'my coworker', 'a cop', 'a police officer']), notFollowedBy: NOT_A_KILLING },
   // Someone else's accounts and devices: "hack into my ex's instagram", "install a keylogger on her laptop", "get his password".
@@ -184,17 +184,9 @@ export function createHarmPhraseDetector(engine: RegexEngine, views: MatchingVie
   const groups = createGateGroups(engine, rules, (rule) => rule.pattern);
   const base64Run = engine.compile(BASE64_RUN_PATTERN);
   function scan(view: TextView): Finding[] {
-    const findings: Finding[] = [];
-    for (const group of groups) {
-      if (!group.gate.mayMatch(view.text)) continue;
-      for (const rule of group.members) {
-        for (const m of matchOnView(rule.compiled, view)) {
-          if (rule.notFollowedBy?.test(view.text.slice(m.foldedEnd, m.foldedEnd + 24)) || rule.notContaining?.test(m.folded)) continue;
-          findings.push({ detector: 'harm_phrases', ruleId: rule.id, category: rule.category, score: rule.score, span: m.span });
-        }
-      }
-    }
-    return findings;
+    return matchGatedRules(groups, view)
+      .filter(({ rule, match }) => !rule.notFollowedBy?.test(view.text.slice(match.foldedEnd, match.foldedEnd + 24)) && !rule.notContaining?.test(match.folded))
+      .map(({ rule, match }): Finding => ({ detector: 'harm_phrases', ruleId: rule.id, category: rule.category, score: rule.score, span: match.span }));
   }
   return {
     name: 'harm_phrases',

@@ -11,7 +11,7 @@ import type { Finding, TextDetector } from '../types.ts';
 import { BASE64_RUN_PATTERN } from './base64.ts';
 import { payloadsToScan } from './transforms.ts';
 import { MULTILINGUAL_INJECTION_RULES } from './injection-multilingual.ts';
-import { createMatchingViews, matchOnView, PHRASE_SEPARATOR, PHRASE_WORD_CHAR, scanPhraseViews, type MatchingViews } from './matching-view.ts';
+import { createMatchingViews, matchGatedRules, PHRASE_SEPARATOR, PHRASE_WORD_CHAR, scanPhraseViews, type MatchingViews } from './matching-view.ts';
 
 interface InjectionRule {
   readonly id: string;
@@ -138,10 +138,8 @@ export function createInjectionDetector(_options: InjectionOptions, engine: Rege
   /** Rule hits on one text's folded view, with combinations added. */
   function scanFolded(folded: TextView): Finding[] {
     const findings: Finding[] = [];
-    for (const rule of groups.flatMap((group) => (group.gate.mayMatch(folded.text) ? group.members : []))) {
-      for (const m of matchOnView(rule.compiled, folded)) {
-        findings.push({ detector: 'injection_attack', ruleId: rule.id, category: 'injection', score: rule.score, span: m.span });
-      }
+    for (const { rule, match } of matchGatedRules(groups, folded)) {
+      findings.push({ detector: 'injection_attack', ruleId: rule.id, category: 'injection', score: rule.score, span: match.span });
     }
     for (const combo of COMBINATIONS) {
       const parts = combo.all.map((id) => findings.find((f) => f.ruleId === id));
@@ -157,7 +155,7 @@ export function createInjectionDetector(_options: InjectionOptions, engine: Rege
   /** Decode base64 runs of a data view and rescan what they hide; findings carry the run's span in `view`'s original. */
   function scanBase64(view: TextView, depth: number): Finding[] {
     const findings: Finding[] = [];
-    // rot13 or reversed text, when the text names the transform: only the text as sent.
+    // Named transforms (rot13, reversed) of the text as sent only, not of what it decodes to.
     for (const { decoded, kind, span } of payloadsToScan(base64Run, view, depth === 1)) {
       if (!/[\p{L}]{2,}/u.test(decoded)) continue;
       const inner = scanFolded(foldForPhrases(decoded));

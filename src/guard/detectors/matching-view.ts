@@ -6,6 +6,7 @@
 import { foldText, type TextView, type TextViews } from '../../text/fold.ts';
 import type { Span } from '../../text/normalize.ts';
 import type { CompiledPattern } from '../regex/engine.ts';
+import type { PatternGate } from '../regex/pattern-gate.ts';
 
 /**
  * A phrase detector's findings on the phrase view, plus those of rules that fire only once the
@@ -80,6 +81,19 @@ export interface ViewMatch {
 }
 
 /** Run `pattern` on a folded view and map each match back to the original text. */
+/**
+ * Every match of every rule whose group's gate lets `view` through (createGateGroups), in rule
+ * order: the scan loop of the phrase detectors, which skip a group whose gate cannot match.
+ */
+export function matchGatedRules<R extends { readonly compiled: CompiledPattern }>(groups: ReadonlyArray<{ readonly members: readonly R[]; readonly gate: PatternGate }>, view: TextView): Array<{ rule: R; match: ViewMatch }> {
+  const hits: Array<{ rule: R; match: ViewMatch }> = [];
+  for (const group of groups) {
+    if (!group.gate.mayMatch(view.text)) continue;
+    for (const rule of group.members) for (const match of matchOnView(rule.compiled, view)) hits.push({ rule, match });
+  }
+  return hits;
+}
+
 export function matchOnView(pattern: CompiledPattern, view: TextView): ViewMatch[] {
   return pattern.matchAll(view.text).map((m) => ({
     folded: m.text,
